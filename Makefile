@@ -1,0 +1,106 @@
+# ogi: GNU make. `make` builds build/ogid and build/ogi; `make run` and
+# `make check` are the two commands of README.md.
+
+PKGS      = libevent libevent_openssl jansson sqlite3 libcrypto libssl
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
+DEFS      = -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+LIB_SRC    = $(sort $(wildcard lib/*.c))
+DAEMON_SRC = $(sort $(wildcard daemon/*.c))
+CLIENT_SRC = $(sort $(wildcard clients/*.c))
+UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
+
+# Two trees: build/ (release) and build/san/ (sanitizers, for make check).
+define tree
+$(1)/lib/%.o: lib/%.c lib/*.h | deps-ok
+	@mkdir -p $$(@D)
+	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+$(1)/daemon/%.o: daemon/%.c daemon/*.h lib/*.h | deps-ok
+	@mkdir -p $$(@D)
+	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+$(1)/clients/%.o: clients/%.c clients/*.h lib/*.h | deps-ok
+	@mkdir -p $$(@D)
+	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+$(1)/tests/%.o: tests/%.c tests/unit/*.h lib/*.h | deps-ok
+	@mkdir -p $$(@D)
+	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+$(1)/holidays.o: $(1)/holidays.c
+	$$(CC) $$(WARN) $(2) -c $$< -o $$@
+$(1)/holidays.c: data/holidays-cn.txt
+	@mkdir -p $$(@D)
+	{ echo '/* generated from data/holidays-cn.txt */'; \
+	  echo 'const char cal_builtin_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$$$/\\n"/' $$<; \
+	  echo ';'; } > $$@
+$(1)/libogi.a: $(patsubst %.c,$(1)/%.o,$(LIB_SRC)) $(1)/holidays.o
+	rm -f $$@ && ar rcs $$@ $$^
+$(1)/ogid: $(patsubst %.c,$(1)/%.o,$(DAEMON_SRC)) $(1)/libogi.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+$(1)/ogi: $(patsubst %.c,$(1)/%.o,$(CLIENT_SRC)) $(1)/libogi.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+$(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+endef
+
+.PHONY: all run check deps deps-ok unit integration clean install bench format stress
+.SECONDARY:
+
+all: build/ogid build/ogi
+
+$(eval $(call tree,build,$(CFLAGS)))
+$(eval $(call tree,build/san,-O1 -g $(SAN)))
+
+# deps: install exactly the missing Debian packages when root, else say how.
+deps:
+	@sh tests/deps.sh
+
+deps-ok:
+	@pkg-config --exists $(PKGS) || sh tests/deps.sh
+
+VAR = var
+run: deps all
+	@mkdir -p $(VAR)
+	@if [ ! -f $(VAR)/ogi.db ]; then \
+	  umask 077; build/ogid init --db $(VAR)/ogi.db > $(VAR)/admin.token.tmp && \
+	  mv $(VAR)/admin.token.tmp $(VAR)/admin.token && chmod 600 $(VAR)/admin.token && \
+	  echo "ogi: created $(VAR)/ogi.db; the first admin token is in $(VAR)/admin.token"; \
+	fi
+	@echo "ogi: try: OGI_TOKEN=\$$(cat $(VAR)/admin.token) build/ogi call system.health"
+	exec build/ogid --db $(VAR)/ogi.db --listen 127.0.0.1:7420
+
+SAN_BINS  = build/san/ogid build/san/ogi
+UNIT_BINS = $(patsubst tests/unit/%.c,build/san/tests/unit/%,$(UNIT_SRC))
+
+check: deps
+	@$(MAKE) --no-print-directory $(SAN_BINS) $(UNIT_BINS)
+	@OGID=build/san/ogid OGI=build/san/ogi sh tests/run.sh $(UNIT_BINS)
+
+bench: deps all
+	@$(MAKE) --no-print-directory -C bench
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i lib/*.[ch] daemon/*.[ch] clients/*.[ch] tests/unit/*.[ch]
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/ogi
+	install -m 755 build/ogid $(DESTDIR)$(PREFIX)/sbin/ogid
+	install -m 755 build/ogi $(DESTDIR)$(PREFIX)/bin/ogi
+	install -m 644 man/ogid.8 $(DESTDIR)$(PREFIX)/share/man/man8/ogid.8
+	install -m 644 man/ogi.1 $(DESTDIR)$(PREFIX)/share/man/man1/ogi.1
+	install -m 644 systemd/ogid.service systemd/ogid.socket $(DESTDIR)/lib/systemd/system/
+	install -m 644 systemd/ogid.conf.example $(DESTDIR)/etc/ogi/ogid.conf.example

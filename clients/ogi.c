@@ -1,0 +1,787 @@
+/*
+ * ogi: the command-line client of ogid (SPEC section 9). main reads the
+ * global options, finds the command in one table, parses its arguments
+ * against the table's option list, finds the address and token (flag,
+ * environment, ~/.config/ogi/config, in that order) and runs it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../lib/date.h"
+#include "../lib/xmalloc.h"
+#include "ogi.h"
+
+/* Shared by every transition: optimistic concurrency (SPEC section 2). */
+#define OPT_IF_VERSION                                                         \
+	{ "if-version", OPT_INT, false, "N",                                   \
+	  "fail unless the application is at version N" }
+
+static const struct command commands[] = {
+	{ "submit", cmd_submit, 0, 0,
+	  "--name NAME [--org CATEGORY] --channel CHANNEL --description TEXT "
+	  "[option ...]",
+	  "Register a new application (app.submit); prints its id and due "
+	  "date.",
+	  (const struct optspec[]){
+	      { "name", OPT_STRING, true, "NAME", "the applicant's name" },
+	      { "org", OPT_STRING, false, "CATEGORY",
+	        "the applicant is an organization: commercial, research, "
+	        "social_welfare, legal_service or other" },
+	      { "id-number", OPT_STRING, false, "X", "identity document number" },
+	      { "phone", OPT_STRING, false, "P", "phone number" },
+	      { "email", OPT_STRING, false, "E", "e-mail address" },
+	      { "address", OPT_STRING, false, "A", "postal address" },
+	      { "channel", OPT_STRING, true, "C",
+	        "in_person, mail, online, fax or other" },
+	      { "received", OPT_DATE, false, "DATE",
+	        "date of receipt (default: today)" },
+	      { "description", OPT_STRING, true, "TEXT",
+	        "the information sought" },
+	      { "form", OPT_STRING, false, "F", "paper or electronic" },
+	      { "delivery", OPT_STRING, false, "D",
+	        "pickup, mail, email or online" },
+	      { "ref", OPT_STRING, false, "REF",
+	        "idempotency key: a retry returns the first application" },
+	      { NULL } } },
+	{ "show", cmd_show, 1, 1, "ID",
+	  "Show an application: state, assignee, due date explained, history "
+	  "(app.get).",
+	  NULL },
+	{ "receipt", cmd_receipt, 1, 1, "ID",
+	  "Print the acknowledgement slip (受理回执) for the applicant.", NULL },
+	{ "list", cmd_list, 0, 0, "[--state S] [--assignee U] [--search Q] "
+	  "[--overdue]",
+	  "List applications, all pages (app.list).",
+	  (const struct optspec[]){
+	      { "state", OPT_STRING, false, "S", "only in this state" },
+	      { "assignee", OPT_STRING, false, "U", "only assigned to U" },
+	      { "search", OPT_STRING, false, "Q",
+	        "id, applicant name or description contains Q" },
+	      { "from", OPT_DATE, false, "DATE", "received on or after DATE" },
+	      { "to", OPT_DATE, false, "DATE", "received on or before DATE" },
+	      { "overdue", OPT_FLAG, false, NULL, "only overdue applications" },
+	      { NULL } } },
+	{ "assign", cmd_assign, 2, 2, "ID USER",
+	  "Assign to a reviewer (app.assign).",
+	  (const struct optspec[]){ OPT_IF_VERSION, { NULL } } },
+	{ "review", cmd_review, 2, 2, "ID OUTCOME --note TEXT",
+	  "Propose the outcome (app.review): grant, partial, deny.*, "
+	  "unavailable.*, not_processed.*, other.other.",
+	  (const struct optspec[]){
+	      { "note", OPT_STRING, true, "TEXT", "the reasons" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "secrecy", cmd_secrecy, 2, 2, "ID pass|fail --note TEXT",
+	  "Record the secrecy check (app.secrecy).",
+	  (const struct optspec[]){ { "note", OPT_STRING, true, "TEXT", NULL },
+	                            OPT_IF_VERSION,
+	                            { NULL } } },
+	{ "correction", cmd_correction, 1, 1, "ID --note TEXT [--within N]",
+	  "Send a correction notice, 补正 (app.request_correction).",
+	  (const struct optspec[]){
+	      { "note", OPT_STRING, true, "TEXT", "what must be corrected" },
+	      { "within", OPT_INT, false, "N",
+	        "working days the applicant has (default 15)" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "corrected", cmd_corrected, 1, 1,
+	  "ID [--received DATE] [--description TEXT]",
+	  "Record the applicant's correction; the clock starts afresh "
+	  "(app.correct).",
+	  (const struct optspec[]){
+	      { "received", OPT_DATE, false, "DATE",
+	        "date the correction was received (default: today)" },
+	      { "description", OPT_STRING, false, "TEXT",
+	        "the corrected description" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "consult", cmd_consult, 1, 1, "ID --party P --note TEXT",
+	  "Consult a third party; the clock pauses (app.consult).",
+	  (const struct optspec[]){
+	      { "party", OPT_STRING, true, "P", "who is consulted" },
+	      { "note", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "consulted", cmd_consulted, 1, 1, "ID --opinion TEXT",
+	  "Record the third party's opinion (app.consulted).",
+	  (const struct optspec[]){
+	      { "opinion", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "fee", cmd_fee, 1, 1, "ID --amount YUAN --note TEXT",
+	  "Send a fee notice; the clock pauses (app.fee_notice).",
+	  (const struct optspec[]){
+	      { "amount", OPT_NUMBER, true, "YUAN", "the fee in yuan" },
+	      { "note", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "paid", cmd_paid, 1, 1, "ID [--on DATE]",
+	  "Record the payment of the fee (app.fee_paid).",
+	  (const struct optspec[]){
+	      { "on", OPT_DATE, false, "DATE", "date paid (default: today)" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "extend", cmd_extend, 2, 2, "ID DAYS --reason TEXT",
+	  "Extend the reply deadline by DAYS working days (app.extend).",
+	  (const struct optspec[]){ { "reason", OPT_STRING, true, "TEXT", NULL },
+	                            OPT_IF_VERSION,
+	                            { NULL } } },
+	{ "reply", cmd_reply, 1, 1, "ID [--on DATE] --note TEXT",
+	  "Record that the reply was issued (app.reply).",
+	  (const struct optspec[]){
+	      { "on", OPT_DATE, false, "DATE", "date replied (default: today)" },
+	      { "note", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "withdraw", cmd_withdraw, 1, 1, "ID --reason TEXT",
+	  "Record a withdrawal by the applicant (app.withdraw).",
+	  (const struct optspec[]){ { "reason", OPT_STRING, true, "TEXT", NULL },
+	                            OPT_IF_VERSION,
+	                            { NULL } } },
+	{ "appeal", cmd_appeal, 2, 2, "ID KIND --filed DATE",
+	  "Record a reconsideration or lawsuit (app.appeal); KIND is "
+	  "reconsideration, litigation or litigation_after_reconsideration.",
+	  (const struct optspec[]){
+	      { "filed", OPT_DATE, true, "DATE", "date filed" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "appeal-decided", cmd_appeal_decided, 3, 3,
+	  "ID APPEAL RESULT --on DATE",
+	  "Record the decision on appeal number APPEAL (app.appeal_decided); "
+	  "RESULT is upheld, corrected or other.",
+	  (const struct optspec[]){
+	      { "on", OPT_DATE, true, "DATE", "date decided" },
+	      OPT_IF_VERSION,
+	      { NULL } } },
+	{ "overdue", cmd_overdue, 0, 0, "",
+	  "List overdue applications, longest overdue first "
+	  "(deadline.overdue).",
+	  NULL },
+	{ "due-soon", cmd_due_soon, 0, 0, "[--within N]",
+	  "List applications due soon, earliest first (deadline.due_soon).",
+	  (const struct optspec[]){
+	      { "within", OPT_INT, false, "N", "working days (default: the "
+	                                        "daemon's due_soon_days)" },
+	      { NULL } } },
+	{ "report", cmd_report, 1, 1, "YEAR [--csv]",
+	  "Print tables 三 and 四 of the annual report (report.annual).",
+	  (const struct optspec[]){
+	      { "csv", OPT_FLAG, false, NULL, "print CSV" }, { NULL } } },
+	{ "watch", cmd_watch, 0, -1, "[TYPE ...]",
+	  "Print events as they happen until interrupted (events.subscribe); "
+	  "TYPE is submitted, state, due_soon, overdue, lapsed or extended.",
+	  NULL },
+	{ "user", cmd_user, 1, -1,
+	  "add NAME ROLE... | list | disable NAME | rotate NAME",
+	  "Manage users (user.create, user.list, user.disable, user.rotate); "
+	  "ROLE is clerk, reviewer, secrecy, supervisor or admin.",
+	  NULL },
+	{ "calendar", cmd_calendar, 1, 1, "YEAR",
+	  "Show a year's holidays and adjusted working days (calendar.get).",
+	  NULL },
+	{ "workdays", cmd_workdays, 2, 2, "DATE N",
+	  "Print the Nth working day after DATE (calendar.add).", NULL },
+	{ "call", cmd_call, 1, 2, "METHOD [JSON]",
+	  "Call any method with JSON params (\"-\": read them from stdin); "
+	  "prints the raw result.",
+	  NULL },
+	{ "help", NULL, 0, 1, "[COMMAND]", "Show help.", NULL },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct optspec global_opts[] = {
+	{ "addr", OPT_STRING, false, "HOST:PORT",
+	  "ogid's address (OGI_ADDR; default " OGI_DEFAULT_ADDR ")" },
+	{ "token", OPT_STRING, false, "TOKEN", "your token (OGI_TOKEN)" },
+	{ "json", OPT_FLAG, false, NULL, "print raw JSON results" },
+	{ NULL },
+};
+
+static const char *
+progname(void)
+{
+	return "ogi";
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage_short(FILE *fp)
+{
+	fprintf(fp, "usage: %s [--addr HOST:PORT] [--token TOKEN] [--json] "
+	            "COMMAND [ARG ...]\n",
+	        progname());
+}
+
+static void
+help_opts(FILE *fp, const struct optspec *o)
+{
+	char left[64];
+
+	for (; o != NULL && o->name != NULL; o++) {
+		snprintf(left, sizeof left, "--%s%s%s", o->name,
+		         o->metavar != NULL ? " " : "",
+		         o->metavar != NULL ? o->metavar : "");
+		fprintf(fp, "  %-22s %s%s\n", left,
+		        o->help != NULL ? o->help : "",
+		        o->required ? (o->help != NULL ? " (required)"
+		                                       : "(required)")
+		                    : "");
+	}
+}
+
+static void
+help_command(FILE *fp, const struct command *c)
+{
+	fprintf(fp, "usage: %s %s%s%s\n\n%s\n", progname(), c->name,
+	        c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
+	if (c->opts != NULL) {
+		fputs("\noptions:\n", fp);
+		help_opts(fp, c->opts);
+	}
+	fputs("\nglobal options:\n", fp);
+	help_opts(fp, global_opts);
+}
+
+static void
+help_all(FILE *fp)
+{
+	size_t i;
+	int w;
+
+	usage_short(fp);
+	fputs("\nTrack applications for the disclosure of government "
+	      "information with ogid.\n\ncommands:\n",
+	      fp);
+	for (i = 0; i < NCOMMANDS; i++) {
+		w = fprintf(fp, "  %s %s", commands[i].name,
+		            commands[i].synopsis);
+		if (w > 40)
+			fprintf(fp, "\n%42s", "");
+		else
+			fprintf(fp, "%*s", 42 - w, "");
+		/* First sentence of the help. */
+		fprintf(fp, "%.*s\n",
+		        (int)strcspn(commands[i].help, "(;:"),
+		        commands[i].help);
+	}
+	fputs("\nglobal options:\n", fp);
+	help_opts(fp, global_opts);
+	fprintf(fp, "\nThe address and token may also come from OGI_ADDR and "
+	            "OGI_TOKEN, or from\n\"addr =\" and \"token =\" lines in "
+	            "~/.config/ogi/config.\n'%s COMMAND --help' describes a "
+	            "command; see also ogi(1).\n",
+	        progname());
+}
+
+int
+ctx_usage(struct ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname());
+	if (ctx != NULL && ctx->cmd != NULL)
+		fprintf(stderr, "%s: ", ctx->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ctx != NULL && ctx->cmd != NULL)
+		fprintf(stderr, " (see '%s %s --help')\n", progname(),
+		        ctx->cmd->name);
+	else
+		fprintf(stderr, " (see '%s help')\n", progname());
+	return EXIT_USAGE;
+}
+
+void
+ctx_print_json(const json_t *v)
+{
+	char *s;
+
+	s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                      JSON_ENCODE_ANY);
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+}
+
+/* The server's refusal on stderr: message, then what data names. */
+static void
+print_refusal(struct ctx *ctx, const json_t *error)
+{
+	const json_t *data, *v;
+	const char *key, *field, *reason, *msg;
+	bool first = true;
+	char *s;
+
+	if (ctx->json) {
+		s = json_dumps(error, JSON_COMPACT | JSON_ENCODE_ANY);
+		fprintf(stderr, "%s\n", s != NULL ? s : "");
+		free(s);
+		return;
+	}
+	msg = js(error, "message");
+	s = out_clean(msg != NULL ? msg : "error", false);
+	fprintf(stderr, "%s: %s", progname(), s);
+	free(s);
+	data = json_object_get(error, "data");
+	field = js(data, "field");
+	reason = js(data, "reason");
+	if (field != NULL || reason != NULL) {
+		s = out_clean(field != NULL ? field : "", false);
+		fprintf(stderr, ": %s", s);
+		free(s);
+		if (reason != NULL) {
+			s = out_clean(reason, false);
+			fprintf(stderr, "%s%s", field != NULL ? ": " : "", s);
+			free(s);
+		}
+	} else if (json_is_object(data)) {
+		json_object_foreach((json_t *)data, key, v) {
+			if (json_is_array(v)) {
+				size_t i;
+				json_t *e;
+
+				fprintf(stderr, "%s%s: ", first ? " (" : ", ",
+				        key);
+				json_array_foreach(v, i, e) {
+					s = jtext(e);
+					fprintf(stderr, "%s%s", i > 0 ? ", " : "",
+					        s);
+					free(s);
+				}
+			} else {
+				s = jtext(v);
+				fprintf(stderr, "%s%s: %s", first ? " (" : ", ",
+				        key, s);
+				free(s);
+			}
+			first = false;
+		}
+		if (!first)
+			fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+}
+
+int
+ctx_call(struct ctx *ctx, const char *method, json_t *params,
+         json_t **result)
+{
+	enum rpc_status st;
+	json_t *error;
+	char err[512];
+
+	*result = NULL;
+	if (ctx->rpc == NULL) {
+		ctx->rpc = rpc_connect(ctx->addr, err, sizeof err);
+		if (ctx->rpc == NULL) {
+			json_decref(params);
+			fprintf(stderr, "%s: %s\n", progname(), err);
+			return EXIT_USAGE;
+		}
+		rpc_set_token(ctx->rpc, ctx->token);
+	}
+	st = rpc_call(ctx->rpc, method, params, result, &error, err,
+	              sizeof err);
+	json_decref(params);
+	switch (st) {
+	case RPC_OK:
+		return EXIT_DONE;
+	case RPC_REFUSED:
+		print_refusal(ctx, error);
+		json_decref(error);
+		return EXIT_REFUSED;
+	case RPC_FAILED:
+		break;
+	}
+	fprintf(stderr, "%s: %s: %s\n", progname(), ctx->addr, err);
+	return EXIT_USAGE;
+}
+
+const char *
+arg_opt(const struct args *a, const char *name)
+{
+	const struct optspec *o;
+	int i;
+
+	if (a->cmd->opts == NULL)
+		return NULL;
+	for (o = a->cmd->opts, i = 0; o->name != NULL; o++, i++)
+		if (strcmp(o->name, name) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+bool
+arg_flag(const struct args *a, const char *name)
+{
+	return arg_opt(a, name) != NULL;
+}
+
+int
+arg_int(struct ctx *ctx, const char *s, const char *what, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || errno != 0 ||
+	    strspn(s, "-0123456789") != strlen(s))
+		return ctx_usage(ctx, "%s: not a whole number: %s", what, s);
+	return 0;
+}
+
+int
+arg_check_date(struct ctx *ctx, const char *s, const char *what)
+{
+	day_t d;
+
+	if (date_parse(s, &d) == -1)
+		return ctx_usage(ctx, "%s: not a date YYYY-MM-DD: %s", what, s);
+	return 0;
+}
+
+/* A decimal number of yuan: integer if it has no fraction. */
+static json_t *
+arg_number(const char *s)
+{
+	char *end;
+	double d;
+	long long n;
+
+	if (s[0] == '\0' || strspn(s, "0123456789.") != strlen(s))
+		return NULL;
+	if (strchr(s, '.') == NULL) {
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		return errno == 0 && *end == '\0' ? json_integer(n) : NULL;
+	}
+	d = strtod(s, &end);
+	return *end == '\0' ? json_real(d) : NULL;
+}
+
+int
+arg_put(struct ctx *ctx, const struct args *a, json_t *params,
+        const char *name, const char *key)
+{
+	const struct optspec *o;
+	const char *v;
+	long long n;
+	json_t *j;
+
+	if ((v = arg_opt(a, name)) == NULL)
+		return 0;
+	for (o = a->cmd->opts; strcmp(o->name, name) != 0; o++)
+		;
+	switch (o->type) {
+	case OPT_FLAG:
+		j = json_true();
+		break;
+	case OPT_INT:
+		if (arg_int(ctx, v, name, &n) != 0)
+			return EXIT_USAGE;
+		j = json_integer(n);
+		break;
+	case OPT_NUMBER:
+		if ((j = arg_number(v)) == NULL)
+			return ctx_usage(ctx, "--%s: not an amount: %s", name,
+			                 v);
+		break;
+	case OPT_DATE:
+	case OPT_STRING:
+	default:
+		j = json_string(v);
+		if (j == NULL)
+			return ctx_usage(ctx, "--%s: not valid UTF-8", name);
+		break;
+	}
+	json_object_set_new(params, key, j);
+	return 0;
+}
+
+/* "--name" or "--name=value": the option's index, or -1. */
+static int
+opt_lookup(const struct optspec *opts, const char *arg, const char **inline_val)
+{
+	size_t len;
+	int i;
+
+	*inline_val = NULL;
+	if (opts == NULL || strncmp(arg, "--", 2) != 0)
+		return -1;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (i = 0; opts[i].name != NULL; i++) {
+		if (strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, arg, len) == 0) {
+			if (arg[len] == '=')
+				*inline_val = arg + len + 1;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Take the option at argv[*i] from opts into vals. Returns 1 if taken, 0
+ * if not an option of opts, or EXIT_USAGE (printed).
+ */
+static int
+opt_take(struct ctx *ctx, const struct optspec *opts, const char **vals,
+         int argc, char **argv, int *i)
+{
+	const char *inline_val;
+	int k;
+
+	if ((k = opt_lookup(opts, argv[*i], &inline_val)) == -1)
+		return 0;
+	if (opts[k].type == OPT_FLAG) {
+		if (inline_val != NULL)
+			return ctx_usage(ctx, "--%s takes no value",
+			                 opts[k].name);
+		vals[k] = "";
+		return 1;
+	}
+	if (inline_val == NULL) {
+		if (*i + 1 >= argc)
+			return ctx_usage(ctx, "--%s needs a value",
+			                 opts[k].name);
+		inline_val = argv[++*i];
+	}
+	if (opts[k].type == OPT_DATE &&
+	    arg_check_date(ctx, inline_val, opts[k].name) != 0)
+		return EXIT_USAGE;
+	vals[k] = inline_val;
+	return 1;
+}
+
+/*
+ * Parse a command's arguments; global options may come anywhere before
+ * "--". Returns 0, 1 when --help was asked, or EXIT_USAGE (printed).
+ */
+static int
+parse_args(struct ctx *ctx, const char **gvals, int argc, char **argv,
+           struct args *a)
+{
+	const struct command *c = ctx->cmd;
+	const struct optspec *o;
+	bool dashdash = false;
+	int i, r, k;
+
+	for (i = 0; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = true;
+			continue;
+		}
+		if (!dashdash && (strcmp(argv[i], "--help") == 0 ||
+		                  strcmp(argv[i], "-h") == 0))
+			return 1;
+		if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    !(argv[i][1] >= '0' && argv[i][1] <= '9')) {
+			if ((r = opt_take(ctx, c->opts, a->val, argc, argv,
+			                  &i)) == 1)
+				continue;
+			if (r != 0)
+				return r;
+			if ((r = opt_take(ctx, global_opts, gvals, argc, argv,
+			                  &i)) == 1)
+				continue;
+			if (r != 0)
+				return r;
+			return ctx_usage(ctx, "unknown option %s", argv[i]);
+		}
+		if (a->npos == ARGS_MAX)
+			return ctx_usage(ctx, "too many arguments");
+		a->pos[a->npos++] = argv[i];
+	}
+	if (a->npos < c->min_pos)
+		return ctx_usage(ctx, "missing arguments: %s", c->synopsis);
+	if (c->max_pos >= 0 && a->npos > c->max_pos)
+		return ctx_usage(ctx, "unexpected argument: %s",
+		                 a->pos[c->max_pos]);
+	for (o = c->opts, k = 0; o != NULL && o->name != NULL; o++, k++)
+		if (o->required && a->val[k] == NULL)
+			return ctx_usage(ctx, "missing --%s", o->name);
+	return 0;
+}
+
+/* Is the file readable or writable by group or others? Say so. */
+static void
+config_check_mode(const char *path, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		fprintf(stderr, "%s: warning: %s is accessible by group or "
+		                "others (mode %03o); it may hold a token: chmod "
+		                "600 it\n",
+		        progname(), path, (unsigned)(st.st_mode & 0777));
+}
+
+/* Read addr and token from ~/.config/ogi/config; values allocated. */
+static void
+config_read(char **addr, char **token)
+{
+	const char *home = getenv("HOME");
+	char *path, *line = NULL, *key, *val, *end;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	FILE *fp;
+
+	if (home == NULL || home[0] == '\0')
+		return;
+	path = xasprintf("%s/.config/ogi/config", home);
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (errno != ENOENT)
+			fprintf(stderr, "%s: warning: %s: %s\n", progname(),
+			        path, strerror(errno));
+		free(path);
+		return;
+	}
+	config_check_mode(path, fileno(fp));
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		key = line + strspn(line, " \t");
+		if (*key == '#' || *key == '\n' || *key == '\0')
+			continue;
+		if ((val = strchr(key, '=')) == NULL) {
+			fprintf(stderr, "%s: warning: %s:%d: expected key = "
+			                "value\n",
+			        progname(), path, lineno);
+			continue;
+		}
+		for (end = val; end > key && strchr(" \t=", end[-1]); end--)
+			;
+		*end = '\0';
+		val += 1 + strspn(val + 1, " \t");
+		end = val + strlen(val);
+		while (end > val && strchr(" \t\r\n", end[-1]) != NULL)
+			*--end = '\0';
+		if (strcmp(key, "addr") == 0) {
+			free(*addr);
+			*addr = xstrdup(val);
+		} else if (strcmp(key, "token") == 0) {
+			free(*token);
+			*token = xstrdup(val);
+		} else
+			fprintf(stderr, "%s: warning: %s:%d: unknown key %s\n",
+			        progname(), path, lineno, key);
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+}
+
+static const char *
+env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *gvals[4] = { NULL, NULL, NULL, NULL };
+	struct args a;
+	struct ctx ctx;
+	char *cfg_addr = NULL, *cfg_token = NULL;
+	int i, r;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(&a, 0, sizeof a);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Global options before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			help_all(stdout);
+			return EXIT_DONE;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("ogi %s\n", OGI_CLIENT_VERSION);
+			return EXIT_DONE;
+		}
+		if ((r = opt_take(&ctx, global_opts, gvals, argc, argv, &i)) ==
+		    1)
+			continue;
+		if (r != 0)
+			return r;
+		return ctx_usage(NULL, "unknown option %s", argv[i]);
+	}
+	if (i == argc) {
+		usage_short(stderr);
+		fprintf(stderr, "'%s help' lists the commands.\n", progname());
+		return EXIT_USAGE;
+	}
+	if ((ctx.cmd = command_find(argv[i])) == NULL)
+		return ctx_usage(NULL, "unknown command %s", argv[i]);
+	a.cmd = ctx.cmd;
+	r = parse_args(&ctx, gvals, argc - i - 1, argv + i + 1, &a);
+	if (r == 1 || (r == 0 && ctx.cmd->fn == NULL)) {
+		const struct command *c = ctx.cmd;
+
+		if (c->fn == NULL && a.npos == 1 &&
+		    (c = command_find(a.pos[0])) == NULL) {
+			ctx.cmd = NULL;
+			return ctx_usage(NULL, "unknown command %s", a.pos[0]);
+		}
+		if (c->fn == NULL)
+			help_all(stdout);
+		else
+			help_command(stdout, c);
+		return EXIT_DONE;
+	}
+	if (r != 0)
+		return r;
+
+	ctx.json = gvals[2] != NULL;
+	ctx.addr = gvals[0] != NULL ? gvals[0] : env_nonempty("OGI_ADDR");
+	ctx.token = gvals[1] != NULL ? gvals[1] : env_nonempty("OGI_TOKEN");
+	if (ctx.addr == NULL || ctx.token == NULL) {
+		config_read(&cfg_addr, &cfg_token);
+		if (ctx.addr == NULL)
+			ctx.addr = cfg_addr;
+		if (ctx.token == NULL)
+			ctx.token = cfg_token;
+	}
+	if (ctx.addr == NULL || ctx.addr[0] == '\0')
+		ctx.addr = OGI_DEFAULT_ADDR;
+	if (ctx.token == NULL || ctx.token[0] == '\0') {
+		fprintf(stderr, "%s: no token: give --token, set OGI_TOKEN or "
+		                "put \"token = ...\" in ~/.config/ogi/config\n",
+		        progname());
+		r = EXIT_USAGE;
+	} else
+		r = ctx.cmd->fn(&ctx, &a);
+	if (fflush(stdout) == EOF && r == EXIT_DONE) {
+		fprintf(stderr, "%s: writing output: %s\n", progname(),
+		        strerror(errno));
+		r = EXIT_USAGE;
+	}
+	rpc_close(ctx.rpc);
+	free(cfg_addr);
+	free(cfg_token);
+	return r;
+}

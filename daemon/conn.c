@@ -1,0 +1,700 @@
+/*
+ * One client connection: newline framing, limits, timeouts, output, and the
+ * hand-off of each line to rpc.c. A connection runs one line at a time, in
+ * order; a write stops it until the group commit reports (conn_commit_done).
+ *
+ * Limits (SPEC section 5, DESIGN "Errors and limits"):
+ * - a line, or an unterminated tail, over max_request_bytes: -32600 with
+ *   id null, then close after flushing;
+ * - at most requests_per_event calls per turn of the loop, then a
+ *   zero-timeout event continues, so one client cannot starve the others;
+ * - output over max_output_bytes: stop reading and running requests until
+ *   it has drained; over twice that: drop the client; no write progress for
+ *   request_timeout seconds: drop the client (it does not read);
+ * - not authenticated within idle_timeout seconds, or half a request
+ *   waiting request_timeout seconds: close.
+ *
+ * A connection is never freed inside one of its own callbacks: conn_close
+ * marks it dead and the reaper event frees it from the loop (tmux's
+ * server_client_unref). Closing after an error response shuts down the
+ * sending side and drains what the client still sends for a moment
+ * ("lingering close"), so the kernel does not answer unread input with a
+ * reset that would destroy the response.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "../lib/log.h"
+#include "../lib/xmalloc.h"
+#include "ogid.h"
+#include "rpc.h"
+
+#define CONN_LINGER_MS 2000       /* lingering close: drain input this long */
+#define CONN_SHUTDOWN_GRACE_MS 5000 /* SIGTERM: then close what is left */
+
+struct conn {
+	uint64_t id;
+	struct bufferevent *bev;
+	struct session session;
+	struct event *resume;  /* zero timeout: continue after the budget */
+	struct event *timer;   /* idle, request and linger timeouts */
+	struct evbuffer *line; /* the response line being built */
+	struct rpc_work work;
+	bool working;          /* work holds a line being run */
+	bool waiting;          /* waiting for conn_commit_done */
+	bool eof;              /* the client closed its sending side */
+	bool paused;           /* output over the limit: not reading or running */
+	bool closing;          /* close once the output is flushed */
+	bool lingering;        /* output flushed, draining input before close */
+	bool dead;             /* closed: the reaper frees it */
+	bool dropping_events;  /* pushes are being dropped (logged once) */
+	const char *reason;    /* why it is closing */
+	size_t scanned;        /* input bytes known to hold no "\n" */
+	uint64_t unauth_since; /* ms: since when not authenticated */
+	uint64_t partial_since; /* ms: half a request waiting, or 0 */
+	uint64_t linger_since;
+	uint64_t requests;
+	TAILQ_ENTRY(conn) entry;
+};
+
+static TAILQ_HEAD(, conn) conn_list = TAILQ_HEAD_INITIALIZER(conn_list);
+static struct event *conn_reaper;
+static struct event *conn_grace;
+static uint64_t conn_next_id;
+static unsigned conn_live;
+static bool conn_shutting_down;
+static void (*conn_shutdown_done)(void);
+
+static void conn_process(struct conn *);
+static void conn_close(struct conn *, const char *);
+
+static uint64_t
+conn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t
+conn_max_output(void)
+{
+	return ogid->cfg.max_output_bytes > 0 ? ogid->cfg.max_output_bytes : 4 << 20;
+}
+
+static size_t
+conn_max_request(void)
+{
+	return ogid->cfg.max_request_bytes > 0 ? ogid->cfg.max_request_bytes : 1 << 20;
+}
+
+static size_t
+conn_output_len(struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void
+conn_timer_update(struct conn *c)
+{
+	const struct ogi_config *cfg = &ogid->cfg;
+	uint64_t deadline = 0, d, now;
+	struct timeval tv;
+
+	if (c->dead)
+		return;
+	if (c->lingering)
+		deadline = c->linger_since + CONN_LINGER_MS;
+	else if (!c->closing) {
+		if (!c->session.authed && cfg->idle_timeout > 0)
+			deadline = c->unauth_since + (uint64_t)cfg->idle_timeout * 1000;
+		if (c->partial_since != 0 && cfg->request_timeout > 0) {
+			d = c->partial_since + (uint64_t)cfg->request_timeout * 1000;
+			if (deadline == 0 || d < deadline)
+				deadline = d;
+		}
+	}
+	if (deadline == 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	now = conn_now_ms();
+	d = deadline > now ? deadline - now : 0;
+	tv.tv_sec = d / 1000;
+	tv.tv_usec = (d % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	const struct ogi_config *cfg = &ogid->cfg;
+	uint64_t now = conn_now_ms();
+
+	if (c->lingering) {
+		conn_close(c, c->reason);
+		return;
+	}
+	if (c->closing)
+		return;
+	if (!c->session.authed && cfg->idle_timeout > 0 &&
+	    now >= c->unauth_since + (uint64_t)cfg->idle_timeout * 1000) {
+		conn_close(c, "idle_timeout");
+		return;
+	}
+	if (c->partial_since != 0 && cfg->request_timeout > 0 &&
+	    now >= c->partial_since + (uint64_t)cfg->request_timeout * 1000) {
+		conn_close(c, "request_timeout");
+		return;
+	}
+	conn_timer_update(c);
+}
+
+/* Continue from the loop: after the budget, or after a commit. */
+static void
+conn_schedule(struct conn *c)
+{
+	static const struct timeval zero = {0, 0};
+
+	if (!c->dead && !c->closing)
+		event_add(c->resume, &zero);
+}
+
+static void
+conn_resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c, *c1;
+	void (*done)(void);
+
+	TAILQ_FOREACH_SAFE(c, &conn_list, entry, c1)
+	{
+		if (!c->dead)
+			continue;
+		TAILQ_REMOVE(&conn_list, c, entry);
+		rpc_work_free(&c->work);
+		bufferevent_free(c->bev);
+		event_free(c->resume);
+		event_free(c->timer);
+		evbuffer_free(c->line);
+		free(c);
+	}
+	if (conn_shutting_down && conn_live == 0 && conn_shutdown_done != NULL) {
+		done = conn_shutdown_done;
+		conn_shutdown_done = NULL;
+		if (conn_grace != NULL)
+			event_del(conn_grace);
+		done();
+	}
+}
+
+/* Close now (the reaper frees it from the loop). */
+static void
+conn_close(struct conn *c, const char *reason)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	log_info("conn=%llu peer=%s event=close reason=%s requests=%llu",
+	         (unsigned long long)c->id, c->session.peer, reason, (unsigned long long)c->requests);
+	if (c->waiting) {
+		commit_forget(c);
+		c->waiting = false;
+	}
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_del(c->resume);
+	event_del(c->timer);
+	conn_live--;
+	ogid->nconns = conn_live;
+	event_active(conn_reaper, EV_TIMEOUT, 0);
+}
+
+/* Close once the output is flushed; nothing more is read or run. */
+static void
+conn_finish(struct conn *c, const char *reason)
+{
+	if (c->dead || c->closing)
+		return;
+	c->closing = true;
+	c->reason = reason;
+	bufferevent_disable(c->bev, EV_READ);
+	event_del(c->resume);
+	if (conn_output_len(c) == 0) {
+		/* The write callback will not come: linger from the loop. */
+		event_active(c->timer, EV_TIMEOUT, 0);
+		c->lingering = false;
+	}
+	conn_timer_update(c);
+}
+
+/* The output is flushed: send FIN, then drain the input for a moment. */
+static void
+conn_linger(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (c->dead || c->lingering)
+		return;
+	if (c->eof) {
+		conn_close(c, c->reason);
+		return;
+	}
+	c->lingering = true;
+	c->linger_since = conn_now_ms();
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_timer_update(c);
+}
+
+static int
+conn_emit(const char *buf, size_t size, void *arg)
+{
+	struct conn *c = arg;
+
+	return evbuffer_add(c->line, buf, size);
+}
+
+/* The line's response is complete: send it. */
+static void
+conn_line_done(struct conn *c)
+{
+	bool close_after = c->work.close;
+
+	rpc_work_free(&c->work);
+	c->working = false;
+	bufferevent_write_buffer(c->bev, c->line);
+	if (conn_output_len(c) > 2 * conn_max_output()) {
+		conn_close(c, "output_limit");
+		return;
+	}
+	if (close_after)
+		conn_finish(c, "auth_failures");
+}
+
+static void
+conn_pause(struct conn *c)
+{
+	if (c->paused)
+		return;
+	c->paused = true;
+	bufferevent_disable(c->bev, EV_READ);
+	log_debug("conn=%llu event=pause output=%zu", (unsigned long long)c->id, conn_output_len(c));
+}
+
+static bool
+conn_blank(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return false;
+	}
+	return true;
+}
+
+static void
+conn_oversize(struct conn *c, size_t len)
+{
+	char *line;
+
+	log_info("conn=%llu peer=%s event=oversize bytes>=%zu", (unsigned long long)c->id,
+	         c->session.peer, len);
+	line = rpc_error_line(RPC_INVALID_REQUEST, "request too large");
+	bufferevent_write(c->bev, line, strlen(line));
+	free(line);
+	conn_finish(c, "oversize");
+}
+
+/*
+ * Take the next complete line from the input and start it. Returns 1 when
+ * the caller should go on, 0 when there is nothing to do now.
+ */
+static int
+conn_next_line(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in), max = conn_max_request(), linelen, drain;
+	struct evbuffer_ptr p;
+	unsigned char *data;
+
+	if (len == 0) {
+		c->partial_since = 0;
+		c->scanned = 0;
+		if (c->eof || conn_shutting_down) {
+			conn_finish(c, conn_shutting_down ? "shutdown" : "eof");
+			return 0;
+		}
+		return 0;
+	}
+	p.pos = -1;
+	if (c->scanned < len) {
+		evbuffer_ptr_set(in, &p, c->scanned, EVBUFFER_PTR_SET);
+		p = evbuffer_search(in, "\n", 1, &p);
+	}
+	if (p.pos < 0) {
+		c->scanned = len;
+		if (len > max) {
+			conn_oversize(c, len);
+			return 0;
+		}
+		if (conn_shutting_down) {
+			/* Half a request is not in flight: drop it. */
+			conn_finish(c, "shutdown");
+			return 0;
+		}
+		if (!c->eof) {
+			if (c->partial_since == 0)
+				c->partial_since = conn_now_ms();
+			return 0;
+		}
+		linelen = drain = len; /* the final request, ended by EOF */
+	} else {
+		linelen = (size_t)p.pos;
+		drain = linelen + 1;
+		if (linelen > max) {
+			conn_oversize(c, linelen);
+			return 0;
+		}
+	}
+	c->scanned = 0;
+	c->partial_since = 0;
+	data = evbuffer_pullup(in, (ev_ssize_t)linelen);
+	if (linelen != 0 && !conn_blank(data, linelen)) {
+		rpc_work_start(&c->work, (const char *)data, linelen, conn_shutting_down, conn_emit, c);
+		c->working = true;
+	}
+	evbuffer_drain(in, drain);
+	return 1;
+}
+
+/* Run lines and calls until the budget is spent or something blocks. */
+static void
+conn_process(struct conn *c)
+{
+	int budget = ogid->cfg.requests_per_event > 0 ? ogid->cfg.requests_per_event : 64;
+	enum rpc_step st;
+
+	if (c->dead || c->closing)
+		return;
+	for (;;) {
+		if (c->dead || c->closing)
+			return;
+		if (c->working && c->waiting)
+			break;
+		if (conn_output_len(c) > conn_max_output()) {
+			conn_pause(c);
+			break;
+		}
+		if (!c->working) {
+			if (conn_next_line(c) == 0)
+				break;
+			continue;
+		}
+		if (budget-- <= 0) {
+			conn_schedule(c);
+			break;
+		}
+		c->requests++;
+		st = rpc_work_step(&c->work, &c->session);
+		if (st == RPC_WAIT) {
+			c->waiting = true;
+			commit_wait(c);
+			continue; /* still waiting unless the commit was immediate */
+		}
+		if (evbuffer_get_length(c->line) + conn_output_len(c) > 2 * conn_max_output()) {
+			conn_close(c, "output_limit");
+			return;
+		}
+		if (st == RPC_DONE)
+			conn_line_done(c);
+	}
+	conn_timer_update(c);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->lingering) {
+		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	conn_process(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (conn_output_len(c) != 0)
+		return;
+	if (c->closing) {
+		conn_linger(c);
+		return;
+	}
+	if (c->paused) {
+		c->paused = false;
+		if (!c->eof && !conn_shutting_down)
+			bufferevent_enable(c->bev, EV_READ);
+		conn_process(c);
+	}
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_EOF) {
+		c->eof = true;
+		if (c->lingering) {
+			conn_close(c, c->reason);
+			return;
+		}
+		if (!c->closing) {
+			conn_process(c);
+			return;
+		}
+		if (conn_output_len(c) == 0)
+			conn_close(c, c->reason);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		if (c->lingering)
+			conn_close(c, c->reason);
+		else
+			conn_close(c, errno == ECONNRESET ? "reset" : "error");
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		conn_close(c, "write_timeout");
+}
+
+static void
+conn_grace_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (!c->dead)
+			conn_close(c, "shutdown_grace");
+	}
+}
+
+void
+conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
+{
+	const struct ogi_config *cfg = &ogid->cfg;
+	struct conn *c;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	struct timeval tv;
+
+	if (conn_reaper == NULL) {
+		conn_reaper = event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
+		event_priority_set(conn_reaper, 0);
+	}
+	c = xcalloc(1, sizeof *c);
+	c->id = ++conn_next_id;
+	if (getnameinfo(sa, (socklen_t)socklen, host, sizeof host, serv, sizeof serv,
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(c->session.peer, sizeof c->session.peer, "unknown");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(c->session.peer, sizeof c->session.peer, "[%s]:%s", host, serv);
+	else
+		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host, serv);
+	c->bev = bufferevent_socket_new(ogid->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warnx("conn=%llu peer=%s event=error what=bufferevent_socket_new",
+		          (unsigned long long)c->id, c->session.peer);
+		close(fd);
+		free(c);
+		return;
+	}
+	bufferevent_priority_set(c->bev, 0);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_max_request() + 1);
+	if (cfg->request_timeout > 0) {
+		tv.tv_sec = cfg->request_timeout;
+		tv.tv_usec = 0;
+		bufferevent_set_timeouts(c->bev, NULL, &tv);
+	}
+	c->resume = event_new(ogid->base, -1, 0, conn_resume_cb, c);
+	/* Continuations yield to fresh I/O, alongside the commit. */
+	event_priority_set(c->resume, event_base_get_npriorities(ogid->base) - 1);
+	c->timer = evtimer_new(ogid->base, conn_timer_cb, c);
+	event_priority_set(c->timer, 0);
+	c->line = evbuffer_new();
+	c->work.done = true;
+	c->session.conn_id = c->id;
+	c->session.conn = c;
+	c->unauth_since = conn_now_ms();
+	TAILQ_INSERT_TAIL(&conn_list, c, entry);
+	conn_live++;
+	ogid->nconns = conn_live;
+	log_info("conn=%llu peer=%s event=open", (unsigned long long)c->id, c->session.peer);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_timer_update(c);
+}
+
+void
+conn_commit_done(struct conn *c, bool ok, const char *why)
+{
+	if (c->dead || !c->waiting)
+		return;
+	c->waiting = false;
+	if (rpc_work_commit_done(&c->work, ok, why))
+		conn_line_done(c);
+	conn_schedule(c);
+}
+
+static int
+conn_push_emit(const char *buf, size_t size, void *arg)
+{
+	return evbuffer_add(arg, buf, size);
+}
+
+void
+conn_push(struct conn *c, json_t *notification)
+{
+	struct evbuffer *out;
+	size_t len;
+
+	if (c->dead || c->closing)
+		return;
+	out = bufferevent_get_output(c->bev);
+	len = evbuffer_get_length(out);
+	if (len > 2 * conn_max_output()) {
+		conn_close(c, "output_limit");
+		return;
+	}
+	if (len > conn_max_output()) {
+		if (!c->dropping_events)
+			log_warnx("conn=%llu peer=%s event=push_dropped output=%zu", (unsigned long long)c->id,
+			          c->session.peer, len);
+		c->dropping_events = true;
+		return;
+	}
+	c->dropping_events = false;
+	if (json_dump_callback(notification, conn_push_emit, out, JSON_COMPACT) != 0)
+		log_warnx("conn=%llu event=push_failed", (unsigned long long)c->id);
+	evbuffer_add(out, "\n", 1);
+}
+
+void
+conn_foreach(void (*cb)(struct conn *, void *), void *arg)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (!c->dead)
+			cb(c, arg);
+	}
+}
+
+struct session *
+conn_session(struct conn *c)
+{
+	return &c->session;
+}
+
+void
+conn_drop_user(int64_t user_id)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (c->dead || !c->session.authed || c->session.user_id != user_id)
+			continue;
+		log_info("conn=%llu peer=%s event=deauth", (unsigned long long)c->id, c->session.peer);
+		c->session.authed = false;
+		c->session.roles = 0;
+		c->session.subscribed = false;
+		c->session.event_mask = 0;
+		c->unauth_since = conn_now_ms();
+		conn_timer_update(c);
+	}
+}
+
+unsigned
+conn_count(void)
+{
+	return conn_live;
+}
+
+void
+conn_shutdown(void (*done)(void))
+{
+	struct conn *c;
+	struct timeval tv = {CONN_SHUTDOWN_GRACE_MS / 1000, (CONN_SHUTDOWN_GRACE_MS % 1000) * 1000};
+
+	conn_shutting_down = true;
+	conn_shutdown_done = done;
+	if (conn_reaper == NULL) {
+		conn_reaper = event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
+		event_priority_set(conn_reaper, 0);
+	}
+	if (conn_grace == NULL) {
+		conn_grace = evtimer_new(ogid->base, conn_grace_cb, NULL);
+		evtimer_add(conn_grace, &tv);
+	}
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (c->dead || c->closing)
+			continue;
+		bufferevent_disable(c->bev, EV_READ);
+		c->partial_since = 0;
+		conn_schedule(c);
+	}
+	/* With no connection left, done runs from the reaper. */
+	event_active(conn_reaper, EV_TIMEOUT, 0);
+}
+
+void
+conn_close_all(void)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (!c->dead)
+			conn_close(c, "exit");
+	}
+	conn_shutdown_done = NULL;
+	if (conn_reaper != NULL) {
+		conn_reaper_cb(-1, 0, NULL);
+		event_free(conn_reaper);
+		conn_reaper = NULL;
+	}
+	if (conn_grace != NULL) {
+		event_free(conn_grace);
+		conn_grace = NULL;
+	}
+}

@@ -1,0 +1,127 @@
+/*
+ * ogid: shared declarations of the daemon, grouped by file (as tmux.h).
+ * JSON lives only in rpc.c, methods*.c, events.c and timers.c.
+ */
+#ifndef OGI_OGID_H
+#define OGI_OGID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "../lib/calendar.h"
+#include "../lib/config.h"
+
+#define OGI_VERSION "0.1.0"
+
+/* Roles of SPEC section 1, as a bit mask. */
+enum role {
+	ROLE_CLERK = 1 << 0,
+	ROLE_REVIEWER = 1 << 1,
+	ROLE_SECRECY = 1 << 2,
+	ROLE_SUPERVISOR = 1 << 3,
+	ROLE_ADMIN = 1 << 4,
+};
+#define ROLE_ALL (ROLE_CLERK | ROLE_REVIEWER | ROLE_SECRECY | ROLE_SUPERVISOR | ROLE_ADMIN)
+
+/* Error codes of SPEC section 5. */
+enum rpc_code {
+	RPC_PARSE_ERROR = -32700,
+	RPC_INVALID_REQUEST = -32600,
+	RPC_METHOD_NOT_FOUND = -32601,
+	RPC_INVALID_PARAMS = -32602,
+	RPC_INTERNAL = -32603,
+	RPC_UNAUTHENTICATED = -32001,
+	RPC_FORBIDDEN = -32002,
+	RPC_NOT_FOUND = -32003,
+	RPC_CONFLICT = -32004,
+	RPC_BUSY = -32005,
+};
+
+/* An error being returned: message is static or owned here; data owned. */
+struct rpc_error {
+	int code;
+	char message[256];
+	json_t *data; /* owned reference or NULL */
+};
+
+/* Per-connection state the methods see. Owned by conn.c. */
+struct session {
+	uint64_t conn_id;
+	char peer[64];
+	bool authed;
+	int auth_failures;
+	int64_t user_id;
+	char user[64];
+	unsigned roles;
+	uint64_t token_epoch; /* user's token generation when authed */
+	bool subscribed;
+	unsigned event_mask; /* bit per event type, see events.c */
+	struct conn *conn;
+};
+
+/* daemon.c: the process-wide state. */
+struct daemon {
+	struct event_base *base;
+	struct ogi_config cfg;
+	struct store *store;
+	struct cal *cal;
+	bool fake_clock;
+	int64_t fake_now; /* unix seconds, when fake_clock */
+	bool shutting_down;
+	unsigned nconns;
+	const char *db_path;
+};
+extern struct daemon *ogid;
+int64_t daemon_now(void); /* unix seconds (fake clock honoured) */
+day_t daemon_today(void); /* local date in the configured zone */
+
+/* rpc.c: errors */
+void rpc_error_set(struct rpc_error *, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* -32602 with data {field, reason}. */
+void rpc_error_param(struct rpc_error *, const char *field, const char *reason);
+/* -32002 with data {required: [roles...]}. */
+void rpc_error_forbidden(struct rpc_error *, unsigned required_roles, const char *why);
+void rpc_error_clear(struct rpc_error *);
+json_t *roles_to_json(unsigned roles); /* new reference */
+int roles_from_name(const char *name, unsigned *role);
+
+/*
+ * methods.c: one table from method name to handler.
+ *
+ * methods_call runs one call. On success it sets *result (new reference)
+ * and returns 0; on failure fills err and returns -1. If the call wrote to
+ * the store, *wrote is set: the write sits in the open group transaction
+ * (commit.c), and the response must not reach the client before
+ * commit_done() reports the commit.
+ */
+int methods_call(struct session *, const char *method, json_t *params,
+                 json_t **result, struct rpc_error *err, bool *wrote);
+/* True if the method exists (for -32601 vs. -32001 ordering). */
+bool methods_exists(const char *method);
+
+/*
+ * commit.c: group commit. A write handler calls commit_begin() before its
+ * first statement (opens BEGIN IMMEDIATE lazily and a SAVEPOINT for this
+ * call) and commit_end(ok) after (RELEASE or ROLLBACK TO). The transaction
+ * is committed once the loop has drained what is readable; then every
+ * waiter gets conn_commit_done().
+ */
+int commit_begin(void);
+void commit_end(bool ok);
+void commit_wait(struct conn *); /* conn waits for the open transaction */
+void commit_forget(struct conn *); /* conn is being freed */
+int commit_now(void); /* commit synchronously (start-up, shutdown) */
+void commit_init(struct event_base *);
+
+/* conn.c */
+void conn_commit_done(struct conn *, bool ok, const char *why);
+void conn_push(struct conn *, json_t *notification); /* borrowed */
+void conn_foreach(void (*)(struct conn *, void *), void *);
+struct session *conn_session(struct conn *);
+void conn_drop_user(int64_t user_id); /* disabled or rotated */
+
+#endif

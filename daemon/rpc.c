@@ -1,0 +1,405 @@
+/*
+ * The JSON-RPC 2.0 envelope (SPEC section 5, jsonrpc.org section 4-7):
+ * framing of one line into calls, validation, the authentication gate,
+ * batches, notifications, and the error objects. No libevent, so a fuzzer
+ * can drive it with a stub methods_call.
+ *
+ * Decisions where JSON-RPC 2.0 leaves room:
+ * - A duplicate object key anywhere in the line is -32600 "duplicate key"
+ *   with id null (the request is well-formed JSON but ambiguous).
+ * - Numbers jansson cannot hold (integers beyond 64 bits, reals beyond
+ *   double), "\u0000" in strings, invalid UTF-8 and nesting deeper than
+ *   jansson's limit (2048) are -32700.
+ * - Before a successful auth, every method but "auth" gets -32001, unknown
+ *   methods included: an unauthenticated client learns nothing.
+ * - Array params are -32602 (our methods take named params); params that
+ *   are neither object nor array make the request invalid (-32600).
+ * - A notification (no "id") gets no response, not even an error, unless
+ *   the request object itself is invalid (jsonrpc.org section 7 examples).
+ * - Every failed auth counts, malformed params included; at
+ *   cfg.auth_max_failures the connection closes after that response (and
+ *   the rest of a batch is not run).
+ * - A write whose commit fails gets -32005 "storage failure: WHY; retry" in
+ *   place of its result; a write that already failed keeps its own error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "../lib/xmalloc.h"
+#include "ogid.h"
+#include "rpc.h"
+
+static const struct {
+	unsigned role;
+	const char *name;
+} rpc_roles[] = {
+    {ROLE_CLERK, "clerk"},           {ROLE_REVIEWER, "reviewer"}, {ROLE_SECRECY, "secrecy"},
+    {ROLE_SUPERVISOR, "supervisor"}, {ROLE_ADMIN, "admin"},
+};
+#define NROLES (sizeof rpc_roles / sizeof rpc_roles[0])
+
+json_t *
+roles_to_json(unsigned roles)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < NROLES; i++) {
+		if (roles & rpc_roles[i].role)
+			json_array_append_new(a, json_string(rpc_roles[i].name));
+	}
+	return a;
+}
+
+int
+roles_from_name(const char *name, unsigned *role)
+{
+	size_t i;
+
+	for (i = 0; i < NROLES; i++) {
+		if (strcmp(name, rpc_roles[i].name) == 0) {
+			*role = rpc_roles[i].role;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A JSON string from C text that may have been cut inside a UTF-8 sequence
+ * by snprintf, or may carry a client's invalid bytes: never NULL.
+ */
+static json_t *
+rpc_string(const char *s)
+{
+	size_t len = strlen(s), cut;
+	json_t *v;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	for (cut = 1; cut <= 3 && cut <= len; cut++) {
+		if ((v = json_stringn(s, len - cut)) != NULL)
+			return v;
+	}
+	return json_string("(message not valid UTF-8)");
+}
+
+void
+rpc_error_set(struct rpc_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	json_decref(e->data);
+	e->data = NULL;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+void
+rpc_error_param(struct rpc_error *e, const char *field, const char *reason)
+{
+	rpc_error_set(e, RPC_INVALID_PARAMS, "invalid params: %s: %s", field, reason);
+	e->data = json_object();
+	json_object_set_new(e->data, "field", rpc_string(field));
+	json_object_set_new(e->data, "reason", rpc_string(reason));
+}
+
+void
+rpc_error_forbidden(struct rpc_error *e, unsigned required_roles, const char *why)
+{
+	rpc_error_set(e, RPC_FORBIDDEN, "forbidden: %s", why != NULL ? why : "not allowed");
+	e->data = json_object();
+	json_object_set_new(e->data, "required", roles_to_json(required_roles));
+}
+
+void
+rpc_error_clear(struct rpc_error *e)
+{
+	json_decref(e->data);
+	e->data = NULL;
+	e->code = 0;
+	e->message[0] = '\0';
+}
+
+/* {"jsonrpc":"2.0","error":{code,message,data?},"id":id}; data is stolen. */
+static json_t *
+rpc_error_response(json_t *id, int code, const char *message, json_t *data)
+{
+	json_t *r = json_object(), *e = json_object();
+
+	json_object_set_new(e, "code", json_integer(code));
+	json_object_set_new(e, "message", rpc_string(message));
+	if (data != NULL)
+		json_object_set_new(e, "data", data);
+	json_object_set_new(r, "jsonrpc", json_string("2.0"));
+	json_object_set_new(r, "error", e);
+	json_object_set(r, "id", id != NULL ? id : json_null());
+	return r;
+}
+
+/* The result is stolen. */
+static json_t *
+rpc_result_response(json_t *id, json_t *result)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "jsonrpc", json_string("2.0"));
+	json_object_set_new(r, "result", result != NULL ? result : json_null());
+	json_object_set(r, "id", id);
+	return r;
+}
+
+char *
+rpc_error_line(int code, const char *message)
+{
+	json_t *r = rpc_error_response(NULL, code, message, NULL);
+	char *s, *line;
+
+	s = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	if (s == NULL)
+		fatalx("rpc_error_line: json_dumps failed");
+	line = xasprintf("%s\n", s);
+	free(s);
+	return line;
+}
+
+static void
+rpc_emit(struct rpc_work *w, json_t *resp)
+{
+	if (w->batch) {
+		w->emit(w->opened ? "," : "[", 1, w->arg);
+		w->opened = true;
+	}
+	if (json_dump_callback(resp, w->emit, w->arg, JSON_COMPACT) != 0) {
+		/* Cannot happen with values we built; keep the framing. */
+		log_warnx("rpc: json_dump_callback failed");
+		w->emit("null", 4, w->arg);
+	}
+	if (!w->batch)
+		w->emit("\n", 1, w->arg);
+}
+
+static void
+rpc_finish(struct rpc_work *w)
+{
+	if (w->batch && w->opened)
+		w->emit("]\n", 2, w->arg);
+	w->done = true;
+	json_decref(w->root);
+	w->root = NULL;
+}
+
+void
+rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
+               json_dump_callback_t emit, void *arg)
+{
+	json_error_t jerr;
+	json_t *data, *r;
+
+	memset(w, 0, sizeof *w);
+	w->emit = emit;
+	w->arg = arg;
+	w->refuse = refuse;
+	w->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (w->root == NULL) {
+		data = json_object();
+		json_object_set_new(data, "reason", rpc_string(jerr.text));
+		json_object_set_new(data, "position", json_integer(jerr.position));
+		if (json_error_code(&jerr) == json_error_duplicate_key)
+			r = rpc_error_response(NULL, RPC_INVALID_REQUEST, "duplicate key", data);
+		else
+			r = rpc_error_response(NULL, RPC_PARSE_ERROR, "parse error", data);
+		rpc_emit(w, r);
+		json_decref(r);
+		rpc_finish(w);
+		return;
+	}
+	if (json_is_array(w->root)) {
+		w->batch = true;
+		w->n = json_array_size(w->root);
+		if (w->n == 0) {
+			/* jsonrpc.org section 7: one error, not an empty array. */
+			w->batch = false;
+			r = rpc_error_response(NULL, RPC_INVALID_REQUEST, "empty batch", NULL);
+			rpc_emit(w, r);
+			json_decref(r);
+			rpc_finish(w);
+		}
+	} else
+		w->n = 1;
+}
+
+static const char *
+rpc_method_name(json_t *req)
+{
+	json_t *m = json_object_get(req, "method");
+
+	return json_is_string(m) ? json_string_value(m) : "?";
+}
+
+/*
+ * Run one call of the line. Returns the response (new reference), or NULL
+ * for a notification. Sets *wrote when the call wrote to the store.
+ */
+static json_t *
+rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
+{
+	struct rpc_error err = {0, "", NULL};
+	json_t *id, *v, *params, *result = NULL, *empty = NULL, *data;
+	const char *method;
+	char ebuf[4 * 64 + 8];
+	bool notification, is_auth;
+	int rc, max;
+
+	*wrote = false;
+	if (!json_is_object(req))
+		return rpc_error_response(NULL, RPC_INVALID_REQUEST, "request is not an object", NULL);
+	id = json_object_get(req, "id");
+	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id))
+		return rpc_error_response(NULL, RPC_INVALID_REQUEST, "id must be a string, a number or null", NULL);
+	notification = (id == NULL);
+	v = json_object_get(req, "jsonrpc");
+	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
+		return rpc_error_response(id, RPC_INVALID_REQUEST, "jsonrpc must be \"2.0\"", NULL);
+	v = json_object_get(req, "method");
+	if (!json_is_string(v))
+		return rpc_error_response(id, RPC_INVALID_REQUEST, "method must be a string", NULL);
+	method = json_string_value(v);
+	params = json_object_get(req, "params");
+	if (params != NULL && !json_is_object(params) && !json_is_array(params))
+		return rpc_error_response(id, RPC_INVALID_REQUEST, "params must be an object or an array", NULL);
+
+	/* A valid request from here on: notifications get no response. */
+	if (w->refuse) {
+		if (notification)
+			return NULL;
+		return rpc_error_response(id, RPC_BUSY, "server shutting down; retry", NULL);
+	}
+	is_auth = strcmp(method, "auth") == 0;
+	if (!is_auth && !s->authed) {
+		if (notification)
+			return NULL;
+		return rpc_error_response(id, RPC_UNAUTHENTICATED, "not authenticated", NULL);
+	}
+	if (strncmp(method, "rpc.", 4) == 0 || !methods_exists(method)) {
+		if (notification)
+			return NULL;
+		data = json_object();
+		json_object_set_new(data, "method", json_string(method));
+		return rpc_error_response(id, RPC_METHOD_NOT_FOUND, "method not found", data);
+	}
+	if (json_is_array(params)) {
+		if (notification)
+			return NULL;
+		rpc_error_param(&err, "params", "must be an object");
+		data = err.data;
+		err.data = NULL;
+		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message, data);
+	}
+	if (params == NULL)
+		params = empty = json_object();
+
+	rc = methods_call(s, method, params, &result, &err, wrote);
+	json_decref(empty);
+	log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d", (unsigned long long)s->conn_id,
+	          log_escape(method, ebuf, sizeof ebuf), rc, rc == 0 ? 0 : err.code, *wrote);
+
+	if (is_auth && rc != 0) {
+		s->auth_failures++;
+		max = ogid->cfg.auth_max_failures;
+		log_info("conn=%llu peer=%s event=auth_failed failures=%d", (unsigned long long)s->conn_id,
+		         s->peer, s->auth_failures);
+		if (max > 0 && s->auth_failures >= max)
+			w->close = true;
+	} else if (is_auth)
+		log_info("conn=%llu peer=%s event=auth user=%s", (unsigned long long)s->conn_id, s->peer,
+		         log_escape(s->user, ebuf, sizeof ebuf));
+
+	if (notification) {
+		json_decref(result);
+		rpc_error_clear(&err);
+		return NULL;
+	}
+	if (rc == 0)
+		return rpc_result_response(id, result);
+	json_decref(result);
+	if (err.code == 0)
+		rpc_error_set(&err, RPC_INTERNAL, "internal error");
+	data = err.data;
+	err.data = NULL;
+	return rpc_error_response(id, err.code, err.message, data);
+}
+
+enum rpc_step
+rpc_work_step(struct rpc_work *w, struct session *s)
+{
+	json_t *req, *resp;
+	bool wrote;
+
+	if (w->done)
+		return RPC_DONE;
+	if (w->waiting)
+		return RPC_WAIT;
+	if (w->next < w->n && !w->close) {
+		req = w->batch ? json_array_get(w->root, w->next) : w->root;
+		w->next++;
+		resp = rpc_call(w, s, req, &wrote);
+		if (wrote) {
+			w->waiting = true;
+			w->held = resp;
+			return RPC_WAIT;
+		}
+		if (resp != NULL) {
+			rpc_emit(w, resp);
+			json_decref(resp);
+		}
+	}
+	if (w->next >= w->n || w->close) {
+		rpc_finish(w);
+		return RPC_DONE;
+	}
+	return RPC_MORE;
+}
+
+bool
+rpc_work_commit_done(struct rpc_work *w, bool ok, const char *why)
+{
+	json_t *r;
+	char msg[200];
+
+	if (!w->waiting)
+		return w->done;
+	w->waiting = false;
+	if (w->held != NULL) {
+		if (!ok && json_object_get(w->held, "result") != NULL) {
+			snprintf(msg, sizeof msg, "storage failure: %s; retry",
+			         why != NULL ? why : "commit failed");
+			r = rpc_error_response(json_object_get(w->held, "id"), RPC_BUSY, msg, NULL);
+			json_decref(w->held);
+			w->held = r;
+		}
+		rpc_emit(w, w->held);
+		json_decref(w->held);
+		w->held = NULL;
+	}
+	if (w->next >= w->n || w->close) {
+		rpc_finish(w);
+		return true;
+	}
+	return false;
+}
+
+void
+rpc_work_free(struct rpc_work *w)
+{
+	json_decref(w->root);
+	json_decref(w->held);
+	w->root = w->held = NULL;
+	w->done = true;
+	w->waiting = false;
+}

@@ -1,0 +1,857 @@
+/*
+ * The store: schema, migrations, prepared statements, and every query the
+ * API makes. See store.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/* Schema migrations, numbered from 1; user_version is the count applied. */
+static const char *migrations[] = {
+	/* 1 */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" roles INTEGER NOT NULL, token_hash BLOB NOT NULL UNIQUE,"
+	" disabled INTEGER NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE counters(year INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
+	"CREATE TABLE apps(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	" state INTEGER NOT NULL, col INTEGER NOT NULL, name TEXT NOT NULL,"
+	" id_number TEXT, phone TEXT, email TEXT, address TEXT,"
+	" channel INTEGER NOT NULL, received_on INTEGER NOT NULL,"
+	" description TEXT NOT NULL, form INTEGER NOT NULL,"
+	" delivery INTEGER NOT NULL, client_ref TEXT,"
+	" created_by INTEGER NOT NULL, assignee TEXT, outcome INTEGER NOT NULL,"
+	" version INTEGER NOT NULL, rules INTEGER NOT NULL,"
+	" start INTEGER NOT NULL, cycle INTEGER NOT NULL,"
+	" extension_days INTEGER NOT NULL, pauses TEXT, wait INTEGER NOT NULL,"
+	" wait_from INTEGER, wait_last_day INTEGER, fee_return INTEGER NOT NULL,"
+	" proposer TEXT, correction_late INTEGER NOT NULL,"
+	" fee_fen INTEGER NOT NULL, due_on INTEGER, next_event_at INTEGER,"
+	" next_event INTEGER NOT NULL, due_soon_fired INTEGER,"
+	" overdue_fired INTEGER, concluded_on INTEGER, replied_on INTEGER,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX apps_client_ref ON apps(created_by, client_ref)"
+	" WHERE client_ref IS NOT NULL;"
+	"CREATE INDEX apps_received ON apps(received_on, id);"
+	"CREATE INDEX apps_state ON apps(state, received_on, id);"
+	"CREATE INDEX apps_assignee ON apps(assignee, received_on, id)"
+	" WHERE assignee IS NOT NULL;"
+	"CREATE INDEX apps_next_event ON apps(next_event_at)"
+	" WHERE next_event_at IS NOT NULL;"
+	"CREATE INDEX apps_running_due ON apps(due_on, id)"
+	" WHERE state IN (0, 2, 4, 6);"
+	"CREATE INDEX apps_concluded ON apps(concluded_on, col)"
+	" WHERE concluded_on IS NOT NULL;"
+	"CREATE INDEX apps_open ON apps(state) WHERE state < 7;"
+	"CREATE VIRTUAL TABLE apps_fts USING fts5(id, name, description,"
+	" content='apps', content_rowid='rowid', tokenize='trigram');"
+	"CREATE TRIGGER apps_ai AFTER INSERT ON apps BEGIN"
+	" INSERT INTO apps_fts(rowid, id, name, description)"
+	" VALUES (new.rowid, new.id, new.name, new.description); END;"
+	"CREATE TRIGGER apps_ad AFTER DELETE ON apps BEGIN"
+	" INSERT INTO apps_fts(apps_fts, rowid, id, name, description)"
+	" VALUES ('delete', old.rowid, old.id, old.name, old.description); END;"
+	"CREATE TRIGGER apps_au AFTER UPDATE OF name, description ON apps BEGIN"
+	" INSERT INTO apps_fts(apps_fts, rowid, id, name, description)"
+	" VALUES ('delete', old.rowid, old.id, old.name, old.description);"
+	" INSERT INTO apps_fts(rowid, id, name, description)"
+	" VALUES (new.rowid, new.id, new.name, new.description); END;"
+	"CREATE TABLE events(seq INTEGER PRIMARY KEY, app_id TEXT,"
+	" at INTEGER NOT NULL, content TEXT NOT NULL, prev_hash BLOB NOT NULL,"
+	" hash BLOB NOT NULL);"
+	"CREATE INDEX events_app ON events(app_id, seq);"
+	"CREATE TABLE clock(id INTEGER PRIMARY KEY, app_id TEXT NOT NULL,"
+	" cycle INTEGER NOT NULL, kind TEXT NOT NULL, from_day INTEGER,"
+	" to_day INTEGER, days INTEGER NOT NULL, reason TEXT, actor TEXT,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX clock_app ON clock(app_id, id);"
+	"CREATE TABLE appeals(app_id TEXT NOT NULL, n INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL, filed_on INTEGER NOT NULL,"
+	" result INTEGER NOT NULL, decided_on INTEGER,"
+	" PRIMARY KEY(app_id, n));"
+	"CREATE INDEX appeals_filed ON appeals(filed_on);"
+	"CREATE TABLE calendar(year INTEGER PRIMARY KEY, holidays TEXT NOT NULL,"
+	" workdays TEXT NOT NULL);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define APP_COLS                                                               \
+	"rowid, id, state, col, name, id_number, phone, email, address,"      \
+	" channel, received_on, description, form, delivery, client_ref,"     \
+	" created_by, assignee, outcome, version, rules, start, cycle,"       \
+	" extension_days, pauses, wait, wait_from, wait_last_day, fee_return," \
+	" proposer, correction_late, fee_fen, due_on, next_event_at,"         \
+	" next_event, due_soon_fired, overdue_fired, concluded_on,"           \
+	" replied_on, created_at, updated_at"
+
+static const char *sql[STMT__COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT w",
+	[STMT_RELEASE] = "RELEASE w",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO w",
+	[STMT_USER_INSERT] = "INSERT INTO users(name, roles, token_hash,"
+			     " created_at) VALUES (?, ?, ?, ?)",
+	[STMT_USER_BY_TOKEN] = "SELECT id, name, roles, disabled, epoch,"
+			       " created_at, token_hash FROM users"
+			       " WHERE token_hash = ?",
+	[STMT_USER_BY_NAME] = "SELECT id, name, roles, disabled, epoch,"
+			      " created_at FROM users WHERE name = ?",
+	[STMT_USER_BY_ID] = "SELECT id, name, roles, disabled, epoch,"
+			    " created_at FROM users WHERE id = ?",
+	[STMT_USER_LIST] = "SELECT id, name, roles, disabled, epoch,"
+			   " created_at FROM users ORDER BY name",
+	[STMT_USER_DISABLE] = "UPDATE users SET disabled = 1,"
+			      " epoch = epoch + 1 WHERE name = ?",
+	[STMT_USER_SET_TOKEN] = "UPDATE users SET token_hash = ?,"
+				" epoch = epoch + 1 WHERE name = ?",
+	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
+	[STMT_SEQ_NEXT] = "INSERT INTO counters(year, seq) VALUES (?, 1)"
+			  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1"
+			  " RETURNING seq",
+	[STMT_APP_INSERT] =
+	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_APP_UPDATE] =
+	    "UPDATE apps SET id = ?, state = ?, col = ?, name = ?,"
+	    " id_number = ?, phone = ?, email = ?, address = ?, channel = ?,"
+	    " received_on = ?, description = ?, form = ?, delivery = ?,"
+	    " client_ref = ?, created_by = ?, assignee = ?, outcome = ?,"
+	    " version = ?, rules = ?, start = ?, cycle = ?,"
+	    " extension_days = ?, pauses = ?, wait = ?, wait_from = ?,"
+	    " wait_last_day = ?, fee_return = ?, proposer = ?,"
+	    " correction_late = ?, fee_fen = ?, due_on = ?, next_event_at = ?,"
+	    " next_event = ?, due_soon_fired = ?, overdue_fired = ?,"
+	    " concluded_on = ?, replied_on = ?, created_at = ?,"
+	    " updated_at = ? WHERE rowid = ?",
+	[STMT_APP_GET] = "SELECT " APP_COLS " FROM apps WHERE id = ?",
+	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
+			    " WHERE created_by = ? AND client_ref = ?",
+	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
+			 " WHERE state IN (0, 2, 4, 6) AND due_on < ?1"
+			 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
+			 " FROM apps WHERE id = ?2), ?2))"
+			 " ORDER BY due_on, id LIMIT ?3",
+	[STMT_DUE_SOON] = "SELECT " APP_COLS " FROM apps"
+			  " WHERE state IN (0, 2, 4, 6) AND due_on >= ?1"
+			  " AND due_on <= ?4"
+			  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
+			  " FROM apps WHERE id = ?2), ?2))"
+			  " ORDER BY due_on, id LIMIT ?3",
+	[STMT_NEXT_EVENT] = "SELECT min(next_event_at) FROM apps"
+			    " WHERE next_event_at IS NOT NULL",
+	[STMT_EVENTS_DUE] = "SELECT id FROM apps WHERE next_event_at IS NOT"
+			    " NULL AND next_event_at <= ?"
+			    " ORDER BY next_event_at, id LIMIT ?",
+	[STMT_OPEN_APPS] = "SELECT " APP_COLS " FROM apps WHERE state < 7"
+			   " AND rowid > ? ORDER BY rowid LIMIT 512",
+	[STMT_EVENT_LAST] = "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+	[STMT_EVENT_INSERT] = "INSERT INTO events(app_id, at, content,"
+			      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+	[STMT_EVENTS_FOR] = "SELECT seq, at, app_id, content, prev_hash, hash"
+			    " FROM events WHERE app_id = ? ORDER BY seq",
+	[STMT_EVENTS_ALL] = "SELECT seq, at, app_id, content, prev_hash, hash"
+			    " FROM events ORDER BY seq",
+	[STMT_CLOCK_ADD] = "INSERT INTO clock(app_id, cycle, kind, from_day,"
+			   " to_day, days, reason, actor, at)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_CLOCK_CLOSE] = "UPDATE clock SET to_day = ?, days = ?"
+			     " WHERE id = (SELECT max(id) FROM clock"
+			     " WHERE app_id = ? AND cycle = ? AND kind = ?"
+			     " AND to_day IS NULL)",
+	[STMT_CLOCK_LIST] = "SELECT cycle, kind, from_day, to_day, days,"
+			    " reason, actor, at FROM clock WHERE app_id = ?"
+			    " ORDER BY id",
+	[STMT_APPEAL_ADD] = "INSERT INTO appeals(app_id, n, kind, filed_on,"
+			    " result) VALUES (?1, (SELECT coalesce(max(n), 0)"
+			    " + 1 FROM appeals WHERE app_id = ?1), ?2, ?3, 3)"
+			    " RETURNING n",
+	[STMT_APPEAL_DECIDE] = "UPDATE appeals SET result = ?, decided_on = ?"
+			       " WHERE app_id = ? AND n = ?",
+	[STMT_APPEALS_FOR] = "SELECT n, kind, filed_on, result, decided_on"
+			     " FROM appeals WHERE app_id = ? ORDER BY n",
+	[STMT_CAL_SET] = "INSERT OR REPLACE INTO calendar(year, holidays,"
+			 " workdays) VALUES (?, ?, ?)",
+	[STMT_CAL_ALL] = "SELECT year, holidays, workdays FROM calendar"
+			 " ORDER BY year",
+	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?",
+	[STMT_META_SET] = "INSERT OR REPLACE INTO meta(key, value)"
+			  " VALUES (?, ?)",
+};
+
+static void
+store_seterr(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+int
+store_fail(struct store *s, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+
+	s->last_rc = rc;
+	store_seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s->err;
+}
+
+bool
+store_error_transient(const struct store *s)
+{
+	int rc = s->last_rc & 0xff;
+
+	return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED || rc == SQLITE_CANTOPEN;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt which)
+{
+	sqlite3_stmt *st = s->stmts[which];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, sql[which], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st,
+				       NULL) != SQLITE_OK) {
+			store_fail(s, "prepare");
+			log_warnx("store: prepare %d: %s", which, s->err);
+			return NULL;
+		}
+		s->stmts[which] = st;
+	}
+	return st;
+}
+
+/* Step a statement to completion (no rows wanted) and reset it. */
+int
+store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Bind helpers: NULL strings and DAY_NONE become SQL NULL. */
+void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+void
+bind_day(sqlite3_stmt *st, int i, day_t d)
+{
+	if (d == DAY_NONE)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int(st, i, d);
+}
+
+char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+day_t
+col_day(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return DAY_NONE;
+	return sqlite3_column_int(st, i);
+}
+
+static int
+exec_sql(struct store *s, const char *text)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		s->last_rc = sqlite3_extended_errcode(s->db);
+		store_seterr(s, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_last_hash(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_LAST);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	memset(s->last_hash, 0, sizeof(s->last_hash));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
+		memcpy(s->last_hash, sqlite3_column_blob(st, 0), 32);
+	else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, "events");
+	}
+	sqlite3_reset(st);
+	s->hash_loaded = true;
+	return 0;
+}
+
+static int
+migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	int version, i;
+	char buf[64];
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail(s, "user_version");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_fail(s, "user_version");
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > NMIGRATIONS) {
+		store_seterr(s,
+			     "database schema version %d is newer than this ogid"
+			     " (%d): upgrade ogid",
+			     version, NMIGRATIONS);
+		return -1;
+	}
+	if (version == 0) {
+		/* A database not made by ogid init, or a foreign file. */
+		if (sqlite3_prepare_v2(s->db,
+				       "SELECT count(*) FROM sqlite_master", -1,
+				       &st, NULL) != SQLITE_OK)
+			return store_fail(s, "not an ogi database");
+		i = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0)
+						   : -1;
+		sqlite3_finalize(st);
+		if (i != 0 || !s->creating) {
+			store_seterr(s, "not an ogi database (no schema)");
+			return -1;
+		}
+	}
+	for (i = version; i < NMIGRATIONS; i++) {
+		if (exec_sql(s, "BEGIN IMMEDIATE") == -1)
+			return -1;
+		if (exec_sql(s, migrations[i]) == -1) {
+			char keep[sizeof(s->err)];
+
+			memcpy(keep, s->err, sizeof(keep));
+			exec_sql(s, "ROLLBACK");
+			memcpy(s->err, keep, sizeof(keep));
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", i + 1);
+		if (exec_sql(s, buf) == -1 || exec_sql(s, "COMMIT") == -1) {
+			exec_sql(s, "ROLLBACK");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+store_open_common(const char *path, bool readonly, bool sync_full, bool creating,
+		  struct store **out)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int flags;
+
+	s->creating = creating;
+	s->readonly = readonly;
+	*out = s;
+	flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY
+						: SQLITE_OPEN_READWRITE);
+	if (creating)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		store_fail(s, "open");
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (!readonly) {
+		if (exec_sql(s, "PRAGMA journal_mode = WAL") == -1)
+			return -1;
+	}
+	if (exec_sql(s, sync_full ? "PRAGMA synchronous = FULL"
+				  : "PRAGMA synchronous = NORMAL") == -1 ||
+	    exec_sql(s, "PRAGMA foreign_keys = ON") == -1 ||
+	    exec_sql(s, "PRAGMA cache_size = -65536") == -1 ||
+	    exec_sql(s, "PRAGMA temp_store = MEMORY") == -1)
+		return -1;
+	/* Make sure it is a database at all before anything else. */
+	if (exec_sql(s, "SELECT count(*) FROM sqlite_master") == -1)
+		return -1;
+	if (!readonly && migrate(s) == -1)
+		return -1;
+	if (readonly) {
+		sqlite3_stmt *st;
+		int v = -1;
+
+		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+				       NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (v != NMIGRATIONS) {
+			store_seterr(s, "database schema version %d, expected %d",
+				     v, NMIGRATIONS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_create(const char *path, struct store **out)
+{
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		struct store *s = xcalloc(1, sizeof(*s));
+
+		store_seterr(s, "%s: %s", path,
+			     errno == EEXIST ? "already exists; refusing to"
+					       " touch it"
+					     : strerror(errno));
+		*out = s;
+		return -1;
+	}
+	close(fd);
+	if (store_open_common(path, false, true, true, out) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_open(const char *path, bool readonly, bool sync_full, struct store **out)
+{
+	struct stat sb;
+
+	*out = NULL;
+	if (stat(path, &sb) == -1) {
+		struct store *s = xcalloc(1, sizeof(*s));
+
+		store_seterr(s, "%s: %s", path, strerror(errno));
+		*out = s;
+		return -1;
+	}
+	return store_open_common(path, readonly, sync_full, false, out);
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	for (i = 0; i < STORE_LIST_VARIANTS; i++)
+		sqlite3_finalize(s->list_stmts[i]);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s);
+}
+
+/* Transactions */
+
+static int
+run_simple(struct store *s, enum store_stmt which, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, which);
+
+	if (st == NULL)
+		return -1;
+	return store_exec_stmt(s, st, what);
+}
+
+int
+store_begin(struct store *s)
+{
+	if (run_simple(s, STMT_BEGIN, "begin") == -1)
+		return -1;
+	s->in_txn = true;
+	if (!s->hash_loaded && load_last_hash(s) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	memcpy(s->txn_hash, s->last_hash, 32);
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (run_simple(s, STMT_COMMIT, "commit") == -1) {
+		/* A failed COMMIT may leave the transaction open. */
+		store_rollback(s);
+		return -1;
+	}
+	s->in_txn = false;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db) == 0) {
+		sqlite3_stmt *st = store_stmt(s, STMT_ROLLBACK);
+
+		if (st != NULL) {
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+	}
+	s->in_txn = false;
+	memcpy(s->last_hash, s->txn_hash, 32);
+}
+
+bool
+store_in_txn(const struct store *s)
+{
+	return s->in_txn;
+}
+
+int
+store_savepoint(struct store *s)
+{
+	memcpy(s->sp_hash, s->last_hash, 32);
+	return run_simple(s, STMT_SAVEPOINT, "savepoint");
+}
+
+int
+store_release(struct store *s)
+{
+	return run_simple(s, STMT_RELEASE, "release");
+}
+
+void
+store_rollback_to(struct store *s)
+{
+	char keep[sizeof(s->err)];
+
+	memcpy(keep, s->err, sizeof(keep));
+	run_simple(s, STMT_ROLLBACK_TO, "rollback to");
+	run_simple(s, STMT_RELEASE, "release");
+	memcpy(s->err, keep, sizeof(keep));
+	memcpy(s->last_hash, s->sp_hash, 32);
+}
+
+/* Users */
+
+static void
+row_to_user(sqlite3_stmt *st, struct store_user *u)
+{
+	const unsigned char *name;
+
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	name = sqlite3_column_text(st, 1);
+	snprintf(u->name, sizeof(u->name), "%s", name ? (const char *)name : "");
+	u->roles = (unsigned)sqlite3_column_int(st, 2);
+	u->disabled = sqlite3_column_int(st, 3) != 0;
+	u->epoch = sqlite3_column_int64(st, 4);
+	u->created_at = sqlite3_column_int64(st, 5);
+}
+
+int
+store_user_create(struct store *s, const char *name, unsigned roles,
+		  const uint8_t hash[32], int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_INSERT);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	sqlite3_bind_int(st, 2, (int)roles);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, now);
+	if (store_exec_stmt(s, st, "user insert") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int
+user_one(struct store *s, sqlite3_stmt *st, struct store_user *u,
+	 const uint8_t *hash)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return STORE_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		store_fail(s, "user");
+		sqlite3_reset(st);
+		return -1;
+	}
+	row_to_user(st, u);
+	if (hash != NULL && (sqlite3_column_bytes(st, 6) != 32 ||
+			     CRYPTO_memcmp(sqlite3_column_blob(st, 6), hash,
+					   32) != 0)) {
+		sqlite3_reset(st);
+		return STORE_NOTFOUND;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_user_by_token(struct store *s, const uint8_t hash[32], struct store_user *u)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_BY_TOKEN);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	return user_one(s, st, u, hash);
+}
+
+int
+store_user_by_name(struct store *s, const char *name, struct store_user *u)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_BY_NAME);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	return user_one(s, st, u, NULL);
+}
+
+int
+store_user_by_id(struct store *s, int64_t id, struct store_user *u)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_BY_ID);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return user_one(s, st, u, NULL);
+}
+
+int
+store_user_list(struct store *s, struct store_user **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_LIST);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		row_to_user(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return store_fail(s, "user list");
+	}
+	return 0;
+}
+
+static int
+user_change(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	if (store_exec_stmt(s, st, what) == -1)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? STORE_NOTFOUND : 0;
+}
+
+int
+store_user_disable(struct store *s, const char *name)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_DISABLE);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	return user_change(s, st, "user disable");
+}
+
+int
+store_user_set_token(struct store *s, const char *name, const uint8_t hash[32])
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_SET_TOKEN);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	bind_text(st, 2, name);
+	return user_change(s, st, "user rotate");
+}
+
+int
+store_user_count(struct store *s, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_USER_COUNT);
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, "user count");
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Meta */
+
+int
+store_meta_get(struct store *s, const char *key, char *val, size_t len)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_META_GET);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(val, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return store_fail(s, "meta");
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *val)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_META_SET);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, key);
+	bind_text(st, 2, val);
+	return store_exec_stmt(s, st, "meta set");
+}
+
+/* Operations */
+
+int
+store_backup(struct store *s, const char *out)
+{
+	sqlite3 *dst;
+	sqlite3_backup *b;
+	int rc;
+
+	if (access(out, F_OK) == 0) {
+		store_seterr(s, "%s: already exists", out);
+		return -1;
+	}
+	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		store_seterr(s, "%s: %s", out, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	chmod(out, 0600);
+	b = sqlite3_backup_init(dst, "main", s->db, "main");
+	if (b == NULL) {
+		store_seterr(s, "backup: %s", sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	/* Copy in steps; a busy source is retried by sqlite3_backup_step. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(10);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		store_seterr(s, "backup: %s", sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		unlink(out);
+		return -1;
+	}
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	sqlite3_close(dst);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+store_integrity_check(struct store *s, char *msg, size_t msglen)
+{
+	sqlite3_stmt *st;
+	int rc, bad = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail(s, "integrity_check");
+	msg[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+
+		if (t != NULL && strcmp(t, "ok") != 0 && !bad) {
+			snprintf(msg, msglen, "%s", t);
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "integrity_check");
+	return bad ? 1 : 0;
+}

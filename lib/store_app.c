@@ -1,0 +1,851 @@
+/*
+ * The store's applications: rows, lists, timers, history, clock records,
+ * appeals and the calendar table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/* Column order of APP_COLS in store.c. */
+static void
+row_to_app(sqlite3_stmt *st, struct app *a)
+{
+	const unsigned char *id;
+
+	app_init(a);
+	a->rowid = sqlite3_column_int64(st, 0);
+	id = sqlite3_column_text(st, 1);
+	snprintf(a->id, sizeof(a->id), "%s", id ? (const char *)id : "");
+	a->state = (enum app_state)sqlite3_column_int(st, 2);
+	a->column = (enum app_column)sqlite3_column_int(st, 3);
+	a->name = col_text(st, 4);
+	a->id_number = col_text(st, 5);
+	a->phone = col_text(st, 6);
+	a->email = col_text(st, 7);
+	a->address = col_text(st, 8);
+	a->channel = (enum app_channel)sqlite3_column_int(st, 9);
+	a->received_on = col_day(st, 10);
+	a->description = col_text(st, 11);
+	a->form = (enum app_form)sqlite3_column_int(st, 12);
+	a->delivery = (enum app_delivery)sqlite3_column_int(st, 13);
+	a->client_ref = col_text(st, 14);
+	a->created_by = sqlite3_column_int64(st, 15);
+	a->assignee = col_text(st, 16);
+	a->outcome = (enum outcome)sqlite3_column_int(st, 17);
+	a->version = sqlite3_column_int64(st, 18);
+	a->rules = sqlite3_column_int(st, 19);
+	a->start = col_day(st, 20);
+	a->cycle = sqlite3_column_int(st, 21);
+	a->extension_days = sqlite3_column_int(st, 22);
+	a->pauses = col_text(st, 23);
+	a->wait = (enum wait_kind)sqlite3_column_int(st, 24);
+	a->wait_from = col_day(st, 25);
+	a->wait_last_day = col_day(st, 26);
+	a->fee_return = (enum app_state)sqlite3_column_int(st, 27);
+	a->proposer = col_text(st, 28);
+	a->correction_late = sqlite3_column_int(st, 29) != 0;
+	a->fee_fen = sqlite3_column_int64(st, 30);
+	a->due_on = col_day(st, 31);
+	a->next_event_at = sqlite3_column_int64(st, 32);
+	a->next_event = (enum timer_kind)sqlite3_column_int(st, 33);
+	a->due_soon_fired = col_day(st, 34);
+	a->overdue_fired = col_day(st, 35);
+	a->concluded_on = col_day(st, 36);
+	a->replied_on = col_day(st, 37);
+	a->created_at = sqlite3_column_int64(st, 38);
+	a->updated_at = sqlite3_column_int64(st, 39);
+}
+
+/* Binds every column but rowid from index first; returns next index. */
+static int
+bind_app(sqlite3_stmt *st, int i, const struct app *a)
+{
+	sqlite3_bind_text(st, i++, a->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, i++, a->state);
+	sqlite3_bind_int(st, i++, a->column);
+	bind_text(st, i++, a->name);
+	bind_text(st, i++, a->id_number);
+	bind_text(st, i++, a->phone);
+	bind_text(st, i++, a->email);
+	bind_text(st, i++, a->address);
+	sqlite3_bind_int(st, i++, a->channel);
+	bind_day(st, i++, a->received_on);
+	bind_text(st, i++, a->description);
+	sqlite3_bind_int(st, i++, a->form);
+	sqlite3_bind_int(st, i++, a->delivery);
+	bind_text(st, i++, a->client_ref);
+	sqlite3_bind_int64(st, i++, a->created_by);
+	bind_text(st, i++, a->assignee);
+	sqlite3_bind_int(st, i++, a->outcome);
+	sqlite3_bind_int64(st, i++, a->version);
+	sqlite3_bind_int(st, i++, a->rules);
+	bind_day(st, i++, a->start);
+	sqlite3_bind_int(st, i++, a->cycle);
+	sqlite3_bind_int(st, i++, a->extension_days);
+	bind_text(st, i++, a->pauses);
+	sqlite3_bind_int(st, i++, a->wait);
+	bind_day(st, i++, a->wait_from);
+	bind_day(st, i++, a->wait_last_day);
+	sqlite3_bind_int(st, i++, a->fee_return);
+	bind_text(st, i++, a->proposer);
+	sqlite3_bind_int(st, i++, a->correction_late);
+	sqlite3_bind_int64(st, i++, a->fee_fen);
+	bind_day(st, i++, a->due_on);
+	if (a->next_event_at == 0)
+		sqlite3_bind_null(st, i++);
+	else
+		sqlite3_bind_int64(st, i++, a->next_event_at);
+	sqlite3_bind_int(st, i++, a->next_event);
+	bind_day(st, i++, a->due_soon_fired);
+	bind_day(st, i++, a->overdue_fired);
+	bind_day(st, i++, a->concluded_on);
+	bind_day(st, i++, a->replied_on);
+	sqlite3_bind_int64(st, i++, a->created_at);
+	sqlite3_bind_int64(st, i++, a->updated_at);
+	return i;
+}
+
+int
+store_app_next_seq(struct store *s, int year, int *seq)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_SEQ_NEXT);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, year);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, "sequence");
+		sqlite3_reset(st);
+		return -1;
+	}
+	*seq = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_app_insert(struct store *s, struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_INSERT);
+
+	if (st == NULL)
+		return -1;
+	bind_app(st, 1, a);
+	if (store_exec_stmt(s, st, "app insert") == -1)
+		return -1;
+	a->rowid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_app_update(struct store *s, const struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_UPDATE);
+	int i;
+
+	if (st == NULL)
+		return -1;
+	i = bind_app(st, 1, a);
+	sqlite3_bind_int64(st, i, a->rowid);
+	return store_exec_stmt(s, st, "app update");
+}
+
+static int
+app_one(struct store *s, sqlite3_stmt *st, struct app *a)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		row_to_app(st, a);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return store_fail(s, "app");
+}
+
+int
+store_app_get(struct store *s, const char *id, struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_GET);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, id);
+	return app_one(s, st, a);
+}
+
+int
+store_app_by_ref(struct store *s, int64_t user, const char *ref, struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_BY_REF);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, user);
+	bind_text(st, 2, ref);
+	return app_one(s, st, a);
+}
+
+static int
+app_rows(struct store *s, sqlite3_stmt *st, struct app **out, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		row_to_app(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_apps_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_fail(s, "app list");
+	}
+	return 0;
+}
+
+void
+store_apps_free(struct app *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		app_clear(&a[i]);
+	free(a);
+}
+
+/*
+ * app.list filters, one bit each; the statement for a combination is
+ * built once and kept. Every combination is served by an index: state,
+ * assignee and received_on lead their own indexes, and text search goes
+ * through the FTS5 trigram table.
+ */
+enum {
+	LF_STATE = 1 << 0,
+	LF_ASSIGNEE = 1 << 1,
+	LF_FTS = 1 << 2,
+	LF_LIKE = 1 << 3,
+	LF_FROM = 1 << 4,
+	LF_TO = 1 << 5,
+	LF_OVERDUE = 1 << 6, /* the value (over or not) is a parameter */
+};
+
+static sqlite3_stmt *
+list_stmt(struct store *s, int mask)
+{
+	char q[2048];
+	size_t len;
+
+	if (s->list_stmts[mask] != NULL)
+		return s->list_stmts[mask];
+	len = (size_t)snprintf(
+	    q, sizeof(q),
+	    "SELECT rowid, id, state, col, name, id_number, phone, email,"
+	    " address, channel, received_on, description, form, delivery,"
+	    " client_ref, created_by, assignee, outcome, version, rules, start,"
+	    " cycle, extension_days, pauses, wait, wait_from, wait_last_day,"
+	    " fee_return, proposer, correction_late, fee_fen, due_on,"
+	    " next_event_at, next_event, due_soon_fired, overdue_fired,"
+	    " concluded_on, replied_on, created_at, updated_at FROM apps"
+	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
+	    " FROM apps WHERE id = ?1), ?1))");
+	if (mask & LF_STATE)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+					" AND state = ?3");
+	if (mask & LF_ASSIGNEE)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+					" AND assignee = ?4");
+	if (mask & LF_FTS)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+					" AND rowid IN (SELECT rowid FROM"
+					" apps_fts WHERE apps_fts MATCH ?5)");
+	if (mask & LF_LIKE)
+		len += (size_t)snprintf(
+		    q + len, sizeof(q) - len,
+		    " AND (instr(id, ?5) > 0 OR instr(name, ?5) > 0 OR"
+		    " instr(description, ?5) > 0)");
+	if (mask & LF_FROM)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+					" AND received_on >= ?6");
+	if (mask & LF_TO)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+					" AND received_on <= ?7");
+	if (mask & LF_OVERDUE)
+		len += (size_t)snprintf(
+		    q + len, sizeof(q) - len,
+		    " AND ((state IN (0, 2, 4, 6) AND due_on < ?8) = ?9)");
+	snprintf(q + len, sizeof(q) - len,
+		 " ORDER BY received_on, id LIMIT ?2");
+	if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->list_stmts[mask], NULL) != SQLITE_OK) {
+		store_fail(s, "prepare list");
+		return NULL;
+	}
+	return s->list_stmts[mask];
+}
+
+/* The query as one FTS5 phrase: "..." with inner quotes doubled. */
+static char *
+fts_phrase(const char *q)
+{
+	size_t n = strlen(q), i, j = 0;
+	char *p = xmalloc(2 * n + 3);
+
+	p[j++] = '"';
+	for (i = 0; i < n; i++) {
+		if (q[i] == '"')
+			p[j++] = '"';
+		p[j++] = q[i];
+	}
+	p[j++] = '"';
+	p[j] = '\0';
+	return p;
+}
+
+/* Characters (not bytes) in a UTF-8 string. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
+	       size_t *n)
+{
+	sqlite3_stmt *st;
+	char *phrase = NULL;
+	int mask = 0, rc;
+
+	if (lq->state >= 0)
+		mask |= LF_STATE;
+	if (lq->assignee != NULL)
+		mask |= LF_ASSIGNEE;
+	if (lq->q != NULL && lq->q[0] != '\0')
+		mask |= utf8_chars(lq->q) >= 3 ? LF_FTS : LF_LIKE;
+	if (lq->from != DAY_NONE)
+		mask |= LF_FROM;
+	if (lq->to != DAY_NONE)
+		mask |= LF_TO;
+	if (lq->overdue >= 0)
+		mask |= LF_OVERDUE;
+	if ((st = list_stmt(s, mask)) == NULL)
+		return -1;
+	sqlite3_clear_bindings(st);
+	bind_text(st, 1, lq->after);
+	sqlite3_bind_int(st, 2, lq->limit);
+	if (mask & LF_STATE)
+		sqlite3_bind_int(st, 3, lq->state);
+	if (mask & LF_ASSIGNEE)
+		bind_text(st, 4, lq->assignee);
+	if (mask & LF_FTS) {
+		phrase = fts_phrase(lq->q);
+		bind_text(st, 5, phrase);
+	} else if (mask & LF_LIKE)
+		bind_text(st, 5, lq->q);
+	if (mask & LF_FROM)
+		bind_day(st, 6, lq->from);
+	if (mask & LF_TO)
+		bind_day(st, 7, lq->to);
+	if (mask & LF_OVERDUE) {
+		bind_day(st, 8, lq->today);
+		sqlite3_bind_int(st, 9, lq->overdue);
+	}
+	rc = app_rows(s, st, out, n);
+	free(phrase);
+	return rc;
+}
+
+int
+store_overdue(struct store *s, day_t today, int limit, const char *after,
+	      struct app **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_OVERDUE);
+
+	if (st == NULL)
+		return -1;
+	bind_day(st, 1, today);
+	bind_text(st, 2, after);
+	sqlite3_bind_int(st, 3, limit);
+	return app_rows(s, st, out, n);
+}
+
+int
+store_due_soon(struct store *s, day_t today, day_t last, int limit,
+	       const char *after, struct app **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DUE_SOON);
+
+	if (st == NULL)
+		return -1;
+	bind_day(st, 1, today);
+	bind_text(st, 2, after);
+	sqlite3_bind_int(st, 3, limit);
+	bind_day(st, 4, last);
+	return app_rows(s, st, out, n);
+}
+
+int
+store_next_event_at(struct store *s, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_NEXT_EVENT);
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, "next event");
+	}
+	*at = sqlite3_column_int64(st, 0); /* NULL reads as 0 */
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_events_due(struct store *s, int64_t until, int limit,
+		 char (**ids)[APP_ID_LEN], size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_DUE);
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, until);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*ids = xreallocarray(*ids, cap, sizeof(**ids));
+		}
+		snprintf((*ids)[*n], APP_ID_LEN, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return store_fail(s, "events due");
+	}
+	return 0;
+}
+
+int
+store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
+{
+	struct app *batch;
+	size_t n, i;
+	int64_t last = 0;
+	sqlite3_stmt *st;
+	int stop = 0;
+
+	do {
+		if ((st = store_stmt(s, STMT_OPEN_APPS)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, last);
+		if (app_rows(s, st, &batch, &n) == -1)
+			return -1;
+		for (i = 0; i < n && !stop; i++) {
+			last = batch[i].rowid;
+			if (fn(&batch[i], arg) != 0)
+				stop = 1;
+		}
+		store_apps_free(batch, n);
+	} while (n > 0 && !stop);
+	return stop ? -1 : 0;
+}
+
+/* History */
+
+int
+store_event_append(struct store *s, const char *app_id, int64_t at,
+		   const char *content)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT);
+	uint8_t h[32];
+	size_t len = strlen(content);
+
+	if (st == NULL)
+		return -1;
+	audit_hash(s->last_hash, content, len, h);
+	bind_text(st, 1, app_id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_text(st, 3, content, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, s->last_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, h, 32, SQLITE_TRANSIENT);
+	if (store_exec_stmt(s, st, "event insert") == -1)
+		return -1;
+	memcpy(s->last_hash, h, 32);
+	return 0;
+}
+
+static void
+row_to_event(sqlite3_stmt *st, struct store_event *e)
+{
+	const unsigned char *id = sqlite3_column_text(st, 2);
+
+	memset(e, 0, sizeof(*e));
+	e->seq = sqlite3_column_int64(st, 0);
+	e->at = sqlite3_column_int64(st, 1);
+	snprintf(e->app_id, sizeof(e->app_id), "%s", id ? (const char *)id : "");
+	e->content = col_text(st, 3);
+	if (e->content == NULL)
+		e->content = xstrdup("");
+	if (sqlite3_column_bytes(st, 4) == 32)
+		memcpy(e->prev_hash, sqlite3_column_blob(st, 4), 32);
+	if (sqlite3_column_bytes(st, 5) == 32)
+		memcpy(e->hash, sqlite3_column_blob(st, 5), 32);
+}
+
+int
+store_events_for(struct store *s, const char *app_id, struct store_event **out,
+		 size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_FOR);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		row_to_event(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_events_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_fail(s, "events");
+	}
+	return 0;
+}
+
+void
+store_events_free(struct store_event *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].content);
+	free(e);
+}
+
+int
+store_events_walk(struct store *s, int (*fn)(const struct store_event *, void *),
+		  void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_ALL);
+	struct store_event e;
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return -1;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_event(st, &e);
+		stop = fn(&e, arg);
+		free(e.content);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(s, "events walk");
+	}
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* Clock records */
+
+int
+store_clock_add(struct store *s, const char *app_id, const struct store_clock *c)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_ADD);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	sqlite3_bind_int(st, 2, c->cycle);
+	bind_text(st, 3, c->kind);
+	bind_day(st, 4, c->from);
+	bind_day(st, 5, c->to);
+	sqlite3_bind_int(st, 6, c->days);
+	bind_text(st, 7, c->reason);
+	bind_text(st, 8, c->actor);
+	sqlite3_bind_int64(st, 9, c->at);
+	return store_exec_stmt(s, st, "clock add");
+}
+
+int
+store_clock_close(struct store *s, const char *app_id, int cycle, const char *kind,
+		  day_t to, int days)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_CLOSE);
+
+	if (st == NULL)
+		return -1;
+	bind_day(st, 1, to);
+	sqlite3_bind_int(st, 2, days);
+	bind_text(st, 3, app_id);
+	sqlite3_bind_int(st, 4, cycle);
+	bind_text(st, 5, kind);
+	return store_exec_stmt(s, st, "clock close");
+}
+
+int
+store_clock_list(struct store *s, const char *app_id, struct store_clock **out,
+		 size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_LIST);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_clock *c;
+		const unsigned char *t;
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		c = &(*out)[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->cycle = sqlite3_column_int(st, 0);
+		t = sqlite3_column_text(st, 1);
+		snprintf(c->kind, sizeof(c->kind), "%s", t ? (const char *)t : "");
+		c->from = col_day(st, 2);
+		c->to = col_day(st, 3);
+		c->days = sqlite3_column_int(st, 4);
+		c->reason = col_text(st, 5);
+		t = sqlite3_column_text(st, 6);
+		snprintf(c->actor, sizeof(c->actor), "%s", t ? (const char *)t : "");
+		c->at = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_clocks_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_fail(s, "clock list");
+	}
+	return 0;
+}
+
+void
+store_clocks_free(struct store_clock *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].reason);
+	free(c);
+}
+
+/* Appeals */
+
+int
+store_appeal_add(struct store *s, const char *app_id, enum appeal_kind kind,
+		 day_t filed, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APPEAL_ADD);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	sqlite3_bind_int(st, 2, kind);
+	bind_day(st, 3, filed);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, "appeal add");
+		sqlite3_reset(st);
+		return -1;
+	}
+	*n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_appeal_decide(struct store *s, const char *app_id, int n,
+		    enum appeal_result r, day_t decided)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APPEAL_DECIDE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, r);
+	bind_day(st, 2, decided);
+	bind_text(st, 3, app_id);
+	sqlite3_bind_int(st, 4, n);
+	if (store_exec_stmt(s, st, "appeal decide") == -1)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? STORE_NOTFOUND : 0;
+}
+
+int
+store_appeals_for(struct store *s, const char *app_id, struct store_appeal **out,
+		  size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APPEALS_FOR);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_appeal *ap;
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		ap = &(*out)[(*n)++];
+		ap->n = sqlite3_column_int(st, 0);
+		ap->kind = (enum appeal_kind)sqlite3_column_int(st, 1);
+		ap->filed_on = col_day(st, 2);
+		ap->result = (enum appeal_result)sqlite3_column_int(st, 3);
+		ap->decided_on = col_day(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return store_fail(s, "appeals");
+	}
+	return 0;
+}
+
+/* Calendar: each year as two comma-separated lists of ISO dates. */
+
+static char *
+join_days(const day_t *d, size_t n)
+{
+	char *s = xmalloc(n * 11 + 1);
+	size_t i, len = 0;
+	char buf[16];
+
+	s[0] = '\0';
+	for (i = 0; i < n; i++) {
+		date_format(d[i], buf);
+		len += (size_t)sprintf(s + len, "%s%s", i ? "," : "", buf);
+	}
+	return s;
+}
+
+static size_t
+split_days(const char *s, day_t **out)
+{
+	size_t n = 0, cap = 0;
+	char buf[16];
+	day_t d;
+
+	*out = NULL;
+	while (s != NULL && *s != '\0') {
+		size_t len = strcspn(s, ",");
+
+		if (len < sizeof(buf)) {
+			memcpy(buf, s, len);
+			buf[len] = '\0';
+			if (date_parse(buf, &d) == 0) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 32;
+					*out = xreallocarray(*out, cap,
+							     sizeof(**out));
+				}
+				(*out)[n++] = d;
+			}
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+int
+store_calendar_set(struct store *s, int year, const day_t *hol, size_t nh,
+		   const day_t *work, size_t nw)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CAL_SET);
+	char *h, *w;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	h = join_days(hol, nh);
+	w = join_days(work, nw);
+	sqlite3_bind_int(st, 1, year);
+	bind_text(st, 2, h);
+	bind_text(st, 3, w);
+	rc = store_exec_stmt(s, st, "calendar set");
+	free(h);
+	free(w);
+	return rc;
+}
+
+int
+store_calendar_load(struct store *s, struct cal *cal)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CAL_ALL);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int year = sqlite3_column_int(st, 0);
+		day_t *h, *w, bad;
+		size_t nh, nw;
+		const char *why;
+
+		nh = split_days((const char *)sqlite3_column_text(st, 1), &h);
+		nw = split_days((const char *)sqlite3_column_text(st, 2), &w);
+		if (cal_set_year(cal, year, h, nh, w, nw, &why, &bad) == -1)
+			log_warnx("store: calendar %d in the database is"
+				  " invalid: %s",
+				  year, why);
+		free(h);
+		free(w);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "calendar load");
+	return 0;
+}

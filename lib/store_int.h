@@ -1,0 +1,74 @@
+/* Private to lib/store*.c. */
+#ifndef OGI_STORE_INT_H
+#define OGI_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum store_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
+	STMT_USER_INSERT,
+	STMT_USER_BY_TOKEN,
+	STMT_USER_BY_NAME,
+	STMT_USER_BY_ID,
+	STMT_USER_LIST,
+	STMT_USER_DISABLE,
+	STMT_USER_SET_TOKEN,
+	STMT_USER_COUNT,
+	STMT_SEQ_NEXT,
+	STMT_APP_INSERT,
+	STMT_APP_UPDATE,
+	STMT_APP_GET,
+	STMT_APP_BY_REF,
+	STMT_OVERDUE,
+	STMT_DUE_SOON,
+	STMT_NEXT_EVENT,
+	STMT_EVENTS_DUE,
+	STMT_OPEN_APPS,
+	STMT_EVENT_LAST,
+	STMT_EVENT_INSERT,
+	STMT_EVENTS_FOR,
+	STMT_EVENTS_ALL,
+	STMT_CLOCK_ADD,
+	STMT_CLOCK_CLOSE,
+	STMT_CLOCK_LIST,
+	STMT_APPEAL_ADD,
+	STMT_APPEAL_DECIDE,
+	STMT_APPEALS_FOR,
+	STMT_CAL_SET,
+	STMT_CAL_ALL,
+	STMT_META_GET,
+	STMT_META_SET,
+	STMT__COUNT
+};
+
+/* app.list: one statement per combination of filters, prepared lazily. */
+#define STORE_LIST_VARIANTS 128
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[STMT__COUNT];
+	sqlite3_stmt *list_stmts[STORE_LIST_VARIANTS];
+	bool creating, readonly, in_txn, hash_loaded;
+	int last_rc;
+	uint8_t last_hash[32]; /* hash of the last event written */
+	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
+	uint8_t sp_hash[32];   /* at SAVEPOINT */
+	char err[512];
+};
+
+sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
+int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
+int store_fail(struct store *, const char *what);
+void bind_text(sqlite3_stmt *, int, const char *);
+void bind_day(sqlite3_stmt *, int, day_t);
+char *col_text(sqlite3_stmt *, int);
+day_t col_day(sqlite3_stmt *, int);
+
+#endif

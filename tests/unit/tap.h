@@ -1,0 +1,33 @@
+/*
+ * A tiny TAP producer for the unit tests: each check prints "ok N - what"
+ * or "not ok N - what"; tests/run.sh counts them.
+ */
+#ifndef OGI_TAP_H
+#define OGI_TAP_H
+
+#include <stdio.h>
+
+static int tap_n, tap_failed;
+
+#define ok(cond, ...)                                                          \
+	do {                                                                   \
+		int ok_c_ = !!(cond);                                          \
+		printf("%sok %d - ", ok_c_ ? "" : "not ", ++tap_n);            \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
+		if (!ok_c_) {                                                  \
+			tap_failed++;                                          \
+			printf("#   at %s:%d\n", __FILE__, __LINE__);          \
+		}                                                              \
+	} while (0)
+
+/* Like ok() but only prints when it fails (for checks run in bulk). */
+#define check(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			ok(0, __VA_ARGS__);                                    \
+	} while (0)
+
+#define tap_done() (printf("1..%d\n", tap_n), tap_failed ? 1 : 0)
+
+#endif
