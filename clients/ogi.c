@@ -17,10 +17,12 @@
 #include "../lib/xmalloc.h"
 #include "ogi.h"
 
+/* clang-format off */
+#define OPT_END { NULL, OPT_FLAG, false, NULL, NULL }
 /* Shared by every transition: optimistic concurrency (SPEC section 2). */
-#define OPT_IF_VERSION                                                         \
-	{ "if-version", OPT_INT, false, "N",                                   \
-	  "fail unless the application is at version N" }
+#define OPT_IF_VERSION { "if-version", OPT_INT, false, "N", \
+	"fail unless the application is at version N" }
+/* clang-format on */
 
 static const struct command commands[] = {
 	{ "submit", cmd_submit, 0, 0,
@@ -33,7 +35,8 @@ static const struct command commands[] = {
 	      { "org", OPT_STRING, false, "CATEGORY",
 	        "the applicant is an organization: commercial, research, "
 	        "social_welfare, legal_service or other" },
-	      { "id-number", OPT_STRING, false, "X", "identity document number" },
+	      { "id-number", OPT_STRING, false, "X",
+	        "identity document number" },
 	      { "phone", OPT_STRING, false, "P", "phone number" },
 	      { "email", OPT_STRING, false, "E", "e-mail address" },
 	      { "address", OPT_STRING, false, "A", "postal address" },
@@ -48,14 +51,16 @@ static const struct command commands[] = {
 	        "pickup, mail, email or online" },
 	      { "ref", OPT_STRING, false, "REF",
 	        "idempotency key: a retry returns the first application" },
-	      { NULL } } },
+	      OPT_END } },
 	{ "show", cmd_show, 1, 1, "ID",
 	  "Show an application: state, assignee, due date explained, history "
 	  "(app.get).",
 	  NULL },
 	{ "receipt", cmd_receipt, 1, 1, "ID",
-	  "Print the acknowledgement slip (受理回执) for the applicant.", NULL },
-	{ "list", cmd_list, 0, 0, "[--state S] [--assignee U] [--search Q] "
+	  "Print the acknowledgement slip (受理回执) for the applicant.",
+	  NULL },
+	{ "list", cmd_list, 0, 0,
+	  "[--state S] [--assignee U] [--search Q] "
 	  "[--overdue]",
 	  "List applications, all pages (app.list).",
 	  (const struct optspec[]){
@@ -66,22 +71,22 @@ static const struct command commands[] = {
 	      { "from", OPT_DATE, false, "DATE", "received on or after DATE" },
 	      { "to", OPT_DATE, false, "DATE", "received on or before DATE" },
 	      { "overdue", OPT_FLAG, false, NULL, "only overdue applications" },
-	      { NULL } } },
+	      OPT_END } },
 	{ "assign", cmd_assign, 2, 2, "ID USER",
 	  "Assign to a reviewer (app.assign).",
-	  (const struct optspec[]){ OPT_IF_VERSION, { NULL } } },
+	  (const struct optspec[]){ OPT_IF_VERSION, OPT_END } },
 	{ "review", cmd_review, 2, 2, "ID OUTCOME --note TEXT",
 	  "Propose the outcome (app.review): grant, partial, deny.*, "
 	  "unavailable.*, not_processed.*, other.other.",
 	  (const struct optspec[]){
 	      { "note", OPT_STRING, true, "TEXT", "the reasons" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "secrecy", cmd_secrecy, 2, 2, "ID pass|fail --note TEXT",
 	  "Record the secrecy check (app.secrecy).",
 	  (const struct optspec[]){ { "note", OPT_STRING, true, "TEXT", NULL },
 	                            OPT_IF_VERSION,
-	                            { NULL } } },
+	                            OPT_END } },
 	{ "correction", cmd_correction, 1, 1, "ID --note TEXT [--within N]",
 	  "Send a correction notice, 补正 (app.request_correction).",
 	  (const struct optspec[]){
@@ -89,7 +94,7 @@ static const struct command commands[] = {
 	      { "within", OPT_INT, false, "N",
 	        "working days the applicant has (default 15)" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "corrected", cmd_corrected, 1, 1,
 	  "ID [--received DATE] [--description TEXT]",
 	  "Record the applicant's correction; the clock starts afresh "
@@ -100,57 +105,59 @@ static const struct command commands[] = {
 	      { "description", OPT_STRING, false, "TEXT",
 	        "the corrected description" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "consult", cmd_consult, 1, 1, "ID --party P --note TEXT",
 	  "Consult a third party; the clock pauses (app.consult).",
 	  (const struct optspec[]){
 	      { "party", OPT_STRING, true, "P", "who is consulted" },
 	      { "note", OPT_STRING, true, "TEXT", NULL },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "consulted", cmd_consulted, 1, 1, "ID --opinion TEXT",
 	  "Record the third party's opinion (app.consulted).",
 	  (const struct optspec[]){
 	      { "opinion", OPT_STRING, true, "TEXT", NULL },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "fee", cmd_fee, 1, 1, "ID --amount YUAN --note TEXT",
 	  "Send a fee notice; the clock pauses (app.fee_notice).",
 	  (const struct optspec[]){
 	      { "amount", OPT_NUMBER, true, "YUAN", "the fee in yuan" },
 	      { "note", OPT_STRING, true, "TEXT", NULL },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "paid", cmd_paid, 1, 1, "ID [--on DATE]",
 	  "Record the payment of the fee (app.fee_paid).",
 	  (const struct optspec[]){
 	      { "on", OPT_DATE, false, "DATE", "date paid (default: today)" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "extend", cmd_extend, 2, 2, "ID DAYS --reason TEXT",
 	  "Extend the reply deadline by DAYS working days (app.extend).",
-	  (const struct optspec[]){ { "reason", OPT_STRING, true, "TEXT", NULL },
-	                            OPT_IF_VERSION,
-	                            { NULL } } },
+	  (const struct optspec[]){
+	      { "reason", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      OPT_END } },
 	{ "reply", cmd_reply, 1, 1, "ID [--on DATE] --note TEXT",
 	  "Record that the reply was issued (app.reply).",
-	  (const struct optspec[]){
-	      { "on", OPT_DATE, false, "DATE", "date replied (default: today)" },
-	      { "note", OPT_STRING, true, "TEXT", NULL },
-	      OPT_IF_VERSION,
-	      { NULL } } },
+	  (const struct optspec[]){ { "on", OPT_DATE, false, "DATE",
+	                              "date replied (default: today)" },
+	                            { "note", OPT_STRING, true, "TEXT", NULL },
+	                            OPT_IF_VERSION,
+	                            OPT_END } },
 	{ "withdraw", cmd_withdraw, 1, 1, "ID --reason TEXT",
 	  "Record a withdrawal by the applicant (app.withdraw).",
-	  (const struct optspec[]){ { "reason", OPT_STRING, true, "TEXT", NULL },
-	                            OPT_IF_VERSION,
-	                            { NULL } } },
+	  (const struct optspec[]){
+	      { "reason", OPT_STRING, true, "TEXT", NULL },
+	      OPT_IF_VERSION,
+	      OPT_END } },
 	{ "appeal", cmd_appeal, 2, 2, "ID KIND --filed DATE",
 	  "Record a reconsideration or lawsuit (app.appeal); KIND is "
 	  "reconsideration, litigation or litigation_after_reconsideration.",
 	  (const struct optspec[]){
 	      { "filed", OPT_DATE, true, "DATE", "date filed" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "appeal-decided", cmd_appeal_decided, 3, 3,
 	  "ID APPEAL RESULT --on DATE",
 	  "Record the decision on appeal number APPEAL (app.appeal_decided); "
@@ -158,21 +165,21 @@ static const struct command commands[] = {
 	  (const struct optspec[]){
 	      { "on", OPT_DATE, true, "DATE", "date decided" },
 	      OPT_IF_VERSION,
-	      { NULL } } },
+	      OPT_END } },
 	{ "overdue", cmd_overdue, 0, 0, "",
 	  "List overdue applications, longest overdue first "
 	  "(deadline.overdue).",
 	  NULL },
 	{ "due-soon", cmd_due_soon, 0, 0, "[--within N]",
 	  "List applications due soon, earliest first (deadline.due_soon).",
-	  (const struct optspec[]){
-	      { "within", OPT_INT, false, "N", "working days (default: the "
-	                                        "daemon's due_soon_days)" },
-	      { NULL } } },
+	  (const struct optspec[]){ { "within", OPT_INT, false, "N",
+	                              "working days (default: the "
+	                              "daemon's due_soon_days)" },
+	                            OPT_END } },
 	{ "report", cmd_report, 1, 1, "YEAR [--csv]",
 	  "Print tables 三 and 四 of the annual report (report.annual).",
 	  (const struct optspec[]){
-	      { "csv", OPT_FLAG, false, NULL, "print CSV" }, { NULL } } },
+	      { "csv", OPT_FLAG, false, NULL, "print CSV" }, OPT_END } },
 	{ "watch", cmd_watch, 0, -1, "[TYPE ...]",
 	  "Print events as they happen until interrupted (events.subscribe); "
 	  "TYPE is submitted, state, due_soon, overdue, lapsed or extended.",
@@ -201,7 +208,7 @@ static const struct optspec global_opts[] = {
 	  "ogid's address (OGI_ADDR; default " OGI_DEFAULT_ADDR ")" },
 	{ "token", OPT_STRING, false, "TOKEN", "your token (OGI_TOKEN)" },
 	{ "json", OPT_FLAG, false, NULL, "print raw JSON results" },
-	{ NULL },
+	OPT_END,
 };
 
 static const char *
@@ -224,8 +231,9 @@ command_find(const char *name)
 static void
 usage_short(FILE *fp)
 {
-	fprintf(fp, "usage: %s [--addr HOST:PORT] [--token TOKEN] [--json] "
-	            "COMMAND [ARG ...]\n",
+	fprintf(fp,
+	        "usage: %s [--addr HOST:PORT] [--token TOKEN] [--json] "
+	        "COMMAND [ARG ...]\n",
 	        progname());
 }
 
@@ -240,17 +248,42 @@ help_opts(FILE *fp, const struct optspec *o)
 		         o->metavar != NULL ? o->metavar : "");
 		fprintf(fp, "  %-22s %s%s\n", left,
 		        o->help != NULL ? o->help : "",
-		        o->required ? (o->help != NULL ? " (required)"
-		                                       : "(required)")
-		                    : "");
+		        o->required
+		            ? (o->help != NULL ? " (required)" : "(required)")
+		            : "");
 	}
+}
+
+/* Text wrapped at 76 columns (help strings are ASCII but for a word). */
+static void
+help_wrap(FILE *fp, const char *text)
+{
+	const char *p = text, *end;
+	int col = 0, len;
+
+	while (*p != '\0') {
+		end = p + strcspn(p, " ");
+		len = (int)(end - p);
+		if (col > 0 && col + 1 + len > 76) {
+			fputc('\n', fp);
+			col = 0;
+		} else if (col > 0) {
+			fputc(' ', fp);
+			col++;
+		}
+		fprintf(fp, "%.*s", len, p);
+		col += len;
+		p = end + strspn(end, " ");
+	}
+	fputc('\n', fp);
 }
 
 static void
 help_command(FILE *fp, const struct command *c)
 {
-	fprintf(fp, "usage: %s %s%s%s\n\n%s\n", progname(), c->name,
-	        c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
+	fprintf(fp, "usage: %s %s%s%s\n\n", progname(), c->name,
+	        c->synopsis[0] != '\0' ? " " : "", c->synopsis);
+	help_wrap(fp, c->help);
 	if (c->opts != NULL) {
 		fputs("\noptions:\n", fp);
 		help_opts(fp, c->opts);
@@ -263,7 +296,7 @@ static void
 help_all(FILE *fp)
 {
 	size_t i;
-	int w;
+	int w, n;
 
 	usage_short(fp);
 	fputs("\nTrack applications for the disclosure of government "
@@ -276,17 +309,19 @@ help_all(FILE *fp)
 			fprintf(fp, "\n%42s", "");
 		else
 			fprintf(fp, "%*s", 42 - w, "");
-		/* First sentence of the help. */
-		fprintf(fp, "%.*s\n",
-		        (int)strcspn(commands[i].help, "(;:"),
-		        commands[i].help);
+		/* The help up to its first parenthesis or colon. */
+		n = (int)strcspn(commands[i].help, "(;:.");
+		while (n > 0 && commands[i].help[n - 1] == ' ')
+			n--;
+		fprintf(fp, "%.*s\n", n, commands[i].help);
 	}
 	fputs("\nglobal options:\n", fp);
 	help_opts(fp, global_opts);
-	fprintf(fp, "\nThe address and token may also come from OGI_ADDR and "
-	            "OGI_TOKEN, or from\n\"addr =\" and \"token =\" lines in "
-	            "~/.config/ogi/config.\n'%s COMMAND --help' describes a "
-	            "command; see also ogi(1).\n",
+	fprintf(fp,
+	        "\nThe address and token may also come from OGI_ADDR and "
+	        "OGI_TOKEN, or from\n\"addr =\" and \"token =\" lines in "
+	        "~/.config/ogi/config.\n'%s COMMAND --help' describes a "
+	        "command; see also ogi(1).\n",
 	        progname());
 }
 
@@ -314,8 +349,8 @@ ctx_print_json(const json_t *v)
 {
 	char *s;
 
-	s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                      JSON_ENCODE_ANY);
+	s = json_dumps(v,
+	               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	if (s != NULL) {
 		puts(s);
 		free(s);
@@ -354,17 +389,19 @@ print_refusal(struct ctx *ctx, const json_t *error)
 			free(s);
 		}
 	} else if (json_is_object(data)) {
-		json_object_foreach((json_t *)data, key, v) {
+		json_object_foreach((json_t *)data, key, v)
+		{
 			if (json_is_array(v)) {
 				size_t i;
 				json_t *e;
 
 				fprintf(stderr, "%s%s: ", first ? " (" : ", ",
 				        key);
-				json_array_foreach(v, i, e) {
+				json_array_foreach(v, i, e)
+				{
 					s = jtext(e);
-					fprintf(stderr, "%s%s", i > 0 ? ", " : "",
-					        s);
+					fprintf(stderr, "%s%s",
+					        i > 0 ? ", " : "", s);
 					free(s);
 				}
 			} else {
@@ -382,8 +419,7 @@ print_refusal(struct ctx *ctx, const json_t *error)
 }
 
 int
-ctx_call(struct ctx *ctx, const char *method, json_t *params,
-         json_t **result)
+ctx_call(struct ctx *ctx, const char *method, json_t *params, json_t **result)
 {
 	enum rpc_status st;
 	json_t *error;
@@ -399,8 +435,8 @@ ctx_call(struct ctx *ctx, const char *method, json_t *params,
 		}
 		rpc_set_token(ctx->rpc, ctx->token);
 	}
-	st = rpc_call(ctx->rpc, method, params, result, &error, err,
-	              sizeof err);
+	st =
+	    rpc_call(ctx->rpc, method, params, result, &error, err, sizeof err);
 	json_decref(params);
 	switch (st) {
 	case RPC_OK:
@@ -479,8 +515,8 @@ arg_number(const char *s)
 }
 
 int
-arg_put(struct ctx *ctx, const struct args *a, json_t *params,
-        const char *name, const char *key)
+arg_put(struct ctx *ctx, const struct args *a, json_t *params, const char *name,
+        const char *key)
 {
 	const struct optspec *o;
 	const char *v;
@@ -495,11 +531,15 @@ arg_put(struct ctx *ctx, const struct args *a, json_t *params,
 	case OPT_FLAG:
 		j = json_true();
 		break;
-	case OPT_INT:
-		if (arg_int(ctx, v, name, &n) != 0)
+	case OPT_INT: {
+		char what[64];
+
+		snprintf(what, sizeof what, "--%s", name);
+		if (arg_int(ctx, v, what, &n) != 0)
 			return EXIT_USAGE;
 		j = json_integer(n);
 		break;
+	}
 	case OPT_NUMBER:
 		if ((j = arg_number(v)) == NULL)
 			return ctx_usage(ctx, "--%s: not an amount: %s", name,
@@ -566,9 +606,15 @@ opt_take(struct ctx *ctx, const struct optspec *opts, const char **vals,
 			                 opts[k].name);
 		inline_val = argv[++*i];
 	}
-	if (opts[k].type == OPT_DATE &&
-	    arg_check_date(ctx, inline_val, opts[k].name) != 0)
-		return EXIT_USAGE;
+	if (!out_valid_utf8(inline_val))
+		return ctx_usage(ctx, "--%s: not valid UTF-8", opts[k].name);
+	if (opts[k].type == OPT_DATE) {
+		char what[64];
+
+		snprintf(what, sizeof what, "--%s", opts[k].name);
+		if (arg_check_date(ctx, inline_val, what) != 0)
+			return EXIT_USAGE;
+	}
 	vals[k] = inline_val;
 	return 1;
 }
@@ -608,12 +654,15 @@ parse_args(struct ctx *ctx, const char **gvals, int argc, char **argv,
 				return r;
 			return ctx_usage(ctx, "unknown option %s", argv[i]);
 		}
+		if (!out_valid_utf8(argv[i]))
+			return ctx_usage(ctx, "%s: not valid UTF-8", argv[i]);
 		if (a->npos == ARGS_MAX)
 			return ctx_usage(ctx, "too many arguments");
 		a->pos[a->npos++] = argv[i];
 	}
 	if (a->npos < c->min_pos)
-		return ctx_usage(ctx, "missing arguments: %s", c->synopsis);
+		return ctx_usage(ctx, "missing arguments; expected: %s %s",
+		                 c->name, c->synopsis);
 	if (c->max_pos >= 0 && a->npos > c->max_pos)
 		return ctx_usage(ctx, "unexpected argument: %s",
 		                 a->pos[c->max_pos]);
@@ -630,9 +679,10 @@ config_check_mode(const char *path, int fd)
 	struct stat st;
 
 	if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		fprintf(stderr, "%s: warning: %s is accessible by group or "
-		                "others (mode %03o); it may hold a token: chmod "
-		                "600 it\n",
+		fprintf(stderr,
+		        "%s: warning: %s is accessible by group or "
+		        "others (mode %03o); it may hold a token: chmod "
+		        "600 it\n",
 		        progname(), path, (unsigned)(st.st_mode & 0777));
 }
 
@@ -664,8 +714,9 @@ config_read(char **addr, char **token)
 		if (*key == '#' || *key == '\n' || *key == '\0')
 			continue;
 		if ((val = strchr(key, '=')) == NULL) {
-			fprintf(stderr, "%s: warning: %s:%d: expected key = "
-			                "value\n",
+			fprintf(stderr,
+			        "%s: warning: %s:%d: expected key = "
+			        "value\n",
 			        progname(), path, lineno);
 			continue;
 		}
@@ -710,7 +761,6 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof ctx);
 	memset(&a, 0, sizeof a);
-	signal(SIGPIPE, SIG_IGN);
 
 	/* Global options before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -769,8 +819,9 @@ main(int argc, char **argv)
 	if (ctx.addr == NULL || ctx.addr[0] == '\0')
 		ctx.addr = OGI_DEFAULT_ADDR;
 	if (ctx.token == NULL || ctx.token[0] == '\0') {
-		fprintf(stderr, "%s: no token: give --token, set OGI_TOKEN or "
-		                "put \"token = ...\" in ~/.config/ogi/config\n",
+		fprintf(stderr,
+		        "%s: no token: give --token, set OGI_TOKEN or "
+		        "put \"token = ...\" in ~/.config/ogi/config\n",
 		        progname());
 		r = EXIT_USAGE;
 	} else

@@ -35,7 +35,11 @@ struct rpc *rpc_connect(const char *addr, char *err, size_t errlen);
 void rpc_close(struct rpc *);
 /* The token goes in a batch [auth, call] in front of the first call. */
 void rpc_set_token(struct rpc *, const char *token);
-/* Seconds to wait for an answer; 0 waits for ever. */
+/*
+ * Seconds to wait for an answer; 0 waits for ever; -1 for ever but wakes
+ * every second, returning as on a signal, so that a flag set by a signal
+ * handler is seen.
+ */
 void rpc_set_timeout(struct rpc *, int seconds);
 /*
  * One call. params is borrowed (NULL for none). On RPC_OK *result is a new
@@ -55,6 +59,7 @@ enum rpc_status rpc_next_event(struct rpc *, json_t **params, char *err,
 /* output.c */
 /* Display columns of UTF-8 text: East Asian wide and fullwidth count 2. */
 int out_width(const char *s);
+bool out_valid_utf8(const char *s);
 /* A copy with control characters made spaces (newlines kept if asked). */
 char *out_clean(const char *s, bool keep_newlines);
 /* A clean one-line copy cut to at most cols columns, "…" marking a cut. */
@@ -78,6 +83,8 @@ int table_rows(const struct table *);
 int table_col_width(const struct table *, int col);
 /* Row 0 is the header. indent spaces before each line. */
 void table_print(const struct table *, FILE *, int indent);
+/* The rows after the header, aligned as if the header were printed. */
+void table_print_body(const struct table *, FILE *, int indent);
 void table_print_csv(const struct table *, FILE *);
 
 /* JSON helpers: a string member or NULL, and the like. */
@@ -119,8 +126,8 @@ int cmd_workdays(struct ctx *, struct args *);
 int cmd_call(struct ctx *, struct args *);
 int cmd_report(struct ctx *, struct args *);
 
-/* The Chinese label of an outcome code or report row, or NULL. */
-const char *report_label(const char *code);
+/* An outcome code in Chinese, "不予公开：属于国家秘密"; allocated or NULL. */
+char *report_outcome_text(const char *code);
 
 /* ogi.c: what commands get from main. */
 struct ctx {
@@ -136,8 +143,7 @@ struct ctx {
  * *result (new reference); otherwise prints the reason on stderr and
  * returns the exit status (1 refused, 2 connection). params is stolen.
  */
-int ctx_call(struct ctx *, const char *method, json_t *params,
-             json_t **result);
+int ctx_call(struct ctx *, const char *method, json_t *params, json_t **result);
 /* Print a usage error for the current command; returns EXIT_USAGE. */
 int ctx_usage(struct ctx *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -185,8 +191,8 @@ bool arg_flag(const struct args *, const char *name);
 /* Parse a positional or option value as an integer; usage error if not. */
 int arg_int(struct ctx *, const char *s, const char *what, long long *out);
 /* Add option `name` to params under `key`, typed as declared. */
-int arg_put(struct ctx *, const struct args *, json_t *params,
-            const char *name, const char *key);
+int arg_put(struct ctx *, const struct args *, json_t *params, const char *name,
+            const char *key);
 int arg_check_date(struct ctx *, const char *s, const char *what);
 
 #endif

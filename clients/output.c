@@ -54,15 +54,15 @@ static const struct range wide[] = {
 
 /* Combining marks and other characters that take no column. */
 static const struct range zero[] = {
-	{ 0x0300, 0x036F },   { 0x0483, 0x0489 }, { 0x0591, 0x05BD },
-	{ 0x05BF, 0x05BF },   { 0x05C1, 0x05C2 }, { 0x05C4, 0x05C5 },
-	{ 0x05C7, 0x05C7 },   { 0x0610, 0x061A }, { 0x064B, 0x065F },
-	{ 0x0670, 0x0670 },   { 0x06D6, 0x06DC }, { 0x06DF, 0x06E4 },
-	{ 0x0E31, 0x0E31 },   { 0x0E34, 0x0E3A }, { 0x0E47, 0x0E4E },
-	{ 0x1AB0, 0x1AFF },   { 0x1DC0, 0x1DFF }, { 0x200B, 0x200F },
-	{ 0x202A, 0x202E },   { 0x2060, 0x2064 }, { 0x20D0, 0x20FF },
-	{ 0x302A, 0x302D },   { 0x3099, 0x309A }, { 0xFE00, 0xFE0F },
-	{ 0xFE20, 0xFE2F },   { 0xFEFF, 0xFEFF }, { 0x1F3FB, 0x1F3FF },
+	{ 0x0300, 0x036F },   { 0x0483, 0x0489 },   { 0x0591, 0x05BD },
+	{ 0x05BF, 0x05BF },   { 0x05C1, 0x05C2 },   { 0x05C4, 0x05C5 },
+	{ 0x05C7, 0x05C7 },   { 0x0610, 0x061A },   { 0x064B, 0x065F },
+	{ 0x0670, 0x0670 },   { 0x06D6, 0x06DC },   { 0x06DF, 0x06E4 },
+	{ 0x0E31, 0x0E31 },   { 0x0E34, 0x0E3A },   { 0x0E47, 0x0E4E },
+	{ 0x1AB0, 0x1AFF },   { 0x1DC0, 0x1DFF },   { 0x200B, 0x200F },
+	{ 0x202A, 0x202E },   { 0x2060, 0x2064 },   { 0x20D0, 0x20FF },
+	{ 0x302A, 0x302D },   { 0x3099, 0x309A },   { 0xFE00, 0xFE0F },
+	{ 0xFE20, 0xFE2F },   { 0xFEFF, 0xFEFF },   { 0x1F3FB, 0x1F3FF },
 	{ 0xE0001, 0xE007F }, { 0xE0100, 0xE01EF },
 };
 
@@ -118,7 +118,8 @@ u8_decode(const unsigned char *s, uint32_t *cp)
 		}
 		c = (c << 6) | (s[i] & 0x3F);
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+	if ((n == 3 && c < 0x800) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
 	    (c >= 0xD800 && c <= 0xDFFF)) {
 		*cp = 0xFFFD;
 		return 1;
@@ -151,6 +152,21 @@ out_width(const char *s)
 		w += cp_width(c);
 	}
 	return w;
+}
+
+bool
+out_valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		n = u8_decode(p, &c);
+		if (c == 0xFFFD && n == 1)
+			return false;
+	}
+	return true;
 }
 
 char *
@@ -277,8 +293,8 @@ table_align_right(struct table *t, int col)
 void
 table_add(struct table *t, const char *cell)
 {
-	t->cells = xreallocarray(t->cells, (size_t)t->ncells + 1,
-	                         sizeof *t->cells);
+	t->cells =
+	    xreallocarray(t->cells, (size_t)t->ncells + 1, sizeof *t->cells);
 	t->cells[t->ncells++] = out_clean(cell != NULL ? cell : "", false);
 }
 
@@ -313,21 +329,20 @@ table_col_width(const struct table *t, int col)
 	return max;
 }
 
-void
-table_print(const struct table *t, FILE *fp, int indent)
+static void
+table_print_rows(const struct table *t, FILE *fp, int indent, int from)
 {
 	int *width, c, i, last;
 
 	width = xcalloc((size_t)t->ncols, sizeof *width);
 	for (c = 0; c < t->ncols; c++)
 		width[c] = table_col_width(t, c);
-	for (i = 0; i < t->ncells; i += t->ncols) {
+	for (i = from * t->ncols; i < t->ncells; i += t->ncols) {
 		fprintf(fp, "%*s", indent, "");
 		/* No trailing blanks: the last non-empty cell ends the line. */
 		last = t->ncols - 1;
-		while (last > 0 && (i + last >= t->ncells ||
-		                    (t->cells[i + last][0] == '\0' &&
-		                     !t->right[last])))
+		while (last > 0 &&
+		       (i + last >= t->ncells || t->cells[i + last][0] == '\0'))
 			last--;
 		for (c = 0; c <= last; c++) {
 			if (c > 0)
@@ -344,13 +359,26 @@ table_print(const struct table *t, FILE *fp, int indent)
 }
 
 void
+table_print(const struct table *t, FILE *fp, int indent)
+{
+	table_print_rows(t, fp, indent, 0);
+}
+
+void
+table_print_body(const struct table *t, FILE *fp, int indent)
+{
+	table_print_rows(t, fp, indent, 1);
+}
+
+void
 table_print_csv(const struct table *t, FILE *fp)
 {
 	int i;
 
 	for (i = 0; i < t->ncells; i++) {
 		out_csv_field(fp, t->cells[i]);
-		fputc((i + 1) % t->ncols == 0 || i + 1 == t->ncells ? '\n' : ',',
+		fputc((i + 1) % t->ncols == 0 || i + 1 == t->ncells ? '\n'
+		                                                    : ',',
 		      fp);
 	}
 }
@@ -386,7 +414,8 @@ jtext(const json_t *v)
 	if (json_is_false(v))
 		return xstrdup("no");
 	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		                 json_integer_value(v));
 	if (json_is_real(v))
 		return xasprintf("%g", json_real_value(v));
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

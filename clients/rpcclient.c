@@ -35,8 +35,7 @@ struct rpc {
 	json_t *events; /* queued event params */
 };
 
-static void
-rpc_err(char *err, size_t errlen, const char *fmt, ...)
+static void rpc_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -251,8 +250,8 @@ rpc_read_line(struct rpc *rpc, size_t *consumed, char *err, size_t errlen)
 		if (rpc->eof) {
 			if (rpc->len > 0) { /* a last text without "\n" */
 				if (rpc->len == rpc->cap)
-					rpc->buf = xreallocarray(
-					    rpc->buf, ++rpc->cap, 1);
+					rpc->buf = xreallocarray(rpc->buf,
+					                         ++rpc->cap, 1);
 				rpc->buf[rpc->len] = '\0';
 				*consumed = rpc->len;
 				return rpc->buf;
@@ -270,8 +269,12 @@ rpc_read_line(struct rpc *rpc, size_t *consumed, char *err, size_t errlen)
 		}
 		pfd.fd = rpc->fd;
 		pfd.events = POLLIN;
-		r = poll(&pfd, 1, rpc->timeout > 0 ? rpc->timeout * 1000 : -1);
-		if (r == -1 && errno == EINTR) {
+		r = poll(&pfd, 1,
+		         rpc->timeout > 0    ? rpc->timeout * 1000
+		         : rpc->timeout == 0 ? -1
+		                             : 1000);
+		if ((r == -1 && errno == EINTR) ||
+		    (r == 0 && rpc->timeout < 0)) {
 			err[0] = '\0';
 			return NULL;
 		}
@@ -280,8 +283,10 @@ rpc_read_line(struct rpc *rpc, size_t *consumed, char *err, size_t errlen)
 			return NULL;
 		}
 		if (r == 0) {
-			rpc_err(err, errlen, "no answer from the server in %d "
-			        "seconds", rpc->timeout);
+			rpc_err(err, errlen,
+			        "no answer from the server in %d "
+			        "seconds",
+			        rpc->timeout);
 			return NULL;
 		}
 		n = recv(rpc->fd, rpc->buf + rpc->len, rpc->cap - rpc->len, 0);
@@ -358,11 +363,11 @@ rpc_find(json_t *msg, json_int_t id)
 
 	if (json_is_object(msg)) {
 		r = json_object_get(msg, "id");
-		return json_is_integer(r) && json_integer_value(r) == id
-		           ? msg
-		           : NULL;
+		return json_is_integer(r) && json_integer_value(r) == id ? msg
+		                                                         : NULL;
 	}
-	json_array_foreach(msg, i, r) {
+	json_array_foreach(msg, i, r)
+	{
 		if (rpc_find(r, id) != NULL)
 			return r;
 	}
@@ -381,7 +386,8 @@ rpc_find_null(json_t *msg)
 		               json_object_get(msg, "error") != NULL
 		           ? msg
 		           : NULL;
-	json_array_foreach(msg, i, r) {
+	json_array_foreach(msg, i, r)
+	{
 		if (rpc_find_null(r) != NULL)
 			return r;
 	}

@@ -21,8 +21,11 @@
  * ("lingering close"), so the kernel does not answer unread input with a
  * reset that would destroy the response.
  */
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +46,7 @@
 
 #define CONN_LINGER_MS 2000       /* lingering close: drain input this long */
 #define CONN_SHUTDOWN_GRACE_MS 5000 /* SIGTERM: then close what is left */
+#define CONN_MOVE_LINE 16384        /* response lines this long are moved */
 
 struct conn {
 	uint64_t id;
@@ -57,6 +61,7 @@ struct conn {
 	bool eof;              /* the client closed its sending side */
 	bool paused;           /* output over the limit: not reading or running */
 	bool closing;          /* close once the output is flushed */
+	bool linger;           /* linger even when no input is seen (oversize) */
 	bool lingering;        /* output flushed, draining input before close */
 	bool dead;             /* closed: the reaper frees it */
 	bool dropping_events;  /* pushes are being dropped (logged once) */
@@ -79,6 +84,7 @@ static void (*conn_shutdown_done)(void);
 
 static void conn_process(struct conn *);
 static void conn_close(struct conn *, const char *);
+static void conn_linger(struct conn *);
 
 static uint64_t
 conn_now_ms(void)
@@ -186,8 +192,8 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 	struct conn *c, *c1;
 	void (*done)(void);
 
-	TAILQ_FOREACH_SAFE(c, &conn_list, entry, c1)
-	{
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = c1) {
+		c1 = TAILQ_NEXT(c, entry);
 		if (!c->dead)
 			continue;
 		TAILQ_REMOVE(&conn_list, c, entry);
@@ -239,23 +245,27 @@ conn_finish(struct conn *c, const char *reason)
 	c->reason = reason;
 	bufferevent_disable(c->bev, EV_READ);
 	event_del(c->resume);
-	if (conn_output_len(c) == 0) {
-		/* The write callback will not come: linger from the loop. */
-		event_active(c->timer, EV_TIMEOUT, 0);
-		c->lingering = false;
-	}
-	conn_timer_update(c);
+	evtimer_del(c->timer);
+	if (conn_output_len(c) == 0)
+		conn_linger(c); /* else from the write callback */
 }
 
-/* The output is flushed: send FIN, then drain the input for a moment. */
+/*
+ * The output is flushed. If the client may still be sending, closing now
+ * would answer its data with a reset that can destroy our last response:
+ * send FIN and drain the input for a moment first.
+ */
 static void
 conn_linger(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
+	int unread = 0;
 
 	if (c->dead || c->lingering)
 		return;
-	if (c->eof) {
+	if (c->eof ||
+	    (!c->linger && evbuffer_get_length(in) == 0 &&
+	     (ioctl(bufferevent_getfd(c->bev), FIONREAD, &unread) != 0 || unread == 0))) {
 		conn_close(c, c->reason);
 		return;
 	}
@@ -282,9 +292,20 @@ conn_line_done(struct conn *c)
 {
 	bool close_after = c->work.close;
 
+	size_t len = evbuffer_get_length(c->line);
+
 	rpc_work_free(&c->work);
 	c->working = false;
-	bufferevent_write_buffer(c->bev, c->line);
+	/*
+	 * Moving chains would keep a mostly empty chain per small response
+	 * (memory several times the bytes queued): copy small lines.
+	 */
+	if (len >= CONN_MOVE_LINE) {
+		bufferevent_write_buffer(c->bev, c->line);
+	} else if (len > 0) {
+		bufferevent_write(c->bev, evbuffer_pullup(c->line, -1), len);
+		evbuffer_drain(c->line, len);
+	}
 	if (conn_output_len(c) > 2 * conn_max_output()) {
 		conn_close(c, "output_limit");
 		return;
@@ -325,6 +346,7 @@ conn_oversize(struct conn *c, size_t len)
 	line = rpc_error_line(RPC_INVALID_REQUEST, "request too large");
 	bufferevent_write(c->bev, line, strlen(line));
 	free(line);
+	c->linger = true;
 	conn_finish(c, "oversize");
 }
 
@@ -512,7 +534,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 {
 	const struct ogi_config *cfg = &ogid->cfg;
 	struct conn *c;
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	char host[INET6_ADDRSTRLEN], serv[8];
 	struct timeval tv;
 
 	if (conn_reaper == NULL) {

@@ -57,6 +57,7 @@ struct session {
 	char user[64];
 	unsigned roles;
 	uint64_t token_epoch; /* user's token generation when authed */
+	uint64_t auth_gen;    /* events_auth_gen when last validated */
 	bool subscribed;
 	unsigned event_mask; /* bit per event type, see events.c */
 	struct conn *conn;
@@ -66,7 +67,8 @@ struct session {
 struct daemon {
 	struct event_base *base;
 	struct ogi_config cfg;
-	struct store *store;
+	struct store *store;  /* writer: group transactions */
+	struct store *rstore; /* reader: committed data only */
 	struct cal *cal;
 	bool fake_clock;
 	int64_t fake_now; /* unix seconds, when fake_clock */
@@ -116,6 +118,8 @@ void commit_wait(struct conn *); /* conn waits for the open transaction */
 void commit_forget(struct conn *); /* conn is being freed */
 int commit_now(void); /* commit synchronously (start-up, shutdown) */
 void commit_init(struct event_base *);
+void commit_free(void);
+void commit_stats(unsigned long long *commits, unsigned long long *writes);
 
 /* conn.c */
 void conn_commit_done(struct conn *, bool ok, const char *why);
@@ -123,5 +127,28 @@ void conn_push(struct conn *, json_t *notification); /* borrowed */
 void conn_foreach(void (*)(struct conn *, void *), void *);
 struct session *conn_session(struct conn *);
 void conn_drop_user(int64_t user_id); /* disabled or rotated */
+
+/* ---- added by the conn/server/rpc helper ---- */
+
+/* server.c */
+/* Listen on cfg.listen, or on the socket systemd passed; print
+ * "ogid: listening on ADDR:PORT". Returns 0, or -1 (logged). */
+int server_listen(void);
+void server_stop_accepting(void); /* close the listening socket */
+
+/* conn.c (continued) */
+struct sockaddr;
+void conn_accept(evutil_socket_t, struct sockaddr *, int socklen);
+unsigned conn_count(void);
+/*
+ * SIGTERM: stop reading every connection; the line each one is running
+ * finishes (writes included), complete lines already received get -32005,
+ * then each closes once its output is flushed. done() is called once from
+ * the loop when no connection is left (at most 5 s later: the rest are
+ * then closed).
+ */
+void conn_shutdown(void (*done)(void));
+/* Close and free every connection now; outside callbacks, at exit. */
+void conn_close_all(void);
 
 #endif

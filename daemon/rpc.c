@@ -234,14 +234,6 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 		w->n = 1;
 }
 
-static const char *
-rpc_method_name(json_t *req)
-{
-	json_t *m = json_object_get(req, "method");
-
-	return json_is_string(m) ? json_string_value(m) : "?";
-}
-
 /*
  * Run one call of the line. Returns the response (new reference), or NULL
  * for a notification. Sets *wrote when the call wrote to the store.

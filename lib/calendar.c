@@ -160,9 +160,11 @@ cal_copy(const struct cal *src)
 		if (!sy->known)
 			continue;
 		cal->years[i].known = true;
-		cal->years[i].holidays = cal_dup_days(sy->holidays, sy->nholidays);
+		cal->years[i].holidays =
+		    cal_dup_days(sy->holidays, sy->nholidays);
 		cal->years[i].nholidays = sy->nholidays;
-		cal->years[i].workdays = cal_dup_days(sy->workdays, sy->nworkdays);
+		cal->years[i].workdays =
+		    cal_dup_days(sy->workdays, sy->nworkdays);
 		cal->years[i].nworkdays = sy->nworkdays;
 	}
 	return cal;
@@ -193,8 +195,7 @@ cal_sort_unique(day_t *v, size_t n)
 }
 
 static int
-cal_check_year(int year, const day_t *v, size_t n, const char **why,
-               day_t *bad)
+cal_check_year(int year, const day_t *v, size_t n, const char **why, day_t *bad)
 {
 	size_t i;
 
@@ -240,9 +241,9 @@ cal_keep_weekends(day_t *v, size_t n)
 }
 
 int
-cal_set_year(struct cal *cal, int year, const day_t *holidays,
-             size_t nholidays, const day_t *workdays, size_t nworkdays,
-             const char **why, day_t *bad)
+cal_set_year(struct cal *cal, int year, const day_t *holidays, size_t nholidays,
+             const day_t *workdays, size_t nworkdays, const char **why,
+             day_t *bad)
 {
 	struct cal_year *y;
 	day_t *h, *w, both;

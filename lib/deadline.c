@@ -12,8 +12,8 @@
 enum dl_rules
 dl_rules_for(day_t received_on)
 {
-	if (received_on < date_from_ymd(DL_2019_FROM_Y, DL_2019_FROM_M,
-	                                DL_2019_FROM_D))
+	if (received_on <
+	    date_from_ymd(DL_2019_FROM_Y, DL_2019_FROM_M, DL_2019_FROM_D))
 		return DL_RULES_2007;
 	return DL_RULES_2019;
 }
@@ -56,9 +56,9 @@ dl_compute(const struct cal *cal, const struct dl_input *in,
 	out->paused_days = 0;
 	for (i = 0; i < in->npauses; i++)
 		out->paused_days += dl_pause_days(cal, &in->pauses[i]);
-	out->due_on = cal_add(cal, in->start,
-	                      out->base_days + out->extension_days +
-	                          out->paused_days);
+	out->due_on =
+	    cal_add(cal, in->start,
+	            out->base_days + out->extension_days + out->paused_days);
 }
 
 int

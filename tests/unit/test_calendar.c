@@ -61,6 +61,7 @@ test_builtin(const struct cal *cal)
 	ok(cal_known_until(cal) == D("2026-12-31"), "known until 2026-12-31");
 }
 
+/* clang-format off */
 static const struct {
 	const char *date;
 	int work;
@@ -111,6 +112,7 @@ static const struct {
 	{ "2026-10-07", 0 }, { "2026-10-08", 1 }, { "2026-10-10", 1 },
 	{ "2026-12-31", 1 },
 };
+/* clang-format on */
 
 static void
 test_workdays(const struct cal *cal)
@@ -125,6 +127,7 @@ test_workdays(const struct cal *cal)
 }
 
 /* The day before, three days before and the first day of each break. */
+/* clang-format off */
 static const struct {
 	const char *date;
 	int n;
@@ -261,6 +264,7 @@ static const struct {
 	{ "2026-01-05", 20, "2026-02-02" },
 	{ "2026-02-24", 20, "2026-03-23" },
 };
+/* clang-format on */
 
 static void
 test_add(const struct cal *cal)
@@ -289,6 +293,7 @@ test_add(const struct cal *cal)
 }
 
 /* Working days in (from, to]. */
+/* clang-format off */
 static const struct {
 	const char *from, *to;
 	int want;
@@ -339,6 +344,7 @@ static const struct {
 	{ "2025-12-31", "2026-12-31", 248 },
 	{ "2026-02-13", "2026-02-13", 0 },
 };
+/* clang-format on */
 
 static void
 test_count(const struct cal *cal)
@@ -401,7 +407,8 @@ test_naive(const struct cal *cal)
 		for (n = 0; n <= 45; n++) {
 			if (cal_add(cal, d, n) != naive_add(cal, d, n)) {
 				check(0, "add(%s, %d) = %s, naive %s",
-				      fmt(d, b1), n, fmt(cal_add(cal, d, n), b2),
+				      fmt(d, b1), n,
+				      fmt(cal_add(cal, d, n), b2),
 				      fmt(naive_add(cal, d, n), b1));
 				bad++;
 			}
@@ -449,8 +456,7 @@ test_properties(const struct cal *cal)
 		r = cal_add(cal, d, n);
 		if (!cal_is_workday(cal, r) || cal_count(cal, e, r) != n ||
 		    r < e || (n > 0 && cal_add(cal, d, n - 1) >= r)) {
-			check(0, "add(%s, %d) = %s", fmt(d, b1), n,
-			      fmt(r, b2));
+			check(0, "add(%s, %d) = %s", fmt(d, b1), n, fmt(r, b2));
 			bad++;
 		}
 	}
@@ -514,10 +520,9 @@ test_reference(const struct cal *cal)
 			return;
 		}
 		days = json_object_get(root, "days");
-		json_array_foreach(days, i, item)
-		{
-			const char *s = json_string_value(
-			    json_object_get(item, "date"));
+		json_array_foreach (days, i, item) {
+			const char *s =
+			    json_string_value(json_object_get(item, "date"));
 			json_t *off = json_object_get(item, "isOffDay");
 
 			if (s == NULL || date_parse(s, &d) == -1 ||
@@ -542,8 +547,9 @@ test_reference(const struct cal *cal)
 			bad++;
 		}
 	}
-	ok(bad == 0, "every day of 2018-2026 agrees with the reference "
-	             "(%d dates listed there)",
+	ok(bad == 0,
+	   "every day of 2018-2026 agrees with the reference "
+	   "(%d dates listed there)",
 	   nlisted);
 }
 
@@ -644,8 +650,9 @@ test_load_text(void)
 	const char *why;
 	int line;
 
-	ok(cal_load_text(cal, "# c\n\n2030-10-01 off 国庆节\r\n"
-	                      "  2030-09-29\twork\n2030-10-02 off",
+	ok(cal_load_text(cal,
+	                 "# c\n\n2030-10-01 off 国庆节\r\n"
+	                 "  2030-09-29\twork\n2030-10-02 off",
 	                 &why, &line) == 0,
 	   "load_text: comments, blanks, CRLF, tabs, no final newline");
 	ok(!cal_is_workday(cal, D("2030-10-02")) &&
@@ -661,7 +668,8 @@ test_load_text(void)
 	ok(cal_load_text(cal, "2031-01-01off\n", &why, &line) == -1 &&
 	       line == 1,
 	   "load_text: kind glued to the date");
-	ok(cal_load_text(cal, "2031-01-01 off\n2031-01-04 off\n2031-01-04 work\n",
+	ok(cal_load_text(cal,
+	                 "2031-01-01 off\n2031-01-04 off\n2031-01-04 work\n",
 	                 &why, &line) == -1 &&
 	       (line == 2 || line == 3),
 	   "load_text: a date both off and work (%s, line %d)", why, line);
@@ -712,7 +720,8 @@ test_speed(const struct cal *cal)
 	for (i = 0; i < 1000000; i++)
 		sum += (uint32_t)cal_add(cal, lo + (i % 3287), i % 60);
 	t = seconds() - t;
-	printf("# 1000000 cal_add calls: %.3f s (checksum %u)\n", t, (unsigned)sum);
+	printf("# 1000000 cal_add calls: %.3f s (checksum %u)\n", t,
+	       (unsigned)sum);
 
 	cal_get_year(c, 2018, &h, &nh, &w, &nw);
 	t = seconds();

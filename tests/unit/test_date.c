@@ -7,6 +7,7 @@
 #include "../../lib/date.h"
 #include "tap.h"
 
+/* clang-format off */
 static const struct {
 	const char *s;
 	int y, m, d;
@@ -25,7 +26,9 @@ static const struct {
 	{ "2026-12-31", 2026, 12, 31, 20818, 4 },
 	{ "2199-12-31", 2199, 12, 31, 84005, 2 },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *bad[] = {
 	"2026-02-30", "2025-02-29", "2100-02-29", "2023-02-29", "2026-04-31",
 	"2026-13-01", "2026-00-10", "2026-01-00", "2026-01-32", "1989-12-31",
@@ -35,6 +38,7 @@ static const char *bad[] = {
 	"2026-01-0x", "2026-0a-05", "2026--1-05", "2026-01-05\n",
 	"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x96-01-05",
 };
+/* clang-format on */
 
 static void
 test_good(void)
@@ -87,8 +91,8 @@ test_bad(void)
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ok(date_parse(bad[i], &d) == -1 && d == 12345,
-		   "reject \"%s\"", shown(bad[i], buf, sizeof buf));
+		ok(date_parse(bad[i], &d) == -1 && d == 12345, "reject \"%s\"",
+		   shown(bad[i], buf, sizeof buf));
 	ok(date_parse(NULL, &d) == -1, "reject NULL");
 	ok(!date_valid_ymd(2026, 2, 29) && date_valid_ymd(2028, 2, 29),
 	   "valid_ymd knows leap years");

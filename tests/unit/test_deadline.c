@@ -52,6 +52,7 @@ test_rules(void)
 	   "2019 rules: 20 + up to 20");
 }
 
+/* clang-format off */
 static const struct {
 	const char *what;
 	const char *start;
@@ -103,6 +104,7 @@ static const struct {
 	  { { "2019-09-27", "2019-10-09" }, { "2019-11-01", NULL } },
 	  "2019-09-20", "2019-11-19", 4, 15 },
 };
+/* clang-format on */
 
 static void
 test_compute(const struct cal *cal)
@@ -127,7 +129,8 @@ test_compute(const struct cal *cal)
 		}
 		in.pauses = pauses;
 		dl_compute(cal, &in, &r);
-		ok(r.start == in.start && r.effective_start == D(cases[i].eff) &&
+		ok(r.start == in.start &&
+		       r.effective_start == D(cases[i].eff) &&
 		       r.due_on == D(cases[i].due) &&
 		       r.paused_days == cases[i].paused &&
 		       r.extension_days == cases[i].extension &&
@@ -155,6 +158,7 @@ test_pause_days(const struct cal *cal)
 	ok(dl_pause_days(cal, &p) == 0, "pause ending before it began: 0");
 }
 
+/* clang-format off */
 static const struct {
 	const char *due, *today;
 	int overdue, remaining;
@@ -169,6 +173,7 @@ static const struct {
 	{ "2018-12-28", "2019-01-02", 2, -2 }, /* 12-29 worked, 01-02 */
 	{ "2026-12-31", "2026-12-01", 0, 22 },
 };
+/* clang-format on */
 
 static void
 test_clock(const struct cal *cal)
@@ -206,11 +211,9 @@ test_skipped(const struct cal *cal)
 	n = dl_skipped_days(cal, D("2018-12-28"), D("2019-01-02"), out, 16);
 	ok(n == 3 && out[0] == D("2018-12-30") && out[2] == D("2019-01-01"),
 	   "skipped over New Year 2019: 12-30, 12-31, 01-01");
-	ok(dl_skipped_days(cal, D("2026-02-15"), D("2026-02-16"), out, 16) ==
-	       0,
+	ok(dl_skipped_days(cal, D("2026-02-15"), D("2026-02-16"), out, 16) == 0,
 	   "skipped between neighbours: none");
-	ok(dl_skipped_days(cal, D("2026-02-24"), D("2026-02-13"), out, 16) ==
-	       0,
+	ok(dl_skipped_days(cal, D("2026-02-24"), D("2026-02-13"), out, 16) == 0,
 	   "skipped backwards: none");
 }
 

@@ -1,0 +1,143 @@
+/*
+ * Group commit (DESIGN.md): writes that arrive in the same turn of the
+ * event loop share one transaction. Each write runs inside its own
+ * SAVEPOINT; the COMMIT runs from a low-priority event once the loop has
+ * drained what is readable, and only then are the writers answered and
+ * the events pushed.
+ */
+#include <stdlib.h>
+
+#include "../lib/log.h"
+#include "../lib/store.h"
+#include "../lib/xmalloc.h"
+#include "events.h"
+#include "ogid.h"
+#include "timers.h"
+
+static struct event *commit_ev;
+static struct conn **waiters;
+static size_t nwaiters, capwaiters;
+static unsigned long long commits, writes;
+
+static void commit_cb(evutil_socket_t, short, void *);
+
+void
+commit_init(struct event_base *base)
+{
+	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
+	if (commit_ev == NULL)
+		fatalx("commit: event_new");
+	event_priority_set(commit_ev, 1);
+}
+
+void
+commit_free(void)
+{
+	if (commit_ev != NULL)
+		event_free(commit_ev);
+	commit_ev = NULL;
+	free(waiters);
+	waiters = NULL;
+	nwaiters = capwaiters = 0;
+}
+
+int
+commit_begin(void)
+{
+	struct store *st = ogid->store;
+
+	if (!store_in_txn(st)) {
+		if (store_begin(st) == -1)
+			return -1;
+		if (commit_ev != NULL)
+			event_active(commit_ev, 0, 0);
+	}
+	if (store_savepoint(st) == -1)
+		return -1;
+	events_savepoint();
+	return 0;
+}
+
+void
+commit_end(bool ok)
+{
+	if (ok) {
+		if (store_release(ogid->store) == 0) {
+			writes++;
+			return;
+		}
+		log_warnx("commit: release: %s", store_error(ogid->store));
+	}
+	store_rollback_to(ogid->store);
+	events_rollback_savepoint();
+}
+
+void
+commit_wait(struct conn *c)
+{
+	if (nwaiters == capwaiters) {
+		capwaiters = capwaiters ? capwaiters * 2 : 64;
+		waiters = xreallocarray(waiters, capwaiters, sizeof(*waiters));
+	}
+	waiters[nwaiters++] = c;
+	if (commit_ev != NULL)
+		event_active(commit_ev, 0, 0);
+}
+
+void
+commit_forget(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < nwaiters; i++)
+		if (waiters[i] == c)
+			waiters[i] = NULL;
+}
+
+/* Commit the open transaction and answer the waiters. */
+int
+commit_now(void)
+{
+	struct store *st = ogid->store;
+	struct conn **w;
+	size_t n, i;
+	bool ok = true;
+	const char *why = NULL;
+
+	if (store_in_txn(st)) {
+		if (store_commit(st) == -1) {
+			ok = false;
+			why = store_error(st);
+			log_warnx("commit: %s", why);
+		} else
+			commits++;
+	}
+	if (ok)
+		events_flush();
+	else
+		events_discard();
+	/* Answering may queue new writes: take the list first. */
+	w = waiters;
+	n = nwaiters;
+	waiters = NULL;
+	nwaiters = capwaiters = 0;
+	for (i = 0; i < n; i++)
+		if (w[i] != NULL)
+			conn_commit_done(w[i], ok, why);
+	free(w);
+	timers_rearm();
+	return ok ? 0 : -1;
+}
+
+static void
+commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	commit_now();
+}
+
+void
+commit_stats(unsigned long long *c, unsigned long long *w)
+{
+	*c = commits;
+	*w = writes;
+}

@@ -1,0 +1,135 @@
+/*
+ * Server push: events queued during the group transaction, pushed to the
+ * subscribed connections once it commits (never for a rolled-back write).
+ */
+#include <string.h>
+
+#include "../lib/log.h"
+#include "../lib/tz.h"
+#include "events.h"
+#include "ogid.h"
+
+static const char *names[EV__COUNT] = {
+	"submitted", "state", "due_soon", "overdue", "lapsed", "extended",
+};
+
+static json_t *queue;   /* array of notifications, owned */
+static size_t sp_mark;  /* queue length at the current savepoint */
+static bool auth_changed, sp_auth_changed;
+uint64_t events_auth_gen = 1;
+
+const char *
+event_type_name(enum event_type t)
+{
+	return (int)t >= 0 && t < EV__COUNT ? names[t] : NULL;
+}
+
+int
+event_type_from(const char *s, enum event_type *out)
+{
+	int i;
+
+	for (i = 0; i < EV__COUNT; i++)
+		if (strcmp(names[i], s) == 0) {
+			*out = (enum event_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+events_queue(enum event_type t, const char *id, int64_t at, json_t *extra)
+{
+	json_t *params = extra ? extra : json_object();
+	char buf[40];
+
+	if (queue == NULL)
+		queue = json_array();
+	json_object_set_new(params, "type", json_string(names[t]));
+	json_object_set_new(params, "id", json_string(id));
+	json_object_set_new(params, "at", json_string(tz_format(at, buf, sizeof(buf))));
+	json_array_append_new(queue,
+			      json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0",
+					"method", "event", "params", params));
+}
+
+void
+events_auth_changed(void)
+{
+	auth_changed = true;
+}
+
+void
+events_savepoint(void)
+{
+	sp_mark = queue ? json_array_size(queue) : 0;
+	sp_auth_changed = auth_changed;
+}
+
+void
+events_rollback_savepoint(void)
+{
+	while (queue && json_array_size(queue) > sp_mark)
+		json_array_remove(queue, json_array_size(queue) - 1);
+	auth_changed = sp_auth_changed;
+}
+
+struct push_arg {
+	json_t *note;
+	unsigned bit;
+};
+
+static void
+push_one(struct conn *c, void *arg)
+{
+	struct push_arg *pa = arg;
+	struct session *s = conn_session(c);
+
+	if (s->subscribed && s->authed && (s->event_mask & pa->bit))
+		conn_push(c, pa->note);
+}
+
+void
+events_flush(void)
+{
+	size_t i;
+	json_t *note;
+	enum event_type t;
+
+	if (auth_changed) {
+		events_auth_gen++;
+		auth_changed = false;
+	}
+	if (queue == NULL)
+		return;
+	json_array_foreach(queue, i, note)
+	{
+		struct push_arg pa;
+		const char *type = json_string_value(
+		    json_object_get(json_object_get(note, "params"), "type"));
+
+		if (type == NULL || event_type_from(type, &t) == -1)
+			continue;
+		pa.note = note;
+		pa.bit = 1u << t;
+		conn_foreach(push_one, &pa);
+	}
+	json_array_clear(queue);
+	sp_mark = 0;
+}
+
+void
+events_discard(void)
+{
+	if (queue != NULL)
+		json_array_clear(queue);
+	sp_mark = 0;
+	auth_changed = sp_auth_changed = false;
+}
+
+void
+events_free(void)
+{
+	json_decref(queue);
+	queue = NULL;
+}

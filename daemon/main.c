@@ -1,0 +1,361 @@
+/*
+ * ogid: the daemon. Subcommands init, verify and backup; otherwise run in
+ * the foreground: one libevent loop, the store, the timers, the server.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "../lib/audit.h"
+#include "../lib/calendar.h"
+#include "../lib/config.h"
+#include "../lib/log.h"
+#include "../lib/store.h"
+#include "../lib/tz.h"
+#include "../lib/xmalloc.h"
+#include "events.h"
+#include "methods.h"
+#include "notify.h"
+#include "ogid.h"
+#include "timers.h"
+#include "verify.h"
+
+static struct daemon the_daemon;
+struct daemon *ogid = &the_daemon;
+static struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
+static const char *config_path;
+
+int64_t
+daemon_now(void)
+{
+	if (ogid->fake_clock)
+		return ogid->fake_now;
+	return (int64_t)time(NULL);
+}
+
+day_t
+daemon_today(void)
+{
+	return tz_day(daemon_now());
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+		"usage: ogid init --db FILE\n"
+		"       ogid --db FILE [--listen ADDR:PORT] [--config FILE]"
+		" [--fake-clock T] [--check-config]\n"
+		"       ogid verify --db FILE\n"
+		"       ogid backup --db FILE OUT\n");
+	exit(2);
+}
+
+/* ogid init: a new database with the shipped calendar and a first admin. */
+static int
+cmd_init(const char *db)
+{
+	struct store *st;
+	struct cal *cal = cal_new();
+	const char *why;
+	int line, y;
+	char token[65];
+	uint8_t raw[32], h[32];
+	FILE *f;
+
+	if (cal_load_text(cal, cal_builtin_text, &why, &line) == -1)
+		fatalx("built-in calendar, line %d: %s", line, why);
+	if (store_create(db, &st) == -1) {
+		fprintf(stderr, "ogid: init: %s\n", store_error(st));
+		store_close(st);
+		cal_free(cal);
+		return 1;
+	}
+	if (store_begin(st) == -1)
+		goto fail;
+	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++) {
+		day_t *hol, *wd;
+		size_t nh, nw;
+		int rc;
+
+		if (!cal_year_known(cal, y))
+			continue;
+		cal_get_year(cal, y, &hol, &nh, &wd, &nw);
+		rc = store_calendar_set(st, y, hol, nh, wd, nw);
+		free(hol);
+		free(wd);
+		if (rc == -1)
+			goto fail;
+	}
+	f = fopen("/dev/urandom", "rb");
+	if (f == NULL || fread(raw, 1, sizeof(raw), f) != sizeof(raw))
+		fatal("/dev/urandom");
+	fclose(f);
+	audit_hex(raw, token);
+	methods_token_hash(token, h);
+	if (store_user_create(st, "admin", ROLE_ALL, h, (int64_t)time(NULL),
+			      NULL) == -1 ||
+	    store_meta_set(st, "created_by", "ogid " OGI_VERSION) == -1 ||
+	    store_commit(st) == -1)
+		goto fail;
+	store_close(st);
+	cal_free(cal);
+	printf("%s\n", token);
+	fflush(stdout);
+	fprintf(stderr, "ogid: created %s; the line above is the token of user"
+			" \"admin\" (shown once)\n",
+		db);
+	return 0;
+fail:
+	fprintf(stderr, "ogid: init: %s\n", store_error(st));
+	store_close(st);
+	cal_free(cal);
+	unlink(db);
+	return 1;
+}
+
+static int
+cmd_backup(const char *db, const char *out)
+{
+	struct store *st;
+
+	if (store_open(db, false, true, &st) == -1) {
+		fprintf(stderr, "ogid: backup: %s\n", store_error(st));
+		store_close(st);
+		return 1;
+	}
+	if (store_backup(st, out) == -1) {
+		fprintf(stderr, "ogid: backup: %s\n", store_error(st));
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	fprintf(stderr, "ogid: backup of %s written to %s\n", db, out);
+	return 0;
+}
+
+static void
+shutdown_done(void)
+{
+	event_base_loopexit(ogid->base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		if (ogid->shutting_down)
+			return;
+		log_info("event=shutdown signal=%d", (int)sig);
+		notify_stopping();
+		ogid->shutting_down = true;
+		server_stop_accepting();
+		timers_rearm(); /* disarms */
+		conn_shutdown(shutdown_done);
+		break;
+	case SIGHUP: {
+		struct cal *cal = cal_new();
+
+		notify_reloading();
+		log_reopen();
+		if (store_calendar_load(ogid->rstore, cal) == 0) {
+			cal_free(ogid->cal);
+			ogid->cal = cal;
+		} else
+			cal_free(cal);
+		log_info("event=reload calendar_known_until=%d",
+			 (int)cal_known_until(ogid->cal));
+		notify_ready();
+		break;
+	}
+	}
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
+}
+
+static void
+check_calendar(void)
+{
+	day_t until = cal_known_until(ogid->cal), today = daemon_today();
+	char buf[16];
+
+	if (until == DAY_NONE)
+		log_warnx("calendar: no holiday calendar loaded: counting"
+			  " weekends only");
+	else if (!cal_year_known(ogid->cal, date_year(today)))
+		log_warnx("calendar: no holiday calendar for %d (known until"
+			  " %s): counting weekends only",
+			  date_year(today), date_format(until, buf));
+}
+
+static int
+run(const char *listen, const char *fake)
+{
+	uint64_t wd_usec;
+	int n;
+
+	if (fake != NULL) {
+		if (tz_parse(fake, &ogid->fake_now) == -1)
+			fatalx("--fake-clock: not a time like"
+			       " 2026-01-05T09:00:00+08:00: %s",
+			       fake);
+		ogid->fake_clock = true;
+	}
+	if (store_open(ogid->cfg.db, false, ogid->cfg.synchronous_full != 0,
+		       &ogid->store) == -1)
+		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->store));
+	chmod(ogid->cfg.db, 0600);
+	if (store_open(ogid->cfg.db, true, ogid->cfg.synchronous_full != 0,
+		       &ogid->rstore) == -1)
+		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->rstore));
+	ogid->db_path = ogid->cfg.db;
+	ogid->cal = cal_new();
+	if (store_calendar_load(ogid->store, ogid->cal) == -1)
+		fatalx("calendar: %s", store_error(ogid->store));
+	check_calendar();
+
+	ogid->base = event_base_new();
+	if (ogid->base == NULL || event_base_priority_init(ogid->base, 2) == -1)
+		fatalx("event_base_new");
+	commit_init(ogid->base);
+	timers_init(ogid->base);
+
+	/* Catch up on every deadline that passed while we were down. */
+	if (commit_begin() == -1)
+		fatalx("store: %s", store_error(ogid->store));
+	n = timers_run(daemon_now(), NULL);
+	commit_end(n >= 0);
+	if (n < 0 || commit_now() == -1)
+		fatalx("catch-up: %s", store_error(ogid->store));
+	if (n > 0)
+		log_info("event=catch_up handled=%d", n);
+
+	ev_term = evsignal_new(ogid->base, SIGTERM, on_signal, NULL);
+	ev_int = evsignal_new(ogid->base, SIGINT, on_signal, NULL);
+	ev_hup = evsignal_new(ogid->base, SIGHUP, on_signal, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (listen != NULL)
+		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s", listen);
+	if (server_listen() == -1)
+		return 1;
+	timers_rearm();
+	notify_ready();
+	if (notify_watchdog_usec(&wd_usec) == 1) {
+		struct timeval tv = { (time_t)(wd_usec / 2000000),
+				      (suseconds_t)(wd_usec / 2 % 1000000) };
+
+		ev_watchdog = event_new(ogid->base, -1, EV_PERSIST, on_watchdog,
+					NULL);
+		event_add(ev_watchdog, &tv);
+	}
+	event_base_dispatch(ogid->base);
+
+	/* Finish what is in flight, then tear down. */
+	if (store_in_txn(ogid->store))
+		commit_now();
+	conn_close_all();
+	if (ev_watchdog)
+		event_free(ev_watchdog);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	timers_free();
+	commit_free();
+	events_free();
+	store_close(ogid->rstore);
+	store_close(ogid->store);
+	cal_free(ogid->cal);
+	event_base_free(ogid->base);
+	log_info("event=exit");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL, *listen = NULL, *fake = NULL, *cmd = NULL;
+	const char *out = NULL;
+	bool check_only = false;
+	char err[512];
+	int i;
+
+	log_init("ogid", 0);
+	if (argc > 1 && argv[1][0] != '-')
+		cmd = argv[1];
+	for (i = cmd ? 2 : 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--db") == 0 && i + 1 < argc)
+			db = argv[++i];
+		else if (strcmp(a, "--listen") == 0 && i + 1 < argc)
+			listen = argv[++i];
+		else if (strcmp(a, "--config") == 0 && i + 1 < argc)
+			config_path = argv[++i];
+		else if (strcmp(a, "--fake-clock") == 0 && i + 1 < argc)
+			fake = argv[++i];
+		else if (strcmp(a, "--check-config") == 0)
+			check_only = true;
+		else if (cmd != NULL && strcmp(cmd, "backup") == 0 && a[0] != '-' &&
+			 out == NULL)
+			out = a;
+		else
+			usage();
+	}
+	config_defaults(&ogid->cfg);
+	if (config_path == NULL && access("/etc/ogi/ogid.conf", R_OK) == 0 &&
+	    cmd == NULL)
+		config_path = "/etc/ogi/ogid.conf";
+	if (config_path != NULL &&
+	    config_load(&ogid->cfg, config_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ogid: %s\n", err);
+		return 1;
+	}
+	if (db != NULL)
+		snprintf(ogid->cfg.db, sizeof(ogid->cfg.db), "%s", db);
+	if (listen != NULL &&
+	    config_set(&ogid->cfg, "listen", listen, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ogid: --listen: %s\n", err);
+		return 2;
+	}
+	if (check_only) {
+		printf("ogid: configuration %s is valid\n",
+		       config_path ? config_path : "(defaults)");
+		return 0;
+	}
+	if (tz_set(ogid->cfg.timezone) == -1)
+		fatal("timezone");
+	if (ogid->cfg.log_file[0] != '\0' && log_set_file(ogid->cfg.log_file) == -1)
+		fatal("%s", ogid->cfg.log_file);
+	if (cmd != NULL) {
+		if (db == NULL)
+			usage();
+		if (strcmp(cmd, "init") == 0)
+			return cmd_init(db);
+		if (strcmp(cmd, "verify") == 0)
+			return verify_db(db);
+		if (strcmp(cmd, "backup") == 0) {
+			if (out == NULL)
+				usage();
+			return cmd_backup(db, out);
+		}
+		usage();
+	}
+	return run(listen, fake);
+}

@@ -1,0 +1,798 @@
+/*
+ * The application methods: submit, get, list, the transitions of SPEC
+ * section 2, appeals, and the deadline lists of section 4.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/calendar.h"
+#include "../lib/deadline.h"
+#include "../lib/log.h"
+#include "../lib/store.h"
+#include "../lib/tz.h"
+#include "../lib/workflow.h"
+#include "../lib/xmalloc.h"
+#include "events.h"
+#include "methods.h"
+#include "params.h"
+#include "view.h"
+
+static void
+not_found(struct rpc_error *err, const char *id)
+{
+	rpc_error_set(err, RPC_NOT_FOUND, "no such application");
+	err->data = json_pack("{s:s}", "id", id);
+}
+
+static void
+conflict(struct rpc_error *err, const struct app *a, const char *why)
+{
+	rpc_error_set(err, RPC_CONFLICT, "%s", why);
+	err->data = json_pack("{s:s, s:I}", "state", app_state_name(a->state),
+			      "version", (json_int_t)a->version);
+}
+
+/* Recompute due date and next event, and the instant it fires. */
+static void
+derive(struct app *a)
+{
+	day_t ev;
+
+	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
+	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+}
+
+static int
+date_not_future(json_t *params, const char *field, day_t today, day_t *out,
+		struct rpc_error *err)
+{
+	*out = param_date(params, field, today);
+	if (*out > today) {
+		rpc_error_param(err, field, "is in the future");
+		return -1;
+	}
+	return 0;
+}
+
+/* app.submit */
+
+static const struct pspec submit_spec[] = {
+	{ "applicant", P_OBJECT, true, 0, 0 },
+	{ "channel", P_STRING, true, 1, 32 },
+	{ "received_on", P_DATE, false, 0, 0 },
+	{ "description", P_STRING, true, 1, 10000 },
+	{ "form", P_STRING, false, 1, 32 },
+	{ "delivery", P_STRING, false, 1, 32 },
+	{ "client_ref", P_STRING, false, 1, 128 },
+	PSPEC_END
+};
+static const struct pspec applicant_spec[] = {
+	{ "kind", P_STRING, true, 1, 32 },
+	{ "category", P_STRING, false, 1, 32 },
+	{ "name", P_STRING, true, 1, 200 },
+	{ "id_number", P_STRING, false, 1, 64 },
+	{ "phone", P_STRING, false, 1, 64 },
+	{ "email", P_STRING, false, 1, 254 },
+	{ "address", P_STRING, false, 1, 500 },
+	PSPEC_END
+};
+
+static char *
+opt_dup(json_t *o, const char *key)
+{
+	const char *s = param_str(o, key);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+static int
+submit_fill(struct session *s, json_t *params, struct app *a,
+	    struct rpc_error *err)
+{
+	json_t *ap = json_object_get(params, "applicant");
+	const char *kind, *v;
+	day_t today = daemon_today();
+
+	if (params_check(params, submit_spec, NULL, err) == -1 ||
+	    params_check(ap, applicant_spec, "applicant.", err) == -1)
+		return -1;
+	kind = param_str(ap, "kind");
+	v = param_str(ap, "category");
+	if (strcmp(kind, "natural_person") == 0) {
+		if (v != NULL) {
+			rpc_error_param(err, "applicant.category",
+					"only for an organization");
+			return -1;
+		}
+		a->column = COL_NATURAL_PERSON;
+	} else if (strcmp(kind, "organization") == 0) {
+		if (v == NULL) {
+			rpc_error_param(err, "applicant.category",
+					"is required for an organization");
+			return -1;
+		}
+		if (app_column_from(v, &a->column) == -1) {
+			rpc_error_param(err, "applicant.category",
+					"one of commercial, research,"
+					" social_welfare, legal_service, other");
+			return -1;
+		}
+	} else {
+		rpc_error_param(err, "applicant.kind",
+				"natural_person or organization");
+		return -1;
+	}
+	if (app_channel_from(param_str(params, "channel"), &a->channel) == -1) {
+		rpc_error_param(err, "channel",
+				"one of in_person, mail, online, fax, other");
+		return -1;
+	}
+	if (date_not_future(params, "received_on", today, &a->received_on,
+			    err) == -1)
+		return -1;
+	if ((v = param_str(params, "form")) != NULL &&
+	    app_form_from(v, &a->form) == -1) {
+		rpc_error_param(err, "form", "paper or electronic");
+		return -1;
+	}
+	if ((v = param_str(params, "delivery")) != NULL &&
+	    app_delivery_from(v, &a->delivery) == -1) {
+		rpc_error_param(err, "delivery",
+				"one of pickup, mail, email, online");
+		return -1;
+	}
+	a->name = opt_dup(ap, "name");
+	a->id_number = opt_dup(ap, "id_number");
+	a->phone = opt_dup(ap, "phone");
+	a->email = opt_dup(ap, "email");
+	a->address = opt_dup(ap, "address");
+	a->description = opt_dup(params, "description");
+	a->client_ref = opt_dup(params, "client_ref");
+	a->created_by = s->user_id;
+	a->state = ST_RECEIVED;
+	a->version = 1;
+	a->rules = dl_rules_for(a->received_on);
+	a->start = a->received_on;
+	a->created_at = a->updated_at = daemon_now();
+	return 0;
+}
+
+int
+m_app_submit(struct session *s, json_t *params, json_t **result,
+	     struct rpc_error *err, bool *wrote)
+{
+	struct app a;
+	int seq, rc;
+
+	app_init(&a);
+	if (submit_fill(s, params, &a, err) == -1) {
+		app_clear(&a);
+		return -1;
+	}
+	if (commit_begin() == -1) {
+		store_error_to_rpc(err, ogid->store);
+		app_clear(&a);
+		return -1;
+	}
+	*wrote = true;
+	if (a.client_ref != NULL) {
+		struct app first;
+
+		rc = store_app_by_ref(ogid->store, s->user_id, a.client_ref,
+				      &first);
+		if (rc == 0) {
+			/* A retry: the first application, unchanged. */
+			commit_end(true);
+			*result = view_app(ogid->store, &first, daemon_today(),
+					   s->roles);
+			app_clear(&first);
+			app_clear(&a);
+			return 0;
+		}
+		if (rc == -1)
+			goto fail;
+	}
+	if (store_app_next_seq(ogid->store, date_year(a.received_on), &seq) ==
+	    -1)
+		goto fail;
+	if (seq > 999999) {
+		commit_end(false);
+		rpc_error_set(err, RPC_INTERNAL, "application numbers for %d"
+						 " are exhausted",
+			      date_year(a.received_on));
+		app_clear(&a);
+		return -1;
+	}
+	{
+		char idbuf[32];
+
+		snprintf(idbuf, sizeof(idbuf), "%04d-%06d",
+			 date_year(a.received_on) % 10000, seq % 1000000);
+		memcpy(a.id, idbuf, APP_ID_LEN);
+	}
+	derive(&a);
+	if (store_app_insert(ogid->store, &a) == -1 ||
+	    history_append(a.id, a.created_at, s->user, "app.submit", -1,
+			   ST_RECEIVED, params, a.version) == -1)
+		goto fail;
+	commit_end(true);
+	events_queue(EV_SUBMITTED, a.id, a.created_at,
+		     json_pack("{s:s, s:o}", "state", "received", "due_on",
+			       json_date(a.due_on)));
+	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
+	app_clear(&a);
+	return 0;
+fail:
+	store_error_to_rpc(err, ogid->store);
+	commit_end(false);
+	app_clear(&a);
+	return -1;
+}
+
+/* app.get */
+
+static int
+valid_id(const char *id)
+{
+	int i;
+
+	if (strlen(id) != APP_ID_LEN - 1 || id[4] != '-')
+		return 0;
+	for (i = 0; i < APP_ID_LEN - 1; i++)
+		if (i != 4 && (id[i] < '0' || id[i] > '9'))
+			return 0;
+	return 1;
+}
+
+int
+m_app_get(struct session *s, json_t *params, json_t **result,
+	  struct rpc_error *err, bool *wrote)
+{
+	static const struct pspec spec[] = { { "id", P_STRING, true, 1, 64 },
+					     PSPEC_END };
+	const char *id;
+	struct app a;
+	int rc;
+
+	if (params_check(params, spec, NULL, err) == -1)
+		return -1;
+	id = param_str(params, "id");
+	if (!valid_id(id)) {
+		not_found(err, id);
+		return -1;
+	}
+	rc = store_app_get(ogid->rstore, id, &a);
+	if (rc == STORE_NOTFOUND) {
+		not_found(err, id);
+		return -1;
+	}
+	if (rc == -1) {
+		store_error_to_rpc(err, ogid->rstore);
+		return -1;
+	}
+	*result = view_app(ogid->rstore, &a, daemon_today(), s->roles);
+	app_clear(&a);
+	return 0;
+}
+
+/* Lists: {items, next}. Fetch one more than asked to know if more exist. */
+static json_t *
+page(struct app *items, size_t n, int limit, unsigned roles)
+{
+	json_t *arr = json_array();
+	size_t i, shown = n > (size_t)limit ? (size_t)limit : n;
+	day_t today = daemon_today();
+
+	for (i = 0; i < shown; i++)
+		json_array_append_new(arr, view_summary(&items[i], today, roles));
+	return json_pack("{s:o, s:o}", "items", arr, "next",
+			 n > (size_t)limit ? json_string(items[shown - 1].id)
+					   : json_null());
+}
+
+static int
+list_common(json_t *params, int *limit, const char **after,
+	    struct rpc_error *err)
+{
+	*limit = (int)param_int(params, "limit", 50);
+	*after = param_str(params, "after");
+	if (*after != NULL && !valid_id(*after)) {
+		rpc_error_param(err, "after", "not a cursor from a previous page");
+		return -1;
+	}
+	return 0;
+}
+
+int
+m_app_list(struct session *s, json_t *params, json_t **result,
+	   struct rpc_error *err, bool *wrote)
+{
+	static const struct pspec spec[] = {
+		{ "state", P_STRING, false, 1, 32 },
+		{ "assignee", P_STRING, false, 1, 63 },
+		{ "q", P_STRING, false, 1, 200 },
+		{ "received_from", P_DATE, false, 0, 0 },
+		{ "received_to", P_DATE, false, 0, 0 },
+		{ "overdue", P_BOOL, false, 0, 0 },
+		{ "limit", P_INT, false, 1, 500 },
+		{ "after", P_STRING, false, 1, 64 },
+		PSPEC_END
+	};
+	struct store_list_q q;
+	enum app_state st;
+	struct app *items;
+	size_t n;
+	json_t *ov;
+
+	if (params_check(params, spec, NULL, err) == -1)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.state = -1;
+	if (param_str(params, "state") != NULL) {
+		if (app_state_from(param_str(params, "state"), &st) == -1) {
+			rpc_error_param(err, "state", "not a state");
+			return -1;
+		}
+		q.state = (int)st;
+	}
+	q.assignee = param_str(params, "assignee");
+	q.q = param_str(params, "q");
+	q.from = param_date(params, "received_from", DAY_NONE);
+	q.to = param_date(params, "received_to", DAY_NONE);
+	ov = json_object_get(params, "overdue");
+	q.overdue = json_is_boolean(ov) ? json_is_true(ov) : -1;
+	q.today = daemon_today();
+	if (list_common(params, &q.limit, &q.after, err) == -1)
+		return -1;
+	q.limit++;
+	if (store_app_list(ogid->rstore, &q, &items, &n) == -1) {
+		store_error_to_rpc(err, ogid->rstore);
+		return -1;
+	}
+	*result = page(items, n, q.limit - 1, s->roles);
+	store_apps_free(items, n);
+	return 0;
+}
+
+int
+m_deadline_overdue(struct session *s, json_t *params, json_t **result,
+		   struct rpc_error *err, bool *wrote)
+{
+	static const struct pspec spec[] = { { "limit", P_INT, false, 1, 500 },
+					     { "after", P_STRING, false, 1, 64 },
+					     PSPEC_END };
+	int limit;
+	const char *after;
+	struct app *items;
+	size_t n;
+
+	if (params_check(params, spec, NULL, err) == -1 ||
+	    list_common(params, &limit, &after, err) == -1)
+		return -1;
+	if (store_overdue(ogid->rstore, daemon_today(), limit + 1, after, &items,
+			  &n) == -1) {
+		store_error_to_rpc(err, ogid->rstore);
+		return -1;
+	}
+	*result = page(items, n, limit, s->roles);
+	store_apps_free(items, n);
+	return 0;
+}
+
+int
+m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
+		    struct rpc_error *err, bool *wrote)
+{
+	static const struct pspec spec[] = {
+		{ "within_days", P_INT, false, 0, 60 },
+		{ "limit", P_INT, false, 1, 500 },
+		{ "after", P_STRING, false, 1, 64 },
+		PSPEC_END
+	};
+	int limit, within;
+	const char *after;
+	struct app *items;
+	size_t n;
+	day_t today = daemon_today(), last;
+
+	if (params_check(params, spec, NULL, err) == -1 ||
+	    list_common(params, &limit, &after, err) == -1)
+		return -1;
+	within = (int)param_int(params, "within_days", ogid->cfg.due_soon_days);
+	/* count(today, due) <= within  <=>  due < (within+1)th workday after */
+	last = wf_nth_workday_after(ogid->cal, today, within + 1) - 1;
+	if (store_due_soon(ogid->rstore, today, last, limit + 1, after, &items,
+			   &n) == -1) {
+		store_error_to_rpc(err, ogid->rstore);
+		return -1;
+	}
+	*result = page(items, n, limit, s->roles);
+	store_apps_free(items, n);
+	return 0;
+}
+
+/* Transitions */
+
+struct tspec {
+	const char *method;
+	enum wf_action action;
+	struct pspec spec[8];
+};
+
+#define ID_P { "id", P_STRING, true, 1, 64 }
+#define VERSION_P { "version", P_INT, false, 0, INT64_MAX }
+#define NOTE_P(req) { "note", P_STRING, req, 1, 10000 }
+
+static const struct tspec tspecs[] = {
+	{ "app.assign", WF_ASSIGN,
+	  { ID_P, VERSION_P, { "reviewer", P_STRING, true, 1, 63 }, PSPEC_END } },
+	{ "app.request_correction", WF_REQUEST_CORRECTION,
+	  { ID_P, VERSION_P, NOTE_P(true),
+	    { "within_days", P_INT, false, 1, 60 }, PSPEC_END } },
+	{ "app.correct", WF_CORRECT,
+	  { ID_P, VERSION_P, { "received_on", P_DATE, false, 0, 0 },
+	    { "description", P_STRING, false, 1, 10000 }, NOTE_P(false),
+	    PSPEC_END } },
+	{ "app.consult", WF_CONSULT,
+	  { ID_P, VERSION_P, { "party", P_STRING, true, 1, 500 }, NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.consulted", WF_CONSULTED,
+	  { ID_P, VERSION_P, { "opinion", P_STRING, true, 1, 10000 },
+	    PSPEC_END } },
+	{ "app.review", WF_REVIEW,
+	  { ID_P, VERSION_P, { "outcome", P_STRING, true, 1, 64 }, NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.secrecy", WF_SECRECY,
+	  { ID_P, VERSION_P, { "result", P_STRING, true, 1, 16 }, NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.fee_notice", WF_FEE_NOTICE,
+	  { ID_P, VERSION_P, { "amount_yuan", P_NUMBER, true, 0, 1000000 },
+	    NOTE_P(true), PSPEC_END } },
+	{ "app.fee_paid", WF_FEE_PAID,
+	  { ID_P, VERSION_P, { "paid_on", P_DATE, false, 0, 0 }, NOTE_P(false),
+	    PSPEC_END } },
+	{ "app.extend", WF_EXTEND,
+	  { ID_P, VERSION_P, { "days", P_INT, true, 1, 1000 },
+	    { "reason", P_STRING, true, 1, 10000 }, PSPEC_END } },
+	{ "app.reply", WF_REPLY,
+	  { ID_P, VERSION_P, { "replied_on", P_DATE, false, 0, 0 },
+	    NOTE_P(true), PSPEC_END } },
+	{ "app.withdraw", WF_WITHDRAW,
+	  { ID_P, VERSION_P, { "reason", P_STRING, true, 1, 10000 },
+	    PSPEC_END } },
+	{ "app.appeal", WF_APPEAL,
+	  { ID_P, VERSION_P, { "kind", P_STRING, true, 1, 64 },
+	    { "filed_on", P_DATE, false, 0, 0 }, NOTE_P(false), PSPEC_END } },
+	{ "app.appeal_decided", WF_APPEAL_DECIDED,
+	  { ID_P, VERSION_P, { "appeal", P_INT, true, 1, 1000000 },
+	    { "result", P_STRING, true, 1, 16 },
+	    { "decided_on", P_DATE, false, 0, 0 }, NOTE_P(false), PSPEC_END } },
+};
+
+static const struct tspec *
+find_tspec(const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tspecs) / sizeof(tspecs[0]); i++)
+		if (strcmp(tspecs[i].method, method) == 0)
+			return &tspecs[i];
+	return NULL;
+}
+
+/*
+ * Arguments that need the application or the store: dates against
+ * receipt, the reviewer's existence. 0 or -1 with err.
+ */
+static int
+fill_args(const struct tspec *t, json_t *params, const struct app *a,
+	  struct wf_args *args, struct rpc_error *err)
+{
+	day_t today = daemon_today();
+	const char *v;
+
+	memset(args, 0, sizeof(*args));
+	args->today = today;
+	args->date = today;
+	args->outcome = OC_NONE;
+	switch (t->action) {
+	case WF_ASSIGN: {
+		struct store_user u;
+		int rc;
+
+		args->reviewer = param_str(params, "reviewer");
+		rc = store_user_by_name(ogid->store, args->reviewer, &u);
+		if (rc == -1) {
+			store_error_to_rpc(err, ogid->store);
+			return -1;
+		}
+		if (rc != 0 || u.disabled || !(u.roles & ROLE_REVIEWER)) {
+			rpc_error_param(err, "reviewer",
+					"not an active user with the reviewer"
+					" role");
+			return -1;
+		}
+		break;
+	}
+	case WF_REQUEST_CORRECTION:
+		args->within_days = (int)param_int(params, "within_days",
+						   ogid->cfg.correction_days);
+		break;
+	case WF_CORRECT:
+		args->description = param_str(params, "description");
+		return date_not_future(params, "received_on", today, &args->date,
+				       err);
+	case WF_REVIEW:
+		if (outcome_from(param_str(params, "outcome"), &args->outcome) ==
+		    -1) {
+			rpc_error_param(err, "outcome", "not an outcome code");
+			return -1;
+		}
+		break;
+	case WF_SECRECY:
+		v = param_str(params, "result");
+		if (strcmp(v, "pass") != 0 && strcmp(v, "fail") != 0) {
+			rpc_error_param(err, "result", "pass or fail");
+			return -1;
+		}
+		args->pass = strcmp(v, "pass") == 0;
+		break;
+	case WF_FEE_NOTICE: {
+		double y = json_number_value(json_object_get(params, "amount_yuan"));
+
+		if (!(y > 0)) {
+			rpc_error_param(err, "amount_yuan", "must be positive");
+			return -1;
+		}
+		args->fee_fen = (int64_t)(y * 100.0 + 0.5);
+		break;
+	}
+	case WF_FEE_PAID:
+		return date_not_future(params, "paid_on", today, &args->date, err);
+	case WF_EXTEND:
+		args->days = (int)param_int(params, "days", 0);
+		break;
+	case WF_REPLY:
+		return date_not_future(params, "replied_on", today, &args->date,
+				       err);
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+wf_error_to_rpc(struct rpc_error *err, const struct wf_error *we,
+		const struct app *a)
+{
+	switch (we->kind) {
+	case WF_E_FORBIDDEN:
+		rpc_error_forbidden(err, we->required, we->reason);
+		break;
+	case WF_E_STATE:
+		conflict(err, a, we->reason);
+		break;
+	case WF_E_PARAM:
+		rpc_error_param(err, we->field, we->reason);
+		break;
+	case WF_OK:
+		break;
+	}
+}
+
+/* Clock records for the explanation, from what wf_apply did. */
+static int
+record_clock(struct app *a, const struct wf_effects *fx, int old_cycle,
+	     const char *actor, const char *reason, int64_t now)
+{
+	struct store_clock c;
+
+	if (fx->pause_closed &&
+	    store_clock_close(ogid->store, a->id, old_cycle,
+			      wait_kind_name(fx->closed), fx->closed_to,
+			      fx->closed_days) == -1)
+		return -1;
+	if (fx->pause_opened) {
+		memset(&c, 0, sizeof(c));
+		c.cycle = a->cycle;
+		snprintf(c.kind, sizeof(c.kind), "%s", wait_kind_name(fx->opened));
+		c.from = a->wait_from;
+		c.to = DAY_NONE;
+		c.reason = (char *)reason;
+		snprintf(c.actor, sizeof(c.actor), "%s", actor);
+		c.at = now;
+		if (store_clock_add(ogid->store, a->id, &c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+appeal_step(const struct tspec *t, json_t *params, struct app *a,
+	    json_t **extra, struct rpc_error *err)
+{
+	day_t today = daemon_today(), d;
+	int n, rc;
+
+	if (t->action == WF_APPEAL) {
+		enum appeal_kind k;
+
+		if (appeal_kind_from(param_str(params, "kind"), &k) == -1) {
+			rpc_error_param(err, "kind",
+					"reconsideration, litigation or"
+					" litigation_after_reconsideration");
+			return -1;
+		}
+		if (date_not_future(params, "filed_on", today, &d, err) == -1)
+			return -1;
+		if (d < a->received_on) {
+			rpc_error_param(err, "filed_on",
+					"before the date of receipt");
+			return -1;
+		}
+		if (store_appeal_add(ogid->store, a->id, k, d, &n) == -1) {
+			store_error_to_rpc(err, ogid->store);
+			return -1;
+		}
+		*extra = json_pack("{s:i}", "appeal", n);
+		return 0;
+	} else {
+		enum appeal_result r;
+		struct store_appeal *ap;
+		size_t na, i;
+
+		n = (int)param_int(params, "appeal", 0);
+		if (appeal_result_from(param_str(params, "result"), &r) == -1 ||
+		    r == AR_PENDING) {
+			rpc_error_param(err, "result",
+					"upheld, corrected or other");
+			return -1;
+		}
+		if (date_not_future(params, "decided_on", today, &d, err) == -1)
+			return -1;
+		if (store_appeals_for(ogid->store, a->id, &ap, &na) == -1) {
+			store_error_to_rpc(err, ogid->store);
+			return -1;
+		}
+		for (i = 0; i < na && ap[i].n != n; i++)
+			;
+		if (i == na) {
+			free(ap);
+			rpc_error_param(err, "appeal", "no such appeal");
+			return -1;
+		}
+		if (ap[i].result != AR_PENDING) {
+			free(ap);
+			conflict(err, a, "the appeal is already decided");
+			return -1;
+		}
+		if (d < ap[i].filed_on) {
+			free(ap);
+			rpc_error_param(err, "decided_on",
+					"before the appeal was filed");
+			return -1;
+		}
+		free(ap);
+		rc = store_appeal_decide(ogid->store, a->id, n, r, d);
+		if (rc != 0) {
+			store_error_to_rpc(err, ogid->store);
+			return -1;
+		}
+		return 0;
+	}
+}
+
+int
+m_app_transition(struct session *s, const char *method, json_t *params,
+		 json_t **result, struct rpc_error *err, bool *wrote)
+{
+	const struct tspec *t = find_tspec(method);
+	struct wf_actor who = { s->user, s->roles, false };
+	struct wf_args args;
+	struct wf_error we;
+	struct wf_effects fx;
+	struct app a;
+	const char *id;
+	json_t *v, *extra = NULL;
+	enum app_state from;
+	int rc, old_cycle;
+	int64_t now = daemon_now();
+	day_t old_due;
+
+	if (t == NULL) {
+		rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method not found");
+		return -1;
+	}
+	if (params_check(params, t->spec, NULL, err) == -1)
+		return -1;
+	id = param_str(params, "id");
+	if (!valid_id(id)) {
+		not_found(err, id);
+		return -1;
+	}
+	if (commit_begin() == -1) {
+		store_error_to_rpc(err, ogid->store);
+		return -1;
+	}
+	*wrote = true;
+	app_init(&a);
+	rc = store_app_get(ogid->store, id, &a);
+	if (rc == STORE_NOTFOUND) {
+		not_found(err, id);
+		goto fail_quiet;
+	}
+	if (rc == -1) {
+		store_error_to_rpc(err, ogid->store);
+		goto fail_quiet;
+	}
+	v = json_object_get(params, "version");
+	if (json_is_integer(v) && json_integer_value(v) != a.version) {
+		conflict(err, &a, "stale version");
+		goto fail_quiet;
+	}
+	if (fill_args(t, params, &a, &args, err) == -1)
+		goto fail_quiet;
+	if (wf_check(&a, t->action, &who, &args, ogid->cal, &we) == -1) {
+		wf_error_to_rpc(err, &we, &a);
+		goto fail_quiet;
+	}
+	if ((t->action == WF_APPEAL || t->action == WF_APPEAL_DECIDED) &&
+	    appeal_step(t, params, &a, &extra, err) == -1)
+		goto fail_quiet;
+	from = a.state;
+	old_cycle = a.cycle;
+	old_due = a.due_on;
+	wf_apply(&a, t->action, &who, &args, ogid->cal, &fx);
+	derive(&a);
+	a.version++;
+	a.updated_at = now;
+	if (store_app_update(ogid->store, &a) == -1)
+		goto fail;
+	if (t->action == WF_EXTEND) {
+		struct store_clock c;
+
+		memset(&c, 0, sizeof(c));
+		c.cycle = a.cycle;
+		snprintf(c.kind, sizeof(c.kind), "extension");
+		c.from = c.to = DAY_NONE;
+		c.days = args.days;
+		c.reason = (char *)param_str(params, "reason");
+		snprintf(c.actor, sizeof(c.actor), "%s", s->user);
+		c.at = now;
+		if (store_clock_add(ogid->store, a.id, &c) == -1)
+			goto fail;
+	}
+	if (record_clock(&a, &fx, old_cycle, s->user,
+			 param_str(params, "note"), now) == -1)
+		goto fail;
+	if (history_append(a.id, now, s->user, method, from, a.state, params,
+			   a.version) == -1)
+		goto fail;
+	commit_end(true);
+	if (t->action == WF_EXTEND)
+		events_queue(EV_EXTENDED, a.id, now,
+			     json_pack("{s:i, s:o, s:o}", "days", args.days,
+				       "from_due_on", json_date(old_due),
+				       "due_on", json_date(a.due_on)));
+	if (from != a.state)
+		events_queue(EV_STATE, a.id, now,
+			     json_pack("{s:s, s:s, s:s}", "from",
+				       app_state_name(from), "to",
+				       app_state_name(a.state), "method",
+				       method));
+	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
+	if (extra != NULL) {
+		json_object_update(*result, extra);
+		json_decref(extra);
+	}
+	app_clear(&a);
+	return 0;
+fail:
+	store_error_to_rpc(err, ogid->store);
+fail_quiet:
+	commit_end(false);
+	json_decref(extra);
+	app_clear(&a);
+	return -1;
+}

@@ -1,0 +1,203 @@
+/* Method parameter checking against a table (see params.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "params.h"
+
+size_t
+utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+bad(struct rpc_error *err, const char *prefix, const char *name,
+    const char *reason)
+{
+	char field[128];
+
+	snprintf(field, sizeof(field), "%s%s", prefix ? prefix : "", name);
+	rpc_error_param(err, field, reason);
+	return -1;
+}
+
+static const char *type_reasons[] = {
+	[P_STRING] = "must be a string", [P_INT] = "must be an integer",
+	[P_BOOL] = "must be true or false", [P_DATE] = "must be a date YYYY-MM-DD",
+	[P_OBJECT] = "must be an object", [P_ARRAY] = "must be an array",
+	[P_NUMBER] = "must be a number",  [P_ANY] = "",
+};
+
+static int
+check_one(json_t *v, const struct pspec *p, const char *prefix,
+	  struct rpc_error *err)
+{
+	char reason[96];
+	day_t d;
+
+	switch (p->type) {
+	case P_STRING: {
+		const char *s = json_string_value(v);
+		size_t n;
+
+		if (!json_is_string(v))
+			return bad(err, prefix, p->name, type_reasons[P_STRING]);
+		if (strlen(s) != json_string_length(v))
+			return bad(err, prefix, p->name,
+				   "must not contain NUL characters");
+		n = utf8_len(s);
+		if ((int64_t)n < p->min) {
+			if (p->min == 1)
+				return bad(err, prefix, p->name,
+					   "must not be empty");
+			snprintf(reason, sizeof(reason),
+				 "must be at least %lld characters",
+				 (long long)p->min);
+			return bad(err, prefix, p->name, reason);
+		}
+		if (p->max > 0 && (int64_t)n > p->max) {
+			snprintf(reason, sizeof(reason),
+				 "must be at most %lld characters",
+				 (long long)p->max);
+			return bad(err, prefix, p->name, reason);
+		}
+		return 0;
+	}
+	case P_INT:
+		if (!json_is_integer(v))
+			return bad(err, prefix, p->name, type_reasons[P_INT]);
+		if (json_integer_value(v) < p->min ||
+		    json_integer_value(v) > p->max) {
+			snprintf(reason, sizeof(reason),
+				 "must be between %lld and %lld",
+				 (long long)p->min, (long long)p->max);
+			return bad(err, prefix, p->name, reason);
+		}
+		return 0;
+	case P_NUMBER: {
+		double x;
+
+		if (!json_is_number(v))
+			return bad(err, prefix, p->name, type_reasons[P_NUMBER]);
+		x = json_number_value(v);
+		if (!isfinite(x) || x < (double)p->min || x > (double)p->max) {
+			snprintf(reason, sizeof(reason),
+				 "must be between %lld and %lld",
+				 (long long)p->min, (long long)p->max);
+			return bad(err, prefix, p->name, reason);
+		}
+		return 0;
+	}
+	case P_BOOL:
+		if (!json_is_boolean(v))
+			return bad(err, prefix, p->name, type_reasons[P_BOOL]);
+		return 0;
+	case P_DATE:
+		if (!json_is_string(v))
+			return bad(err, prefix, p->name, type_reasons[P_DATE]);
+		if (date_parse(json_string_value(v), &d) == -1)
+			return bad(err, prefix, p->name,
+				   "not a real date YYYY-MM-DD in range");
+		return 0;
+	case P_OBJECT:
+		if (!json_is_object(v))
+			return bad(err, prefix, p->name, type_reasons[P_OBJECT]);
+		return 0;
+	case P_ARRAY:
+		if (!json_is_array(v))
+			return bad(err, prefix, p->name, type_reasons[P_ARRAY]);
+		return 0;
+	case P_ANY:
+		return 0;
+	}
+	return 0;
+}
+
+int
+params_check(json_t *params, const struct pspec *spec, const char *prefix,
+	     struct rpc_error *err)
+{
+	const struct pspec *p;
+	const char *key;
+	json_t *v;
+
+	if (params == NULL)
+		params = json_object();
+	else
+		json_incref(params);
+	if (!json_is_object(params)) {
+		json_decref(params);
+		rpc_error_param(err, prefix && *prefix ? prefix : "params",
+				"must be an object");
+		return -1;
+	}
+	/* Spec order first, so the first bad field is the first in the table. */
+	for (p = spec; p->name != NULL; p++) {
+		v = json_object_get(params, p->name);
+		if (v == NULL || (json_is_null(v) && !p->required)) {
+			if (p->required) {
+				json_decref(params);
+				return bad(err, prefix, p->name, "is required");
+			}
+			continue;
+		}
+		if (check_one(v, p, prefix, err) == -1) {
+			json_decref(params);
+			return -1;
+		}
+	}
+	json_object_foreach(params, key, v)
+	{
+		for (p = spec; p->name != NULL; p++)
+			if (strcmp(p->name, key) == 0)
+				break;
+		if (p->name == NULL) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.60s", key);
+			json_decref(params);
+			return bad(err, prefix, name, "unknown field");
+		}
+	}
+	json_decref(params);
+	return 0;
+}
+
+const char *
+param_str(json_t *params, const char *key)
+{
+	return json_string_value(json_object_get(params, key));
+}
+
+int64_t
+param_int(json_t *params, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(params, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+bool
+param_bool(json_t *params, const char *key, bool dflt)
+{
+	json_t *v = json_object_get(params, key);
+
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+day_t
+param_date(json_t *params, const char *key, day_t dflt)
+{
+	const char *s = param_str(params, key);
+	day_t d;
+
+	if (s == NULL || date_parse(s, &d) == -1)
+		return dflt;
+	return d;
+}

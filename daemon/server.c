@@ -1,0 +1,216 @@
+/*
+ * The listening socket: bind cfg.listen ("ADDR:PORT", "[V6]:PORT"; port 0
+ * picks a free one) or take the socket systemd passes (notify_listen_fd),
+ * accept, and hand each connection to conn.c.
+ *
+ * Out of descriptors (EMFILE, ENFILE), accepting stops for a second
+ * instead of spinning on a readable socket it cannot accept (tmux's
+ * server_accept). Over cfg.max_connections, a client gets one -32005 line
+ * and is closed.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "../lib/log.h"
+#include "../lib/xmalloc.h"
+#include "notify.h"
+#include "ogid.h"
+#include "rpc.h"
+
+#define SERVER_ACCEPTS_PER_EVENT 64
+#define SERVER_BACKOFF_SEC 1
+
+static int server_fd = -1;
+static struct event *server_ev;
+static struct event *server_backoff;
+
+/* "ADDR:PORT" in the form the tests and clients parse. */
+static void
+server_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(buf, size, "?");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(buf, size, "[%s]:%s", host, serv);
+	else
+		snprintf(buf, size, "%s:%s", host, serv);
+}
+
+static void
+server_busy(int fd)
+{
+	char *line = rpc_error_line(RPC_BUSY, "too many connections; retry");
+
+	/* A fresh socket's buffer takes one short line; if not, never mind. */
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("server: busy line not sent: %s", strerror(errno));
+	free(line);
+	close(fd);
+}
+
+static void
+server_backoff_cb(evutil_socket_t fd, short events, void *arg)
+{
+	if (server_ev != NULL)
+		event_add(server_ev, NULL);
+}
+
+static void
+server_accept(evutil_socket_t lfd, short events, void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct timeval tv = {SERVER_BACKOFF_SEC, 0};
+	int fd, i, one = 1;
+
+	for (i = 0; i < SERVER_ACCEPTS_PER_EVENT; i++) {
+		len = sizeof ss;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				log_warn("server: accept; pausing %d s", SERVER_BACKOFF_SEC);
+				event_del(server_ev);
+				evtimer_add(server_backoff, &tv);
+				return;
+			default:
+				log_warn("server: accept");
+				return;
+			}
+		}
+		if (ogid->shutting_down) {
+			close(fd);
+			continue;
+		}
+		if (ogid->cfg.max_connections > 0 && conn_count() >= (unsigned)ogid->cfg.max_connections) {
+			log_warnx("server: event=refused reason=max_connections limit=%d",
+			          ogid->cfg.max_connections);
+			server_busy(fd);
+			continue;
+		}
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		conn_accept(fd, (struct sockaddr *)&ss, (int)len);
+	}
+}
+
+/* Bind and listen on "ADDR:PORT"; -1 with a log line on failure. */
+static int
+server_bind(const char *spec)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[sizeof ogid->cfg.listen], *port;
+	int fd = -1, one = 1, rc;
+
+	snprintf(host, sizeof host, "%s", spec);
+	port = strrchr(host, ':');
+	if (port == NULL) {
+		log_warnx("server: listen address \"%s\": expected ADDR:PORT", spec);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] != '\0' && strcmp(host, "*") != 0 ? host : NULL, port, &hints, &res);
+	if (rc != 0) {
+		log_warnx("server: listen address \"%s\": %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		            ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
+			break;
+		log_warn("server: bind %s", spec);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+server_listen(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char addr[NI_MAXHOST + NI_MAXSERV + 4];
+	int fd, flags;
+
+	if ((fd = notify_listen_fd()) != -1) {
+		flags = fcntl(fd, F_GETFL);
+		if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+			log_warn("server: inherited socket");
+			return -1;
+		}
+	} else if ((fd = server_bind(ogid->cfg.listen)) == -1)
+		return -1;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		log_warn("server: getsockname");
+		close(fd);
+		return -1;
+	}
+	server_fd = fd;
+	server_ev = event_new(ogid->base, fd, EV_READ | EV_PERSIST, server_accept, NULL);
+	event_priority_set(server_ev, 0);
+	server_backoff = evtimer_new(ogid->base, server_backoff_cb, NULL);
+	event_add(server_ev, NULL);
+	server_format((struct sockaddr *)&ss, len, addr, sizeof addr);
+	log_info("server: event=listening addr=%s", addr);
+	printf("ogid: listening on %s\n", addr);
+	fflush(stdout);
+	return 0;
+}
+
+void
+server_stop_accepting(void)
+{
+	if (server_ev != NULL) {
+		event_free(server_ev);
+		server_ev = NULL;
+	}
+	if (server_backoff != NULL) {
+		event_free(server_backoff);
+		server_backoff = NULL;
+	}
+	if (server_fd != -1) {
+		close(server_fd);
+		server_fd = -1;
+	}
+}

@@ -1,0 +1,255 @@
+/*
+ * One timer over the earliest pending deadline (SPEC section 4). Each
+ * application keeps the instant and kind of its next event in indexed
+ * columns; the timer is armed for the minimum, at most an hour ahead.
+ * Handling an event records it in the history (actor "system"), makes the
+ * lapse transition if any, computes the next event and pushes it. The
+ * same routine runs at start-up (catch-up) and inside clock.set.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/deadline.h"
+#include "../lib/log.h"
+#include "../lib/store.h"
+#include "../lib/tz.h"
+#include "../lib/workflow.h"
+#include "events.h"
+#include "methods.h"
+#include "ogid.h"
+#include "timers.h"
+#include "view.h"
+
+static struct event *timer_ev;
+
+static void timers_cb(evutil_socket_t, short, void *);
+
+void
+timers_init(struct event_base *base)
+{
+	timer_ev = evtimer_new(base, timers_cb, NULL);
+	if (timer_ev == NULL)
+		fatalx("timers: evtimer_new");
+}
+
+void
+timers_free(void)
+{
+	if (timer_ev != NULL)
+		event_free(timer_ev);
+	timer_ev = NULL;
+}
+
+void
+timers_rearm(void)
+{
+	int64_t next, now, wait;
+	struct timeval tv;
+
+	if (timer_ev == NULL)
+		return;
+	evtimer_del(timer_ev);
+	if (ogid->fake_clock || ogid->shutting_down)
+		return; /* only clock.set moves a fake clock */
+	if (store_next_event_at(ogid->rstore, &next) == -1) {
+		log_warnx("timers: %s", store_error(ogid->rstore));
+		next = 0;
+	}
+	now = daemon_now();
+	if (next == 0)
+		wait = 3600;
+	else
+		wait = next - now;
+	if (wait < 0)
+		wait = 0;
+	if (wait > 3600)
+		wait = 3600; /* wall-clock jumps correct themselves */
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = wait == 0 ? 1000 : 0;
+	evtimer_add(timer_ev, &tv);
+}
+
+static void
+timers_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int n;
+
+	if (commit_begin() == -1) {
+		log_warnx("timers: %s", store_error(ogid->store));
+		timers_rearm();
+		return;
+	}
+	n = timers_run(daemon_now(), NULL);
+	commit_end(n >= 0);
+	/* The group commit runs next and re-arms the timer. */
+}
+
+static void
+derive(struct app *a)
+{
+	day_t ev;
+
+	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
+	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+}
+
+/* Handle the pending event of one application, due at a->next_event_at. */
+static int
+handle(struct app *a, json_t *fired)
+{
+	int64_t at = a->next_event_at;
+	enum timer_kind kind = a->next_event;
+	struct wf_actor sys = { "system", 0, true };
+	struct wf_args args;
+	struct wf_effects fx;
+	enum wf_action act;
+	enum app_state from = a->state;
+	enum event_type type;
+	json_t *params, *extra;
+	char buf[16];
+	day_t due = a->due_on;
+
+	memset(&args, 0, sizeof(args));
+	args.today = tz_day(at);
+	switch (kind) {
+	case TK_DUE_SOON:
+	case TK_OVERDUE:
+		if (kind == TK_DUE_SOON)
+			a->due_soon_fired = due;
+		else
+			a->overdue_fired = due;
+		type = kind == TK_DUE_SOON ? EV_DUE_SOON : EV_OVERDUE;
+		params = json_pack("{s:o}", "due_on", json_date(due));
+		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
+				  "state", app_state_name(a->state));
+		derive(a);
+		if (store_app_update(ogid->store, a) == -1 ||
+		    history_append(a->id, at, "system",
+				   kind == TK_DUE_SOON ? "timer.due_soon"
+						       : "timer.overdue",
+				   from, a->state, params, a->version) == -1) {
+			json_decref(params);
+			json_decref(extra);
+			return -1;
+		}
+		json_decref(params);
+		events_queue(type, a->id, at, extra);
+		break;
+	case TK_LAPSE_CORRECTION:
+	case TK_LAPSE_CONSULTATION:
+	case TK_LAPSE_FEE: {
+		const char *period = kind == TK_LAPSE_CORRECTION ? "correction"
+				     : kind == TK_LAPSE_CONSULTATION
+					 ? "consultation"
+					 : "fee";
+		day_t last = a->wait_last_day;
+		int cycle = a->cycle;
+
+		act = kind == TK_LAPSE_CORRECTION     ? WF_LAPSE_CORRECTION
+		      : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
+						      : WF_LAPSE_FEE;
+		wf_apply(a, act, &sys, &args, ogid->cal, &fx);
+		derive(a);
+		a->version++;
+		a->updated_at = at;
+		params = json_pack("{s:s, s:s}", "period", period, "last_day",
+				   date_format(last, buf));
+		if (store_app_update(ogid->store, a) == -1 ||
+		    (fx.pause_closed &&
+		     store_clock_close(ogid->store, a->id, cycle,
+				       wait_kind_name(fx.closed), fx.closed_to,
+				       fx.closed_days) == -1) ||
+		    history_append(a->id, at, "system", "timer.lapse", from,
+				   a->state, params, a->version) == -1) {
+			json_decref(params);
+			return -1;
+		}
+		json_decref(params);
+		events_queue(EV_LAPSED, a->id, at,
+			     json_pack("{s:s, s:s, s:s, s:o}", "period", period,
+				       "from", app_state_name(from), "to",
+				       app_state_name(a->state), "outcome",
+				       a->outcome == OC_NONE
+					   ? json_null()
+					   : json_string(outcome_name(a->outcome))));
+		events_queue(EV_STATE, a->id, at,
+			     json_pack("{s:s, s:s, s:s}", "from",
+				       app_state_name(from), "to",
+				       app_state_name(a->state), "method",
+				       "timer.lapse"));
+		type = EV_LAPSED;
+		break;
+	}
+	default:
+		/* Nothing pending after all: clear the stale instant. */
+		derive(a);
+		return store_app_update(ogid->store, a);
+	}
+	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
+		 (long long)at);
+	if (fired != NULL) {
+		char tbuf[40];
+
+		json_array_append_new(
+		    fired, json_pack("{s:s, s:s, s:s}", "type",
+				     event_type_name(type), "id", a->id, "at",
+				     tz_format(at, tbuf, sizeof(tbuf))));
+	}
+	return 0;
+}
+
+int
+timers_run(int64_t until, json_t *fired)
+{
+	char(*ids)[APP_ID_LEN];
+	size_t n;
+	int handled = 0;
+	struct app a;
+
+	/* One event at a time, so events of all applications go in order. */
+	for (;;) {
+		if (store_events_due(ogid->store, until, 1, &ids, &n) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		if (store_app_get(ogid->store, ids[0], &a) != 0) {
+			free(ids);
+			return -1;
+		}
+		free(ids);
+		if (handle(&a, fired) == -1) {
+			app_clear(&a);
+			return -1;
+		}
+		app_clear(&a);
+		handled++;
+	}
+	return handled;
+}
+
+static int
+recompute_one(struct app *a, void *arg)
+{
+	day_t due = a->due_on;
+	int64_t at = a->next_event_at;
+	enum timer_kind k = a->next_event;
+
+	derive(a);
+	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
+		return 0;
+	if (store_app_update(ogid->store, a) == -1)
+		return -1;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+timers_recompute_all(void)
+{
+	int changed = 0;
+
+	if (store_open_apps(ogid->store, recompute_one, &changed) == -1)
+		return -1;
+	log_info("event=recompute changed=%d", changed);
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* timers.c: one timer over the earliest pending deadline (SPEC section 4). */
+#ifndef OGI_TIMERS_H
+#define OGI_TIMERS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+void timers_init(struct event_base *);
+void timers_free(void);
+/* Re-arm for min(next_event_at), at most an hour ahead. */
+void timers_rearm(void);
+/*
+ * Handle every event due at or before `until`, in time order, inside the
+ * open group transaction. Appends {type, id, at} to fired when not NULL.
+ * Returns the number handled, or -1 on a store failure.
+ */
+int timers_run(int64_t until, json_t *fired);
+/* Recompute due dates and timers of every open application (calendar). */
+int timers_recompute_all(void);
+
+#endif

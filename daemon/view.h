@@ -1,0 +1,18 @@
+/* view.c: applications as the JSON of SPEC sections 2, 4 and 6. */
+#ifndef OGI_VIEW_H
+#define OGI_VIEW_H
+
+#include <jansson.h>
+
+#include "../lib/app.h"
+#include "../lib/store.h"
+
+/* New references. roles decide whether personal data is shown. */
+json_t *view_summary(const struct app *, day_t today, unsigned roles);
+/* The whole application with deadline, history and appeals, read from st. */
+json_t *view_app(struct store *st, const struct app *, day_t today,
+		 unsigned roles);
+json_t *view_deadline(struct store *st, const struct app *, day_t today);
+json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
+
+#endif

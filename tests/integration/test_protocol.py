@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""SPEC section 5, Protocol: framing, JSON-RPC 2.0 (every example of
+jsonrpc.org section 7, with our methods in place of "subtract" and "sum"),
+authentication, ordering, limits and timeouts."""
+import json
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, eq, main, ok  # noqa: E402
+
+WORKDAY = "2026-03-09"  # a Monday with no holiday near it
+WEEKEND = "2026-03-08"  # a Sunday, not an adjusted working day
+
+_d = None
+
+
+def daemon():
+    """One daemon with default settings, shared by the tests below."""
+    global _d
+    if _d is None:
+        _d = Daemon()
+    return _d
+
+
+def req(method, params=None, id=None, notification=False):
+    m = {"jsonrpc": "2.0", "method": method}
+    if params is not None:
+        m["params"] = params
+    if not notification:
+        m["id"] = id
+    return m
+
+
+def line(obj):
+    return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
+
+
+def authed(d=None, timeout=10):
+    d = d or daemon()
+    return d.client(d.admin_token, timeout=timeout)
+
+
+def read_to_eof(c, timeout=10):
+    """All remaining lines and whether the stream then ended."""
+    lines = []
+    end = time.time() + timeout
+    while True:
+        left = end - time.time()
+        if left <= 0:
+            return lines, False
+        try:
+            msg = c.recv_line(left)
+        except (socket.timeout, TimeoutError):
+            return lines, False
+        except OSError:
+            return lines, True
+        if msg is None:
+            return lines, True
+        lines.append(msg)
+
+
+def marker(c, id="mark"):
+    """Send a request and return the next response: proves nothing came
+    before it (notifications get no response)."""
+    c.send_raw(line(req("system.health", id=id)))
+    return c.recv_line()
+
+
+def err_code(resp):
+    return resp.get("error", {}).get("code") if isinstance(resp, dict) else None
+
+
+# --- authentication ---------------------------------------------------------
+
+def test_unauthenticated_gets_32001():
+    c = daemon().client()
+    r = c.request("system.health")
+    eq(err_code(r), -32001, "system.health before auth: -32001")
+    eq(r.get("id"), 1, "the -32001 error carries the request id")
+    r = c.request("no.such.method")
+    eq(err_code(r), -32001, "unknown method before auth: -32001 too")
+    r = c.request("calendar.is_workday", {"date": WORKDAY})
+    eq(err_code(r), -32001, "calendar.is_workday before auth: -32001")
+    c.send_raw(line(req("system.health", notification=True)))
+    r = marker(c)
+    eq(err_code(r), -32001, "an unauthenticated notification gets no response")
+    res = c.call("auth", {"token": daemon().admin_token})
+    ok(isinstance(res, dict) and "user" in res and "roles" in res,
+       "auth returns {user, roles}", res)
+    ok("admin" in res.get("roles", []), "the first user is an admin", res)
+    res = c.call("system.health")
+    eq(res.get("ok"), True, "system.health after auth")
+    for k in ("ok", "version", "db", "calendar_known_until", "connections"):
+        ok(k in res, "system.health has %s" % k, res)
+    c.close()
+
+
+def test_five_failed_auths_close():
+    c = daemon().client()
+    codes = []
+    for i in range(4):
+        codes.append(err_code(c.request("auth", {"token": "wrong-%d" % i})))
+    ok(all(x is not None for x in codes), "four bad tokens: four errors", codes)
+    res = c.request("system.health")
+    eq(err_code(res), -32001, "still unauthenticated after 4 failures")
+    r = c.request("auth", {"token": "wrong-5"})
+    ok(err_code(r) is not None, "fifth failed auth is answered with an error", r)
+    rest, eof = read_to_eof(c, 5)
+    ok(eof and rest == [], "after the 5th failed auth the connection is closed",
+       rest)
+    c.close()
+
+    c = daemon().client()
+    for i in range(4):
+        c.request("auth", {"token": "wrong"})
+    res = c.call("auth", {"token": daemon().admin_token})
+    ok("user" in res, "four failures then the right token: authenticated")
+    c.close()
+
+
+def test_five_failed_auths_pipelined():
+    # Six bad auths sent at once: five errors, then the connection closes
+    # (and the sixth is never answered).
+    c = daemon().client()
+    c.send_raw(b"".join(line(req("auth", {"token": "bad"}, id=i))
+                        for i in range(6)))
+    lines, eof = read_to_eof(c, 5)
+    eq(len(lines), 5, "five errors for six pipelined bad auths")
+    ok(eof, "then the connection is closed")
+    c.close()
+
+
+def test_batch_auth_then_call():
+    c = daemon().client()
+    c.send_raw(line([req("auth", {"token": daemon().admin_token}, id=1),
+                     req("system.health", id=2),
+                     req("calendar.is_workday", {"date": WORKDAY}, id=3)]))
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 3, "[auth, call, call]: three responses", r)
+    if isinstance(r, list) and len(r) == 3:
+        eq([x.get("id") for x in r], [1, 2, 3], "batch responses in call order")
+        ok(all("result" in x for x in r), "auth at the head of a batch "
+           "authenticates the calls after it", r)
+        eq(r[2].get("result"), True, "%s is a working day" % WORKDAY)
+    # One connection per request, as a client tool might do.
+    for i in range(5):
+        c2 = daemon().client()
+        c2.send_raw(line([req("auth", {"token": daemon().admin_token}, id="a"),
+                          req("calendar.is_workday", {"date": WEEKEND}, id="b")]))
+        r = c2.recv_line()
+        c2.close()
+        if not (isinstance(r, list) and len(r) == 2 and r[1].get("result") is False):
+            ok(False, "connection per [auth, call]", r)
+            break
+    else:
+        ok(True, "five connections each sending [auth, call]")
+    c.close()
+
+
+def test_disabled_user_gets_32001():
+    a = authed()
+    res = a.call("user.create", {"name": "proto_clerk", "roles": ["clerk"]})
+    tok = res.get("token")
+    ok(isinstance(tok, str) and tok, "user.create returns a token")
+    u = daemon().client(tok)
+    eq(u.call("system.health").get("ok"), True, "the new user can call")
+    a.call("user.disable", {"name": "proto_clerk"})
+    r = u.request("system.health")
+    eq(err_code(r), -32001, "a disabled user's open connection gets -32001")
+    r = u.request("calendar.is_workday", {"date": WORKDAY})
+    eq(err_code(r), -32001, "... from then on")
+    u2 = daemon().client()
+    r = u2.request("auth", {"token": tok})
+    ok(err_code(r) is not None, "a disabled user's token no longer authenticates", r)
+    for c in (a, u, u2):
+        c.close()
+
+
+# --- JSON-RPC 2.0, jsonrpc.org section 7 -----------------------------------
+
+def test_spec_positional_and_named_params():
+    c = authed()
+    # rpc call with positional parameters: our methods take named ones.
+    r = c.request("calendar.is_workday", [WORKDAY], id=1)
+    eq(err_code(r), -32602, "positional (array) params: -32602")
+    eq(r.get("id"), 1, "... with the request id")
+    # rpc call with named parameters
+    r = c.request("calendar.is_workday", {"date": WORKDAY}, id=3)
+    eq(r, {"jsonrpc": "2.0", "result": True, "id": 3}, "named params: result")
+    r = c.request("calendar.is_workday", {"date": WEEKEND}, id=4)
+    eq(r, {"jsonrpc": "2.0", "result": False, "id": 4}, "named params: false")
+    # params omitted
+    r = c.request("system.health", id=5)
+    ok("result" in r, "params may be omitted", r)
+    c.close()
+
+
+def test_spec_notifications():
+    c = authed()
+    c.send_raw(line(req("calendar.is_workday", {"date": WORKDAY}, notification=True)))
+    c.send_raw(line(req("system.health", notification=True)))
+    r = marker(c)
+    eq(r.get("id"), "mark", "notifications get no response")
+    # Even a notification that fails gets no response.
+    c.send_raw(line(req("no.such.method", notification=True)))
+    c.send_raw(line(req("calendar.is_workday", [1], notification=True)))
+    c.send_raw(line(req("calendar.is_workday", {"date": "nope"}, notification=True)))
+    r = marker(c)
+    eq(r.get("id"), "mark", "failing notifications get no response either")
+    c.close()
+
+
+def test_spec_method_not_found():
+    c = authed()
+    c.send_raw(b'{"jsonrpc": "2.0", "method": "foobar", "id": "1"}\n')
+    r = c.recv_line()
+    eq(err_code(r), -32601, "non-existent method: -32601")
+    eq(r.get("id"), "1", "... with the request id")
+    r = c.request("rpc.discover", id=2)
+    eq(err_code(r), -32601, "rpc.* names are reserved: -32601")
+    c.close()
+
+
+def test_spec_invalid_json():
+    c = authed()
+    c.send_raw(b'{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]\n')
+    r = c.recv_line()
+    eq(err_code(r), -32700, "invalid JSON: -32700")
+    ok("id" in r and r["id"] is None, "... with id null", r)
+    r = c.request("system.health", id=7)
+    eq(r.get("id"), 7, "the connection goes on after a parse error")
+    c.close()
+
+
+def test_spec_invalid_request_object():
+    c = authed()
+    c.send_raw(b'{"jsonrpc": "2.0", "method": 1, "params": "bar"}\n')
+    r = c.recv_line()
+    eq(r, {"jsonrpc": "2.0", "error": r.get("error"), "id": None},
+       "invalid Request object: id null")
+    eq(err_code(r), -32600, "invalid Request object: -32600")
+    c.close()
+
+
+def test_spec_batch_invalid_json():
+    c = authed()
+    c.send_raw(b'[\n')  # a newline ends the text: "[" alone is invalid
+    r = c.recv_line()
+    eq(err_code(r), -32700, "a line '[' is a parse error")
+    c.send_raw(b'[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},'
+               b'{"jsonrpc": "2.0", "method"]\n')
+    r = c.recv_line()
+    ok(isinstance(r, dict), "batch with invalid JSON: one response, not an array", r)
+    eq(err_code(r), -32700, "batch with invalid JSON: -32700")
+    eq(r.get("id", "missing"), None, "... id null")
+    c.close()
+
+
+def test_spec_empty_array():
+    c = authed()
+    c.send_raw(b"[]\n")
+    r = c.recv_line()
+    ok(isinstance(r, dict), "empty array: a single response object", r)
+    eq(err_code(r), -32600, "empty array: -32600")
+    eq(r.get("id", "missing"), None, "... id null")
+    c.close()
+
+
+def test_spec_invalid_batch():
+    c = authed()
+    c.send_raw(b"[1]\n")
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 1, "[1]: an array of one error", r)
+    if isinstance(r, list) and r:
+        eq(err_code(r[0]), -32600, "[1]: -32600")
+        eq(r[0].get("id", "missing"), None, "[1]: id null")
+    c.send_raw(b"[1,2,3]\n")
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 3, "[1,2,3]: an array of three errors", r)
+    if isinstance(r, list):
+        eq([err_code(x) for x in r], [-32600] * 3, "[1,2,3]: three -32600")
+    c.close()
+
+
+def test_spec_mixed_batch():
+    c = authed()
+    batch = [
+        req("system.health", id="1"),
+        req("system.health", notification=True),
+        req("calendar.is_workday", {"date": WORKDAY}, id="2"),
+        {"foo": "boo"},
+        req("foo.get", {"name": "myself"}, id="5"),
+        req("calendar.is_workday", {"date": WEEKEND}, id="9"),
+    ]
+    c.send_raw(line(batch))
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 5, "mixed batch: five responses", r)
+    if isinstance(r, list) and len(r) == 5:
+        eq([x.get("id") for x in r], ["1", "2", None, "5", "9"],
+           "mixed batch: ids in call order, invalid request has id null")
+        ok("result" in r[0], "mixed batch: health answered", r[0])
+        eq(r[1].get("result"), True, "mixed batch: is_workday true")
+        eq(err_code(r[2]), -32600, "mixed batch: {\"foo\": \"boo\"} is -32600")
+        eq(err_code(r[3]), -32601, "mixed batch: foo.get is -32601")
+        eq(r[4].get("result"), False, "mixed batch: is_workday false")
+    c.close()
+
+
+def test_spec_all_notifications_batch():
+    c = authed()
+    c.send_raw(line([req("calendar.is_workday", {"date": WORKDAY}, notification=True),
+                     req("system.health", notification=True)]))
+    r = marker(c)
+    eq(r.get("id"), "mark", "batch of notifications: no response at all")
+    c.close()
+
+
+def test_envelope_checks():
+    c = authed()
+    cases = [
+        ({"jsonrpc": "1.0", "method": "system.health", "id": 1}, -32600, 1,
+         "jsonrpc 1.0"),
+        ({"method": "system.health", "id": 2}, -32600, 2, "jsonrpc missing"),
+        ({"jsonrpc": "2.0", "id": 3}, -32600, 3, "method missing"),
+        ({"jsonrpc": "2.0", "method": "system.health", "params": "x", "id": 4},
+         -32600, 4, "params a string"),
+        ({"jsonrpc": "2.0", "method": "system.health", "params": 5, "id": 5},
+         -32600, 5, "params a number"),
+        ({"jsonrpc": "2.0", "method": "system.health", "id": {"a": 1}}, -32600,
+         None, "id an object"),
+        ({"jsonrpc": "2.0", "method": "system.health", "id": [1]}, -32600,
+         None, "id an array"),
+        ({"jsonrpc": "2.0", "method": "system.health", "id": True}, -32600,
+         None, "id a boolean"),
+    ]
+    for msg, code, id, what in cases:
+        c.send_raw(line(msg))
+        r = c.recv_line()
+        ok(err_code(r) == code and r.get("id", "missing") == id,
+           "%s: %d with id %r" % (what, code, id), r)
+    c.send_raw(b"42\n")
+    eq(err_code(c.recv_line()), -32600, "a bare number is an invalid request")
+    c.send_raw(b'"x"\n')
+    eq(err_code(c.recv_line()), -32600, "a bare string is an invalid request")
+    c.send_raw(b"null\n")
+    eq(err_code(c.recv_line()), -32600, "null is an invalid request")
+    for id in ("abc", 0, -17, 1.5, "", "中文", 2 ** 63 - 1):
+        r = c.request("system.health", id=id)
+        ok(r.get("id") == id and "result" in r, "id %r echoed" % (id,), r)
+    c.send_raw(b'{"jsonrpc":"2.0","method":"system.health","id":null}\n')
+    r = c.recv_line()
+    ok("result" in r and r["id"] is None, "id null is a request, answered with id null", r)
+    c.send_raw(b'{"jsonrpc":"2.0","method":"system.health","id":1,"extra":true}\n')
+    ok("result" in c.recv_line(), "an unknown member is ignored")
+    c.close()
+
+
+def test_error_shape():
+    c = authed()
+    r = c.request("calendar.is_workday", {"date": "not-a-date"})
+    e = r.get("error", {})
+    eq(e.get("code"), -32602, "a bad date is -32602")
+    ok(isinstance(e.get("message"), str) and e["message"], "errors have a message", e)
+    d = e.get("data") or {}
+    eq(d.get("field"), "date", "-32602 data names the field")
+    ok(isinstance(d.get("reason"), str), "-32602 data has a reason", e)
+    eq(sorted(r.keys()), ["error", "id", "jsonrpc"], "error response members")
+    r = c.request("calendar.is_workday", {"date": WORKDAY})
+    eq(sorted(r.keys()), ["id", "jsonrpc", "result"], "result response members")
+    c.close()
+
+
+# --- framing ----------------------------------------------------------------
+
+def test_one_line_per_response():
+    c = authed()
+    c.send_raw(line(req("calendar.is_workday", {"date": "x\ny\u2028"}, id=1)))
+    c.sock.settimeout(10)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = c.sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    eq(data.count(b"\n"), 1, "a response is exactly one line")
+    ok(b" " not in data.split(b'"message"')[0], "responses are compact JSON", data)
+    c.close()
+
+
+def test_blank_lines_ignored():
+    c = authed()
+    c.send_raw(b"\n\n   \n\t\r\n \r\n")
+    r = marker(c)
+    eq(r.get("id"), "mark", "empty and whitespace-only lines get no response")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"system.health","id":"crlf"}\r\n')
+    eq(c.recv_line().get("id"), "crlf", "CRLF line ends are accepted")
+    c.close()
+
+
+def test_pipelined_responses_in_order():
+    c = authed()
+    reqs = []
+    for i in range(300):
+        if i % 3 == 0:
+            reqs.append(line(req("system.health", id=i)))
+        elif i % 3 == 1:
+            reqs.append(line(req("calendar.is_workday", {"date": WORKDAY}, id=i)))
+        else:
+            reqs.append(b"{bad json %d\n" % i)
+    c.send_raw(b"".join(reqs))
+    got = []
+    for i in range(300):
+        got.append(c.recv_line())
+    ids = [r.get("id") for r in got]
+    want = [i if i % 3 != 2 else None for i in range(300)]
+    eq(ids, want, "300 pipelined requests answered in request order")
+    eq(sum(1 for r in got if err_code(r) == -32700), 100,
+       "the bad lines among them are -32700 and the rest go on")
+    c.close()
+
+
+def test_request_split_across_packets():
+    c = authed()
+    data = line(req("calendar.is_workday", {"date": WORKDAY}, id="split"))
+    for i in range(len(data)):
+        c.send_raw(data[i:i + 1])
+        if i % 10 == 0:
+            time.sleep(0.002)
+    eq(c.recv_line().get("id"), "split", "a request sent byte by byte is answered")
+    two = line(req("system.health", id="a")) + line(req("system.health", id="b"))
+    c.send_raw(two[:10])
+    time.sleep(0.05)
+    c.send_raw(two[10:60])
+    time.sleep(0.05)
+    c.send_raw(two[60:])
+    eq([c.recv_line().get("id"), c.recv_line().get("id")], ["a", "b"],
+       "two requests split at odd places")
+    c.close()
+
+
+def test_half_close_final_request():
+    c = daemon().client()
+    c.send_raw(line(req("auth", {"token": daemon().admin_token}, id=1)))
+    c.send_raw(line(req("system.health", id=2)))
+    c.send_raw(json.dumps(req("calendar.is_workday", {"date": WORKDAY}, id=3)).encode())
+    c.sock.shutdown(socket.SHUT_WR)
+    lines, eof = read_to_eof(c)
+    eq([x.get("id") for x in lines], [1, 2, 3],
+       "after a half-close every request is answered, the last without newline")
+    ok(eof, "then the server closes")
+    c.close()
+
+    c = daemon().client()
+    c.send_raw(line(req("system.health", id=1)))
+    c.sock.shutdown(socket.SHUT_WR)
+    lines, eof = read_to_eof(c)
+    ok(len(lines) == 1 and eof, "half-close after a complete line: one answer, then close",
+       lines)
+    c.close()
+
+    c = daemon().client()
+    c.sock.shutdown(socket.SHUT_WR)
+    lines, eof = read_to_eof(c)
+    ok(lines == [] and eof, "half-close with nothing sent: closed at once", lines)
+    c.close()
+
+    c = daemon().client()
+    c.send_raw(b'{"jsonrpc":"2.0","method":')
+    c.sock.shutdown(socket.SHUT_WR)
+    lines, eof = read_to_eof(c)
+    ok(len(lines) == 1 and err_code(lines[0]) == -32700 and eof,
+       "a truncated final request is a parse error, then close", lines)
+    c.close()
+
+
+def test_oversize_line():
+    d = Daemon(config="max_request_bytes = 4096\n")
+    try:
+        c = d.client(d.admin_token)
+        body = json.dumps(req("system.health", id="fit"))
+        exact = body + " " * (4096 - len(body)) + "\n"
+        c.send_raw(exact)
+        eq(c.recv_line().get("id"), "fit", "a line of exactly max_request_bytes is served")
+        c.send_raw(body + " " * (4097 - len(body)) + "\n")
+        r = c.recv_line()
+        eq(err_code(r), -32600, "a line over max_request_bytes: -32600")
+        eq(r.get("id", "missing"), None, "... with id null")
+        rest, eof = read_to_eof(c, 5)
+        ok(eof and rest == [], "... and the connection is closed", rest)
+        c.close()
+
+        c = d.client(d.admin_token)
+        c.send_raw(b'{"jsonrpc":"2.0","method":"system.health","params":{"x":"' +
+                   b"a" * 10000)
+        r = c.recv_line()
+        eq(err_code(r), -32600, "an unterminated line over the cap: -32600 at once")
+        rest, eof = read_to_eof(c, 5)
+        ok(eof, "... then closed")
+        c.close()
+
+        c = d.client(d.admin_token)
+        c.send_raw(line(req("system.health", id="before")) + b"x" * 200000 + b"\n")
+        r1 = c.recv_line()
+        r2 = c.recv_line()
+        eq(r1.get("id"), "before", "requests before an oversize line are answered")
+        eq(err_code(r2), -32600, "then the oversize error")
+        c.close()
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("ok"), True, "the daemon goes on")
+        c.close()
+    finally:
+        d.cleanup()
+
+
+def test_oversize_default_limit():
+    c = authed()
+    big = b'{"jsonrpc":"2.0","method":"system.health","id":1,"pad":"' + \
+        b"x" * (1 << 20) + b'"}\n'
+    try:
+        c.send_raw(big)
+    except OSError:
+        pass
+    r = c.recv_line(20)
+    eq(err_code(r), -32600, "a line over 1 MiB (the default): -32600")
+    rest, eof = read_to_eof(c, 10)
+    ok(eof, "... and closed")
+    c.close()
+    c = authed()
+    small = b'{"jsonrpc":"2.0","method":"system.health","id":1,"pad":"' + \
+        b"x" * ((1 << 20) - 200) + b'"}\n'
+    c.send_raw(small)
+    r = c.recv_line(20)
+    eq(r.get("id"), 1, "a line just under 1 MiB is served")
+    c.close()
+
+
+# --- writes, ordering and the group commit ---------------------------------
+
+def test_batch_with_writes():
+    c = daemon().client()
+    c.send_raw(line([req("auth", {"token": daemon().admin_token}, id=1),
+                     req("user.create", {"name": "proto_w1", "roles": ["clerk"]}, id=2),
+                     req("user.create", {"name": "proto_w2", "roles": ["reviewer"]},
+                         notification=True),
+                     req("user.create", {"name": "proto_w1", "roles": ["clerk"]}, id=3),
+                     req("system.health", id=4)]))
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 4, "batch with writes: four responses", r)
+    if isinstance(r, list) and len(r) == 4:
+        eq([x.get("id") for x in r], [1, 2, 3, 4], "... in call order")
+        ok("result" in r[1] and r[1]["result"].get("token"), "write in a batch answered", r[1])
+        ok("error" in r[2], "a later call in the batch sees the earlier write "
+           "(duplicate name refused)", r[2])
+        ok("result" in r[3], "a read after the writes is answered", r[3])
+    # Pipelined write then read on one connection: in order.
+    c.send_raw(line(req("user.create", {"name": "proto_w3", "roles": ["clerk"]}, id=5)) +
+               line(req("system.health", id=6)) +
+               line(req("user.create", {"name": "proto_w4", "roles": ["clerk"]}, id=7)))
+    eq([c.recv_line().get("id") for _ in range(3)], [5, 6, 7],
+       "pipelined writes and reads answered in order")
+    c.close()
+
+
+# --- limits and timeouts ----------------------------------------------------
+
+def test_max_connections():
+    d = Daemon(config="max_connections = 3\n")
+    try:
+        cs = [d.client(d.admin_token) for _ in range(3)]
+        extra = d.client()
+        lines, eof = read_to_eof(extra, 5)
+        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
+           "over max_connections: one -32005 line, then closed", lines)
+        extra.close()
+        eq(cs[0].call("system.health").get("ok"), True, "the first three still work")
+        cs[0].close()
+        time.sleep(0.3)
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("ok"), True, "a slot frees when a client leaves")
+        c.close()
+        for x in cs[1:]:
+            x.close()
+    finally:
+        d.cleanup()
+
+
+def test_timeouts():
+    d = Daemon(config="idle_timeout = 1\nrequest_timeout = 1\n")
+    try:
+        idle = d.client()
+        half = d.client(d.admin_token)
+        half.send_raw(b'{"jsonrpc":"2.0",')
+        good = d.client(d.admin_token)
+        t0 = time.time()
+        lines, eof = read_to_eof(idle, 6)
+        ok(eof and time.time() - t0 < 5,
+           "unauthenticated for idle_timeout: closed", time.time() - t0)
+        lines, eof = read_to_eof(half, 6)
+        ok(eof, "half a request for request_timeout: closed", lines)
+        time.sleep(1.5)
+        eq(good.call("system.health").get("ok"), True,
+           "an authenticated idle client stays connected")
+        good.close()
+        # A slow but steady client finishing within the timeout is served.
+        c = d.client(d.admin_token)
+        data = line(req("system.health", id="slow"))
+        c.send_raw(data[:5])
+        time.sleep(0.5)
+        c.send_raw(data[5:])
+        eq(c.recv_line().get("id"), "slow", "a request completed within the timeout")
+        # Trickling bytes does not reset the request timeout.
+        t0 = time.time()
+        closed = False
+        try:
+            for b in data[:-1]:
+                c.send_raw(bytes([b]))
+                time.sleep(0.1)
+                if time.time() - t0 > 4:
+                    break
+        except OSError:
+            closed = True
+        lines, eof = read_to_eof(c, 3)
+        ok(closed or eof, "a request trickled a byte at a time past the timeout: closed")
+        c.close()
+    finally:
+        d.cleanup()
+
+
+def test_sigterm_answers_in_flight():
+    d = Daemon()
+    try:
+        c = d.client(d.admin_token)
+        idle = d.client(d.admin_token)
+        c.send_raw(b"".join(line(req("system.health", id=i)) for i in range(50)))
+        first = c.recv_line()
+        d.proc.send_signal(15)
+        lines, eof = read_to_eof(c, 15)
+        got = [first] + lines
+        ok(eof, "after SIGTERM the connection is closed")
+        ok(len(got) == 50 and all(r.get("id") == i for i, r in enumerate(got)),
+           "every request received before SIGTERM is answered, in order",
+           [r.get("id") for r in got][:60])
+        ok(all("result" in r or err_code(r) == -32005 for r in got),
+           "... with its result or -32005 (retry)")
+        lines, eof = read_to_eof(idle, 10)
+        ok(eof, "an idle client is closed on SIGTERM")
+        rc = d.proc.wait(30)
+        eq(rc, 0, "ogid exits 0 on SIGTERM")
+    finally:
+        d.cleanup()
+
+
+def test_zz_shared_daemon_clean():
+    global _d
+    if _d is not None:
+        c = authed()
+        eq(c.call("system.health").get("ok"), True, "the shared daemon is still healthy")
+        c.close()
+        _d.cleanup()
+        _d = None
+
+
+if __name__ == "__main__":
+    main(globals())
