@@ -1,0 +1,342 @@
+"""Deadline timers (SPEC section 4): each kind fires at the right instant,
+pushes reach subscribers, catch-up after a restart, calendar changes move
+due dates and timers, paused applications are never overdue."""
+import datetime
+
+from harness import Daemon, RpcError, eq, main, ok
+
+START = "2026-03-02T09:00:00+08:00"  # a Monday
+
+
+def d2s(d):
+    return d.isoformat()
+
+
+def s2d(s):
+    return datetime.date.fromisoformat(s)
+
+
+def midnight(day):
+    return "%sT00:00:00+08:00" % day
+
+
+def before_midnight(day):
+    prev = s2d(day) - datetime.timedelta(days=1)
+    return "%sT23:59:59+08:00" % d2s(prev)
+
+
+class World:
+    def __init__(self, fake=START, **kw):
+        self.d = Daemon(fake_clock=fake, **kw)
+        self.admin = self.d.admin()
+        self.clerk_tok, self.clerk = self.d.user("clerk", "clerk")
+        self.rev_tok, self.rev = self.d.user("rev", "reviewer")
+        self.sup_tok, self.sup = self.d.user("boss", "supervisor")
+
+    def submit(self, received_on, name="申请人"):
+        return self.clerk.call("app.submit", {
+            "applicant": {"kind": "natural_person", "name": name},
+            "channel": "in_person", "description": "测试申请内容",
+            "received_on": received_on})
+
+    def add(self, date, n):
+        return self.admin.call("calendar.add", {"date": date, "days": n})
+
+    def count(self, a, b):
+        return self.admin.call("calendar.count", {"from": a, "to": b})
+
+    def clock(self, now):
+        return self.admin.call("clock.set", {"now": now})
+
+    def get(self, id):
+        return self.admin.call("app.get", {"id": id})
+
+    def close(self):
+        for c in (self.admin, self.clerk, self.rev, self.sup):
+            c.close()
+        self.d.cleanup()
+
+
+def fired_of(res, id, type=None):
+    return [f for f in res["fired"] if f["id"] == id and (type is None or f["type"] == type)]
+
+
+def due_soon_day(w, due, n=3):
+    """First day D with count(D, due) <= n, found by walking back."""
+    d = s2d(due)
+    while w.count(d2s(d - datetime.timedelta(days=1)), due) <= n:
+        d -= datetime.timedelta(days=1)
+    return d2s(d)
+
+
+def test_due_soon_and_overdue_fire_at_midnight():
+    w = World()
+    try:
+        app = w.submit("2026-03-02")
+        due = app["deadline"]["due_on"]
+        eq(due, w.add("2026-03-02", 20), "due_on is 20 working days after receipt")
+        ds = due_soon_day(w, due)
+        sub = w.d.client(w.sup_tok)
+        eq(sub.call("events.subscribe", {"types": ["due_soon", "overdue"]})["subscribed"],
+           ["due_soon", "overdue"], "subscribed to due_soon and overdue")
+        res = w.clock(before_midnight(ds))
+        eq(fired_of(res, app["id"]), [], "nothing fires a second before the due-soon day")
+        res = w.clock(midnight(ds))
+        f = fired_of(res, app["id"], "due_soon")
+        eq(len(f), 1, "due_soon fires at 00:00 of the first due-soon day")
+        eq(f and f[0]["at"], midnight(ds), "due_soon carries its due instant")
+        ev = sub.wait_event()
+        eq((ev or {}).get("type"), "due_soon", "subscriber gets the due_soon push")
+        eq((ev or {}).get("id"), app["id"], "push names the application")
+        g = w.get(app["id"])
+        eq(g["version"], app["version"], "due_soon leaves version alone")
+        ok(any(h["method"] == "timer.due_soon" and h["actor"] == "system" for h in g["history"]),
+           "due_soon is in the history with actor system")
+        res = w.clock(before_midnight(d2s(s2d(due) + datetime.timedelta(days=1))))
+        eq(fired_of(res, app["id"]), [], "not overdue on the due date itself")
+        eq(w.get(app["id"])["deadline"]["overdue"], False, "not overdue at 23:59:59 of due_on")
+        nxt = d2s(s2d(due) + datetime.timedelta(days=1))
+        res = w.clock(midnight(nxt))
+        f = fired_of(res, app["id"], "overdue")
+        eq(len(f), 1, "overdue fires at 00:00 after due_on")
+        eq(f and f[0]["at"], midnight(nxt), "overdue carries its due instant")
+        ev = sub.wait_event()
+        eq((ev or {}).get("type"), "overdue", "subscriber gets the overdue push")
+        g = w.get(app["id"])
+        eq(g["deadline"]["overdue"], True, "app.get says overdue")
+        eq(g["deadline"]["remaining_workdays"], -g["deadline"]["overdue_workdays"],
+           "remaining is minus overdue")
+        res = w.clock("2026-06-01T09:00:00+08:00")
+        eq(fired_of(res, app["id"]), [], "each event fires once")
+        g = w.get(app["id"])
+        eq(g["deadline"]["overdue_workdays"], w.count(due, "2026-06-01"),
+           "overdue_workdays = count(due_on, today)")
+        lst = w.sup.call("deadline.overdue", {})
+        eq([i["id"] for i in lst["items"]], [app["id"]], "deadline.overdue lists it")
+        sub.close()
+    finally:
+        w.close()
+
+
+def test_events_in_time_order_and_overdue_list_order():
+    w = World()
+    try:
+        a = w.submit("2026-03-02", "甲")
+        b = w.submit("2026-02-25", "乙")
+        c = w.submit("2026-02-27", "丙")
+        res = w.clock("2026-05-01T09:00:00+08:00")
+        ats = [f["at"] for f in res["fired"]]
+        eq(ats, sorted(ats), "clock.set fires events in time order")
+        eq(len(res["fired"]), 6, "due_soon and overdue for each of three")
+        lst = w.sup.call("deadline.overdue", {"limit": 2})
+        eq([i["id"] for i in lst["items"]], [b["id"], c["id"]], "longest overdue first")
+        ok(lst["next"] is not None, "a cursor for the next page")
+        lst2 = w.sup.call("deadline.overdue", {"limit": 2, "after": lst["next"]})
+        eq([i["id"] for i in lst2["items"]], [a["id"]], "next page")
+        eq(lst2["next"], None, "no more pages")
+        ok(all(i["overdue_workdays"] > 0 for i in lst["items"]), "items carry overdue_workdays")
+        err = w.clerk.error("deadline.overdue", {})
+        eq(err["code"], -32002, "deadline.overdue is for supervisors")
+    finally:
+        w.close()
+
+
+def test_due_soon_list():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        ds = due_soon_day(w, due)
+        w.clock(midnight(ds))
+        lst = w.sup.call("deadline.due_soon", {})
+        eq([i["id"] for i in lst["items"]], [a["id"]], "due soon on its first due-soon day")
+        lst = w.sup.call("deadline.due_soon", {"within_days": 0})
+        eq(lst["items"], [], "not within 0 days yet")
+        w.clock(midnight(due))
+        lst = w.sup.call("deadline.due_soon", {"within_days": 0})
+        eq([i["id"] for i in lst["items"]], [a["id"]], "within 0 days on the due date")
+    finally:
+        w.close()
+
+
+def test_correction_lapse():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        r = w.clerk.call("app.request_correction", {"id": a["id"], "note": "请补充", "within_days": 15})
+        eq(r["state"], "correction", "in correction")
+        last = r["deadline"]["waiting"]["last_day"]
+        eq(last, w.add("2026-03-02", 15), "last day = calendar.add(notice, 15)")
+        eq(r["deadline"]["due_on"], None, "due_on null while stopped")
+        eq(r["deadline"]["paused"], True, "paused while waiting for the applicant")
+        nxt = d2s(s2d(last) + datetime.timedelta(days=1))
+        res = w.clock(before_midnight(nxt))
+        eq(fired_of(res, a["id"]), [], "not lapsed on its last day")
+        res = w.clock("2026-05-20T10:00:00+08:00")
+        f = fired_of(res, a["id"], "lapsed")
+        eq(len(f), 1, "correction lapses")
+        eq(f and f[0]["at"], midnight(nxt), "the lapse carries 00:00 after the last day")
+        g = w.get(a["id"])
+        eq(g["state"], "withdrawn", "withdrawn")
+        eq(g["outcome"], "other.no_correction", "outcome other.no_correction")
+        eq(g["concluded_on"], nxt, "concluded the day after the last day")
+        eq(g["version"], r["version"] + 1, "a lapse bumps version")
+        eq(g["history"][-1]["actor"], "system", "lapse by system")
+    finally:
+        w.close()
+
+
+def test_consultation_lapse_and_pause():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        w.clerk.call("app.assign", {"id": a["id"], "reviewer": "rev"})
+        w.clock("2026-03-04T10:00:00+08:00")
+        r = w.rev.call("app.consult", {"id": a["id"], "party": "第三方", "note": "征求意见"})
+        eq(r["state"], "consultation", "consultation")
+        last = r["deadline"]["waiting"]["last_day"]
+        eq(last, w.add("2026-03-04", 15), "third party has 15 working days")
+        # Far past the original due date: paused, so never overdue.
+        res = w.clock(before_midnight(d2s(s2d(last) + datetime.timedelta(days=1))))
+        eq(fired_of(res, a["id"]), [], "a paused application is never overdue")
+        res = w.clock(midnight(d2s(s2d(last) + datetime.timedelta(days=1))))
+        eq(len(fired_of(res, a["id"], "lapsed")), 1, "consultation lapses")
+        g = w.get(a["id"])
+        eq(g["state"], "review", "back to review")
+        eq(g["deadline"]["paused_days"], w.count("2026-03-04", last), "pause ends on its last day")
+        eq(g["deadline"]["due_on"], w.add("2026-03-02", 20 + g["deadline"]["paused_days"]),
+           "due_on moves by the paused working days")
+    finally:
+        w.close()
+
+
+def test_fee_lapse():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        w.clerk.call("app.assign", {"id": a["id"], "reviewer": "rev"})
+        r = w.clerk.call("app.fee_notice", {"id": a["id"], "amount_yuan": 100, "note": "信息处理费"})
+        eq(r["state"], "fee", "fee")
+        last = r["deadline"]["waiting"]["last_day"]
+        eq(last, w.add("2026-03-02", 20), "20 working days to pay")
+        res = w.clock("2026-06-01T09:00:00+08:00")
+        eq(len(fired_of(res, a["id"], "lapsed")), 1, "fee lapses")
+        g = w.get(a["id"])
+        eq((g["state"], g["outcome"]), ("withdrawn", "other.fee_unpaid"), "withdrawn, fee unpaid")
+    finally:
+        w.close()
+
+
+def test_extension_rearms_due_soon():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        ds = due_soon_day(w, due)
+        res = w.clock(midnight(ds))
+        eq(len(fired_of(res, a["id"], "due_soon")), 1, "due soon fired")
+        r = w.sup.call("app.extend", {"id": a["id"], "days": 10, "reason": "情况复杂"})
+        eq(r["deadline"]["due_on"], w.add("2026-03-02", 30), "extended by 10")
+        eq(r["deadline"]["extension_days"], 10, "extension_days")
+        ds2 = due_soon_day(w, r["deadline"]["due_on"])
+        res = w.clock(midnight(ds2))
+        eq(len(fired_of(res, a["id"], "due_soon")), 1, "a later due_on arms due_soon again")
+    finally:
+        w.close()
+
+
+def test_restart_catch_up():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        r = w.clerk.call("app.request_correction", {"id": w.submit("2026-03-02")["id"],
+                                                    "note": "补正"})
+        for c in (w.admin, w.clerk, w.rev, w.sup):
+            c.close()
+        w.d.restart(fake_clock="2026-07-01T09:00:00+08:00")
+        w.admin = w.d.admin()
+        w.clerk = w.d.client(w.clerk_tok)
+        w.rev = w.d.client(w.rev_tok)
+        w.sup = w.d.client(w.sup_tok)
+        g = w.get(a["id"])
+        ev = [h for h in g["history"] if h["actor"] == "system"]
+        eq([h["method"] for h in ev], ["timer.due_soon", "timer.overdue"],
+           "both events handled at start-up")
+        nxt = d2s(s2d(due) + datetime.timedelta(days=1))
+        eq(ev and ev[-1]["at"], midnight(nxt), "handled late, carries its due time")
+        g2 = w.get(r["id"])
+        eq(g2["state"], "withdrawn", "a lapse while down withdraws at start-up")
+        last = r["deadline"]["waiting"]["last_day"]
+        eq(g2["concluded_on"], d2s(s2d(last) + datetime.timedelta(days=1)),
+           "on the day after the period's last day")
+    finally:
+        w.close()
+
+
+def test_calendar_set_moves_deadlines():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        # Make 2026-03-10 (a Tuesday) a holiday.
+        hol = sorted(set(cal["holidays"]) | {"2026-03-10"})
+        w.admin.call("calendar.set", {"year": 2026, "holidays": hol, "workdays": cal["workdays"]})
+        eq(w.admin.call("calendar.is_workday", {"date": "2026-03-10"}), False, "new holiday")
+        g = w.get(a["id"])
+        eq(g["deadline"]["due_on"], w.add("2026-03-02", 20), "due_on follows the calendar")
+        ok(g["deadline"]["due_on"] > due, "one working day later")
+        nxt = d2s(s2d(g["deadline"]["due_on"]) + datetime.timedelta(days=1))
+        res = w.clock(before_midnight(nxt))
+        eq(fired_of(res, a["id"], "overdue"), [], "not overdue at the old instant")
+        res = w.clock(midnight(nxt))
+        eq(len(fired_of(res, a["id"], "overdue")), 1, "overdue at the new instant")
+        err = w.clerk.error("calendar.set", {"year": 2026, "holidays": [], "workdays": []})
+        eq(err["code"], -32002, "calendar.set is for admins")
+        err = w.admin.error("calendar.set", {"year": 2026, "holidays": ["2026-02-30"], "workdays": []})
+        eq((err["code"], err["data"]["field"]), (-32602, "holidays[0]"), "impossible date refused")
+        err = w.admin.error("calendar.set", {"year": 2026, "holidays": ["2025-03-10"], "workdays": []})
+        eq(err["code"], -32602, "a date of another year refused")
+        eq(w.admin.call("calendar.is_workday", {"date": "2026-03-10"}), False, "refused set changed nothing")
+    finally:
+        w.close()
+
+
+def test_clock_set_rules():
+    w = World()
+    try:
+        err = w.admin.error("clock.set", {"now": "2026-03-01T09:00:00+08:00"})
+        eq(err["code"], -32602, "the clock does not move backward")
+        err = w.clerk.error("clock.set", {"now": "2026-04-01T09:00:00+08:00"})
+        eq(err["code"], -32002, "clock.set is for admins")
+        err = w.admin.error("clock.set", {"now": "yesterday"})
+        eq(err["code"], -32602, "a bad time is refused")
+        res = w.clock("2026-03-03T00:00:00Z")
+        eq(res["now"], "2026-03-03T08:00:00+08:00", "now is echoed in local time")
+    finally:
+        w.close()
+    d = Daemon()
+    try:
+        c = d.admin()
+        err = c.error("clock.set", {"now": "2030-01-01T00:00:00+08:00"})
+        eq(err["code"], -32004, "clock.set needs --fake-clock")
+        c.close()
+    finally:
+        d.cleanup()
+
+
+def test_unknown_year_counts_weekends():
+    w = World(fake="2027-03-01T09:00:00+08:00")
+    try:
+        h = w.admin.call("system.health")
+        eq(h["calendar_known_until"], "2026-12-31", "known until the end of 2026")
+        ok("warning" in h, "health warns that this year has no calendar")
+        ok("no holiday calendar" in w.d.read_log(), "the log says so too")
+        eq(w.add("2027-03-01", 5), "2027-03-08", "weekends only in 2027")
+    finally:
+        w.close()
+
+
+if __name__ == "__main__":
+    main(globals())
