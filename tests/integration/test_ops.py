@@ -1,0 +1,145 @@
+"""Operations (SPEC section 8): init refuses an existing file, backup while
+writes go on, verify, SIGHUP, config errors, a database from the future."""
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+from harness import OGID, Daemon, eq, main, ok
+
+
+def run(args, timeout=60):
+    return subprocess.run([OGID] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def test_init():
+    d = Daemon()
+    try:
+        tok = d.admin_token
+        ok(len(tok) == 64 and all(c in "0123456789abcdef" for c in tok),
+           "init prints a 256-bit token alone on a line")
+        r = run(["init", "--db", d.db])
+        ok(r.returncode != 0, "init refuses an existing database")
+        ok("exists" in r.stderr, "and says why", r.stderr)
+        eq(oct(os.stat(d.db).st_mode & 0o777), "0o600", "the database is mode 0600")
+        con = sqlite3.connect(d.db)
+        h = con.execute("select hex(token_hash) from users where name='admin'").fetchone()[0]
+        ok(tok.upper() not in h and len(h) == 64, "only the token's hash is stored")
+        con.close()
+    finally:
+        d.cleanup()
+
+
+def test_backup_while_writing():
+    d = Daemon()
+    try:
+        _, clerk = d.user("clerk", "clerk")
+        stop = threading.Event()
+        answered = []
+
+        def writer():
+            c = d.client(clerk_tok)
+            i = 0
+            while not stop.is_set() and i < 2000:
+                r = c.call("app.submit", {"applicant": {"kind": "natural_person", "name": "写入者"},
+                                          "channel": "mail", "description": "备份测试 %d" % i,
+                                          "client_ref": "bk-%d" % i})
+                answered.append(r["id"])
+                i += 1
+            c.close()
+
+        clerk_tok = d.user("clerk2", "clerk")[0]
+        t = threading.Thread(target=writer)
+        t.start()
+        time.sleep(0.5)
+        before = list(answered)
+        out = os.path.join(d.tmp, "backup.db")
+        r = run(["backup", "--db", d.db, out])
+        after = list(answered)
+        stop.set()
+        t.join()
+        eq(r.returncode, 0, "backup succeeds while writes go on")
+        v = run(["verify", "--db", out])
+        eq(v.returncode, 0, "the copy verifies")
+        con = sqlite3.connect(out)
+        ids = {row[0] for row in con.execute("select id from apps")}
+        con.close()
+        ok(set(before) <= ids, "the copy holds every write answered before the backup began (%d)" % len(before))
+        ok(len(ids) <= len(after) + 1, "and nothing that was never answered")
+        r = run(["backup", "--db", d.db, out])
+        ok(r.returncode != 0, "backup refuses to overwrite")
+        clerk.close()
+    finally:
+        d.cleanup()
+
+
+def test_verify_live_db_and_sighup():
+    d = Daemon()
+    try:
+        a = d.admin()
+        a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "甲"},
+                              "channel": "mail", "description": "verify"})
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        eq(a.call("system.health")["ok"], True, "SIGHUP: still serving")
+        ok("event=reload" in d.read_log(), "SIGHUP reloads (logged)")
+        a.close()
+        r = run(["verify", "--db", d.db])
+        eq(r.returncode, 0, "verify passes on a live database")
+        ok("chain intact" in r.stdout, "and says so", r.stdout + r.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_config_errors():
+    d = Daemon()
+    try:
+        path = os.path.join(d.tmp, "bad.conf")
+        with open(path, "w") as f:
+            f.write("# comment\nlisten = 127.0.0.1:0\ndue_soon_days = lots\n")
+        r = run(["--check-config", "--config", path, "--db", d.db])
+        ok(r.returncode != 0, "a bad config is refused")
+        ok("%s:3:" % path in r.stderr, "the error names file and line", r.stderr)
+        with open(path, "w") as f:
+            f.write("due_soon_days = 5\n")
+        r = run(["--check-config", "--config", path, "--db", d.db])
+        eq(r.returncode, 0, "a good config passes --check-config")
+    finally:
+        d.cleanup()
+    d = Daemon(config="due_soon_days = 5\ncorrection_days = 10\n")
+    try:
+        a = d.admin()
+        lim = a.call("system.health")["limits"]
+        eq((lim["due_soon_days"], lim["correction_days"]), (5, 10), "config values in force")
+        a.close()
+    finally:
+        d.cleanup()
+
+
+def test_bad_databases():
+    d = Daemon()
+    try:
+        d.stop()
+        con = sqlite3.connect(d.db)
+        con.execute("PRAGMA user_version = 99")
+        con.commit()
+        con.close()
+        r = run(["--db", d.db, "--listen", "127.0.0.1:0"], timeout=20)
+        ok(r.returncode != 0 and "newer" in r.stderr,
+           "a database from a newer ogid is refused with a message", r.stderr)
+        junk = os.path.join(d.tmp, "junk.db")
+        with open(junk, "wb") as f:
+            f.write(b"this is not a database at all" * 100)
+        r = run(["--db", junk, "--listen", "127.0.0.1:0"], timeout=20)
+        ok(r.returncode != 0 and "ogid:" in r.stderr and "Sanitizer" not in r.stderr,
+           "a corrupt file gives a clear message, not a crash", r.stderr)
+        r = run(["--db", os.path.join(d.tmp, "missing.db"), "--listen", "127.0.0.1:0"], timeout=20)
+        ok(r.returncode != 0 and "missing.db" in r.stderr, "a missing database is named", r.stderr)
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    main(globals())
