@@ -87,7 +87,7 @@ date_weekday(day_t d)
 	return w + 1;
 }
 
-static int
+int
 date_digits(const char *s, int n, int *out)
 {
 	int i, v = 0;

@@ -23,6 +23,8 @@ int date_year(day_t d);
 /* 1 = Monday .. 7 = Sunday (ISO). */
 int date_weekday(day_t d);
 int date_valid_ymd(int y, int m, int d);
+/* Exactly n decimal digits at s: 0 and the value, or -1. */
+int date_digits(const char *s, int n, int *out);
 day_t date_first_day(void); /* DATE_MIN_YEAR-01-01 */
 day_t date_last_day(void);  /* DATE_MAX_YEAR-12-31 */
 

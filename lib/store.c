@@ -87,17 +87,17 @@ static const char *migrations[] = {
 	"CREATE INDEX appeals_filed ON appeals(filed_on);"
 	"CREATE TABLE calendar(year INTEGER PRIMARY KEY, holidays TEXT NOT NULL,"
 	" workdays TEXT NOT NULL);",
+	/* 2: covering indexes for report.annual and report.summary
+	 * (lib/store_report.c); apps_report_concluded supersedes
+	 * apps_concluded. */
+	"CREATE INDEX apps_report_received ON apps(received_on, col);"
+	"CREATE INDEX apps_report_concluded ON apps(concluded_on, col, outcome,"
+	" received_on, replied_on) WHERE concluded_on IS NOT NULL;"
+	"CREATE INDEX apps_report_open ON apps(received_on, col)"
+	" WHERE concluded_on IS NULL;"
+	"DROP INDEX apps_concluded;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-#define APP_COLS                                                               \
-	"rowid, id, state, col, name, id_number, phone, email, address,"      \
-	" channel, received_on, description, form, delivery, client_ref,"     \
-	" created_by, assignee, outcome, version, rules, start, cycle,"       \
-	" extension_days, pauses, wait, wait_from, wait_last_day, fee_return," \
-	" proposer, correction_late, fee_fen, due_on, next_event_at,"         \
-	" next_event, due_soon_fired, overdue_fired, concluded_on,"           \
-	" replied_on, created_at, updated_at"
 
 static const char *sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -494,6 +494,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmts[i]);
 	for (i = 0; i < STORE_LIST_VARIANTS; i++)
 		sqlite3_finalize(s->list_stmts[i]);
+	for (i = 0; i < STORE_REPORT_STMTS; i++) /* lib/store_report.c */
+		sqlite3_finalize(s->report_stmts[i]);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	free(s);

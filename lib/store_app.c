@@ -256,13 +256,7 @@ list_stmt(struct store *s, int mask)
 		return s->list_stmts[mask];
 	len = (size_t)snprintf(
 	    q, sizeof(q),
-	    "SELECT rowid, id, state, col, name, id_number, phone, email,"
-	    " address, channel, received_on, description, form, delivery,"
-	    " client_ref, created_by, assignee, outcome, version, rules, start,"
-	    " cycle, extension_days, pauses, wait, wait_from, wait_last_day,"
-	    " fee_return, proposer, correction_late, fee_fen, due_on,"
-	    " next_event_at, next_event, due_soon_fired, overdue_fired,"
-	    " concluded_on, replied_on, created_at, updated_at FROM apps"
+	    "SELECT " APP_COLS " FROM apps"
 	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
 	    " FROM apps WHERE id = ?1), ?1))");
 	if (mask & LF_STATE)

@@ -48,8 +48,20 @@ enum store_stmt {
 	STMT__COUNT
 };
 
+/* Every column of apps, in the order row_to_app reads them. */
+#define APP_COLS                                                               \
+	"rowid, id, state, col, name, id_number, phone, email, address,"      \
+	" channel, received_on, description, form, delivery, client_ref,"     \
+	" created_by, assignee, outcome, version, rules, start, cycle,"       \
+	" extension_days, pauses, wait, wait_from, wait_last_day, fee_return," \
+	" proposer, correction_late, fee_fen, due_on, next_event_at,"         \
+	" next_event, due_soon_fired, overdue_fired, concluded_on,"           \
+	" replied_on, created_at, updated_at"
+
 /* app.list: one statement per combination of filters, prepared lazily. */
 #define STORE_LIST_VARIANTS 128
+/* report.annual and report.summary (lib/store_report.c). */
+#define STORE_REPORT_STMTS 8
 
 struct store {
 	sqlite3 *db;
@@ -61,6 +73,8 @@ struct store {
 	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
 	uint8_t sp_hash[32];   /* at SAVEPOINT */
 	char err[512];
+	/* ---- report (lib/store_report.c): its statements, prepared once ---- */
+	sqlite3_stmt *report_stmts[STORE_REPORT_STMTS];
 };
 
 sqlite3_stmt *store_stmt(struct store *, enum store_stmt);

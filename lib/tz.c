@@ -15,8 +15,9 @@ tz_set(const char *zone)
 	return 0;
 }
 
-int64_t
-tz_midnight(day_t d)
+/* The instant of a local date and time of day. */
+static int64_t
+local_instant(day_t d, int hh, int mm, int ss)
 {
 	struct tm tm;
 	int y, m, dd;
@@ -26,8 +27,17 @@ tz_midnight(day_t d)
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
 	tm.tm_mday = dd;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm);
+}
+
+int64_t
+tz_midnight(day_t d)
+{
+	return local_instant(d, 0, 0, 0);
 }
 
 day_t
@@ -56,20 +66,6 @@ tz_format(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-static int
-digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int
 tz_parse(const char *s, int64_t *out)
 {
@@ -89,12 +85,12 @@ tz_parse(const char *s, int64_t *out)
 		*out = tz_midnight(d);
 		return 0;
 	}
-	if ((s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &hh) ||
-	    s[13] != ':' || digits(s + 14, 2, &mm))
+	if ((s[10] != 'T' && s[10] != ' ') || date_digits(s + 11, 2, &hh) ||
+	    s[13] != ':' || date_digits(s + 14, 2, &mm))
 		return -1;
 	p = s + 16;
 	if (*p == ':') {
-		if (digits(p + 1, 2, &ss))
+		if (date_digits(p + 1, 2, &ss))
 			return -1;
 		p += 3;
 		if (*p == '.') /* fractions are ignored */
@@ -111,25 +107,13 @@ tz_parse(const char *s, int64_t *out)
 		return 0;
 	}
 	if (*p == '\0') { /* no offset: local time */
-		struct tm tm;
-		int y, m, dd;
-
-		date_to_ymd(d, &y, &m, &dd);
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = dd;
-		tm.tm_hour = hh;
-		tm.tm_min = mm;
-		tm.tm_sec = ss;
-		tm.tm_isdst = -1;
-		*out = (int64_t)mktime(&tm);
+		*out = local_instant(d, hh, mm, ss);
 		return 0;
 	}
 	if (*p != '+' && *p != '-')
 		return -1;
 	sign = *p == '-' ? -1 : 1;
-	if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
+	if (date_digits(p + 1, 2, &oh) || p[3] != ':' || date_digits(p + 4, 2, &om) ||
 	    p[6] != '\0' || oh > 23 || om > 59)
 		return -1;
 	*out = t - sign * (oh * 3600 + om * 60);
