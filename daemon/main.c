@@ -53,6 +53,7 @@ usage(void)
 		"usage: ogid init --db FILE\n"
 		"       ogid --db FILE [--listen ADDR:PORT] [--config FILE]"
 		" [--fake-clock T] [--check-config]\n"
+		"            [--allow-root]\n"
 		"       ogid verify --db FILE\n"
 		"       ogid backup --db FILE OUT\n");
 	exit(2);
@@ -292,7 +293,7 @@ main(int argc, char **argv)
 {
 	const char *db = NULL, *listen = NULL, *fake = NULL, *cmd = NULL;
 	const char *out = NULL;
-	bool check_only = false;
+	bool check_only = false, allow_root = false;
 	char err[512];
 	int i;
 
@@ -312,6 +313,8 @@ main(int argc, char **argv)
 			fake = argv[++i];
 		else if (strcmp(a, "--check-config") == 0)
 			check_only = true;
+		else if (strcmp(a, "--allow-root") == 0)
+			allow_root = true;
 		else if (cmd != NULL && strcmp(cmd, "backup") == 0 && a[0] != '-' &&
 			 out == NULL)
 			out = a;
@@ -338,6 +341,13 @@ main(int argc, char **argv)
 		printf("ogid: configuration %s is valid\n",
 		       config_path ? config_path : "(defaults)");
 		return 0;
+	}
+	if (cmd == NULL && geteuid() == 0 && !ogid->cfg.allow_root &&
+	    !allow_root && getenv("OGID_ALLOW_ROOT") == NULL) {
+		fprintf(stderr, "ogid: refusing to run as root: run it as a"
+				" dedicated user (the systemd unit uses"
+				" DynamicUser), or pass --allow-root\n");
+		return 1;
 	}
 	if (tz_set(ogid->cfg.timezone) == -1)
 		fatal("timezone");

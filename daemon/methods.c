@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -23,6 +24,7 @@
 #include "view.h"
 
 static int m_auth(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
+static int auth_check(struct session *, json_t *, json_t **, struct rpc_error *);
 static int m_health(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
 static int m_user_create(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
 static int m_user_list(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
@@ -218,9 +220,92 @@ token_new(char out[65], uint8_t hash[32])
 	methods_token_hash(out, hash);
 }
 
+/*
+ * Failed auth attempts per client address (not only per connection): a
+ * small open-addressed table; an address with AUTH_ADDR_MAX failures in
+ * the last AUTH_ADDR_WINDOW seconds is refused until the window passes.
+ */
+#define AUTH_ADDR_SLOTS 4096
+#define AUTH_ADDR_MAX 20
+#define AUTH_ADDR_WINDOW 60
+
+static struct auth_addr {
+	char addr[64];
+	int failures;
+	int64_t since;
+} auth_addrs[AUTH_ADDR_SLOTS];
+
+/* The address part of "host:port" or "[v6]:port". */
+static void
+peer_addr(const char *peer, char *out, size_t len)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, peer, n);
+	out[n] = '\0';
+}
+
+static struct auth_addr *
+auth_addr_slot(const char *peer, bool create)
+{
+	char addr[64];
+	uint32_t h = 2166136261u;
+	const char *p;
+	size_t i, idx;
+	int64_t now = (int64_t)time(NULL);
+
+	peer_addr(peer, addr, sizeof(addr));
+	for (p = addr; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (i = 0; i < 8; i++) {
+		struct auth_addr *a;
+
+		idx = (h + i) % AUTH_ADDR_SLOTS;
+		a = &auth_addrs[idx];
+		if (strcmp(a->addr, addr) == 0) {
+			if (now - a->since > AUTH_ADDR_WINDOW) {
+				a->failures = 0;
+				a->since = now;
+			}
+			return a;
+		}
+		if (create && (a->addr[0] == '\0' ||
+			       now - a->since > AUTH_ADDR_WINDOW)) {
+			snprintf(a->addr, sizeof(a->addr), "%s", addr);
+			a->failures = 0;
+			a->since = now;
+			return a;
+		}
+	}
+	/* Table crowded: share the first slot rather than forget. */
+	return create ? &auth_addrs[h % AUTH_ADDR_SLOTS] : NULL;
+}
+
 static int
 m_auth(struct session *s, json_t *params, json_t **result, struct rpc_error *err,
        bool *wrote)
+{
+	struct auth_addr *aa = auth_addr_slot(s->peer, false);
+
+	if (aa != NULL && aa->failures >= AUTH_ADDR_MAX) {
+		rpc_error_set(err, RPC_UNAUTHENTICATED,
+			      "too many failed attempts from your address;"
+			      " wait a minute");
+		return -1;
+	}
+	if (auth_check(s, params, result, err) == 0)
+		return 0;
+	aa = auth_addr_slot(s->peer, true);
+	aa->failures++;
+	return -1;
+}
+
+static int
+auth_check(struct session *s, json_t *params, json_t **result,
+	   struct rpc_error *err)
 {
 	static const struct pspec spec[] = { { "token", P_STRING, true, 1, 256 },
 					     PSPEC_END };

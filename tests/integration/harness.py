@@ -21,6 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OGID = os.path.join(ROOT, os.environ.get("OGID", "build/ogid"))
 OGI = os.path.join(ROOT, os.environ.get("OGI", "build/ogi"))
 
+# Tests run as root in CI; ogid refuses root unless told (test_ops checks).
+os.environ.setdefault("OGID_ALLOW_ROOT", "1")
+
 _n = 0
 _failed = 0
 

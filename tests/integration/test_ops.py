@@ -118,6 +118,41 @@ def test_config_errors():
         d.cleanup()
 
 
+def test_refuses_root():
+    if os.geteuid() != 0:
+        ok(True, "# SKIP not running as root")
+        return
+    d = Daemon()
+    try:
+        env = dict(os.environ)
+        env.pop("OGID_ALLOW_ROOT", None)
+        r = subprocess.run([OGID, "--db", d.db, "--listen", "127.0.0.1:0"], env=env,
+                           capture_output=True, text=True, timeout=20)
+        ok(r.returncode != 0 and "root" in r.stderr, "ogid refuses to run as root", r.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_auth_limit_per_address():
+    d = Daemon()
+    try:
+        codes = []
+        for i in range(5):  # 5 connections x 4 failures = 20 from one address
+            c = d.client()
+            for j in range(4):
+                codes.append(c.error("auth", {"token": "wrong-%d-%d" % (i, j)})["code"])
+            c.close()
+        c = d.client()
+        err = c.error("auth", {"token": d.admin_token})
+        eq(err and err["code"], -32001, "after 20 failures the address is refused even with a good token")
+        ok("too many" in (err or {}).get("message", ""), "and told why")
+        c.close()
+        ok("wrong-" not in d.read_log() and d.admin_token not in d.read_log(),
+           "tokens never appear in the log")
+    finally:
+        d.cleanup()
+
+
 def test_bad_databases():
     d = Daemon()
     try:
