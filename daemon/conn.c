@@ -44,7 +44,7 @@
 #include "ogid.h"
 #include "rpc.h"
 
-#define CONN_LINGER_MS 2000       /* lingering close: drain input this long */
+#define CONN_LINGER_MS 2000         /* lingering close: drain input this long */
 #define CONN_SHUTDOWN_GRACE_MS 5000 /* SIGTERM: then close what is left */
 #define CONN_MOVE_LINE 16384        /* response lines this long are moved */
 
@@ -56,18 +56,18 @@ struct conn {
 	struct event *timer;   /* idle, request and linger timeouts */
 	struct evbuffer *line; /* the response line being built */
 	struct rpc_work work;
-	bool working;          /* work holds a line being run */
-	bool waiting;          /* waiting for conn_commit_done */
-	bool eof;              /* the client closed its sending side */
-	bool paused;           /* output over the limit: not reading or running */
-	bool closing;          /* close once the output is flushed */
-	bool linger;           /* linger even when no input is seen (oversize) */
-	bool lingering;        /* output flushed, draining input before close */
-	bool dead;             /* closed: the reaper frees it */
-	bool dropping_events;  /* pushes are being dropped (logged once) */
-	const char *reason;    /* why it is closing */
-	size_t scanned;        /* input bytes known to hold no "\n" */
-	uint64_t unauth_since; /* ms: since when not authenticated */
+	bool working;   /* work holds a line being run */
+	bool waiting;   /* waiting for conn_commit_done */
+	bool eof;       /* the client closed its sending side */
+	bool paused;    /* output over the limit: not reading or running */
+	bool closing;   /* close once the output is flushed */
+	bool linger;    /* linger even when no input is seen (oversize) */
+	bool lingering; /* output flushed, draining input before close */
+	bool dead;      /* closed: the reaper frees it */
+	unsigned long long dropped_events; /* pushes dropped: output full */
+	const char *reason;                /* why it is closing */
+	size_t scanned;         /* input bytes known to hold no "\n" */
+	uint64_t unauth_since;  /* ms: since when not authenticated */
 	uint64_t partial_since; /* ms: half a request waiting, or 0 */
 	uint64_t linger_since;
 	uint64_t requests;
@@ -98,13 +98,15 @@ conn_now_ms(void)
 static size_t
 conn_max_output(void)
 {
-	return ogid->cfg.max_output_bytes > 0 ? ogid->cfg.max_output_bytes : 4 << 20;
+	return ogid->cfg.max_output_bytes > 0 ? ogid->cfg.max_output_bytes
+	                                      : 4 << 20;
 }
 
 static size_t
 conn_max_request(void)
 {
-	return ogid->cfg.max_request_bytes > 0 ? ogid->cfg.max_request_bytes : 1 << 20;
+	return ogid->cfg.max_request_bytes > 0 ? ogid->cfg.max_request_bytes
+	                                       : 1 << 20;
 }
 
 static size_t
@@ -126,9 +128,11 @@ conn_timer_update(struct conn *c)
 		deadline = c->linger_since + CONN_LINGER_MS;
 	else if (!c->closing) {
 		if (!c->session.authed && cfg->idle_timeout > 0)
-			deadline = c->unauth_since + (uint64_t)cfg->idle_timeout * 1000;
+			deadline = c->unauth_since +
+			           (uint64_t)cfg->idle_timeout * 1000;
 		if (c->partial_since != 0 && cfg->request_timeout > 0) {
-			d = c->partial_since + (uint64_t)cfg->request_timeout * 1000;
+			d = c->partial_since +
+			    (uint64_t)cfg->request_timeout * 1000;
 			if (deadline == 0 || d < deadline)
 				deadline = d;
 		}
@@ -174,7 +178,7 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 static void
 conn_schedule(struct conn *c)
 {
-	static const struct timeval zero = {0, 0};
+	static const struct timeval zero = { 0, 0 };
 
 	if (!c->dead && !c->closing)
 		event_add(c->resume, &zero);
@@ -204,7 +208,8 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 		evbuffer_free(c->line);
 		free(c);
 	}
-	if (conn_shutting_down && conn_live == 0 && conn_shutdown_done != NULL) {
+	if (conn_shutting_down && conn_live == 0 &&
+	    conn_shutdown_done != NULL) {
 		done = conn_shutdown_done;
 		conn_shutdown_done = NULL;
 		if (conn_grace != NULL)
@@ -221,7 +226,8 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	c->dead = true;
 	log_info("conn=%llu peer=%s event=close reason=%s requests=%llu",
-	         (unsigned long long)c->id, c->session.peer, reason, (unsigned long long)c->requests);
+	         (unsigned long long)c->id, c->session.peer, reason,
+	         (unsigned long long)c->requests);
 	if (c->waiting) {
 		commit_forget(c);
 		c->waiting = false;
@@ -265,7 +271,8 @@ conn_linger(struct conn *c)
 		return;
 	if (c->eof ||
 	    (!c->linger && evbuffer_get_length(in) == 0 &&
-	     (ioctl(bufferevent_getfd(c->bev), FIONREAD, &unread) != 0 || unread == 0))) {
+	     (ioctl(bufferevent_getfd(c->bev), FIONREAD, &unread) != 0 ||
+	      unread == 0))) {
 		conn_close(c, c->reason);
 		return;
 	}
@@ -291,7 +298,6 @@ static void
 conn_line_done(struct conn *c)
 {
 	bool close_after = c->work.close;
-
 	size_t len = evbuffer_get_length(c->line);
 
 	rpc_work_free(&c->work);
@@ -321,7 +327,8 @@ conn_pause(struct conn *c)
 		return;
 	c->paused = true;
 	bufferevent_disable(c->bev, EV_READ);
-	log_debug("conn=%llu event=pause output=%zu", (unsigned long long)c->id, conn_output_len(c));
+	log_debug("conn=%llu event=pause output=%zu", (unsigned long long)c->id,
+	          conn_output_len(c));
 }
 
 static bool
@@ -341,8 +348,8 @@ conn_oversize(struct conn *c, size_t len)
 {
 	char *line;
 
-	log_info("conn=%llu peer=%s event=oversize bytes>=%zu", (unsigned long long)c->id,
-	         c->session.peer, len);
+	log_info("conn=%llu peer=%s event=oversize bytes>=%zu",
+	         (unsigned long long)c->id, c->session.peer, len);
 	line = rpc_error_line(RPC_INVALID_REQUEST, "request too large");
 	bufferevent_write(c->bev, line, strlen(line));
 	free(line);
@@ -358,7 +365,8 @@ static int
 conn_next_line(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in), max = conn_max_request(), linelen, drain;
+	size_t len = evbuffer_get_length(in), max = conn_max_request(), linelen,
+	       drain;
 	struct evbuffer_ptr p;
 	unsigned char *data;
 
@@ -405,7 +413,8 @@ conn_next_line(struct conn *c)
 	c->partial_since = 0;
 	data = evbuffer_pullup(in, (ev_ssize_t)linelen);
 	if (linelen != 0 && !conn_blank(data, linelen)) {
-		rpc_work_start(&c->work, (const char *)data, linelen, conn_shutting_down, conn_emit, c);
+		rpc_work_start(&c->work, (const char *)data, linelen,
+		               conn_shutting_down, conn_emit, c);
 		c->working = true;
 	}
 	evbuffer_drain(in, drain);
@@ -416,7 +425,9 @@ conn_next_line(struct conn *c)
 static void
 conn_process(struct conn *c)
 {
-	int budget = ogid->cfg.requests_per_event > 0 ? ogid->cfg.requests_per_event : 64;
+	int budget = ogid->cfg.requests_per_event > 0
+	                 ? ogid->cfg.requests_per_event
+	                 : 64;
 	enum rpc_step st;
 
 	if (c->dead || c->closing)
@@ -442,11 +453,13 @@ conn_process(struct conn *c)
 		c->requests++;
 		st = rpc_work_step(&c->work, &c->session);
 		if (st == RPC_WAIT) {
+			/* Set first: commit_wait may report at once. */
 			c->waiting = true;
 			commit_wait(c);
-			continue; /* still waiting unless the commit was immediate */
+			continue;
 		}
-		if (evbuffer_get_length(c->line) + conn_output_len(c) > 2 * conn_max_output()) {
+		if (evbuffer_get_length(c->line) + conn_output_len(c) >
+		    2 * conn_max_output()) {
 			conn_close(c, "output_limit");
 			return;
 		}
@@ -462,7 +475,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->lingering) {
-		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		evbuffer_drain(bufferevent_get_input(bev),
+		               evbuffer_get_length(bufferevent_get_input(bev)));
 		return;
 	}
 	conn_process(c);
@@ -522,8 +536,7 @@ conn_grace_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
 		if (!c->dead)
 			conn_close(c, "shutdown_grace");
 	}
@@ -538,28 +551,33 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	struct timeval tv;
 
 	if (conn_reaper == NULL) {
-		conn_reaper = event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
+		conn_reaper =
+		    event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
 		event_priority_set(conn_reaper, 0);
 	}
 	c = xcalloc(1, sizeof *c);
 	c->id = ++conn_next_id;
-	if (getnameinfo(sa, (socklen_t)socklen, host, sizeof host, serv, sizeof serv,
-	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if (getnameinfo(sa, (socklen_t)socklen, host, sizeof host, serv,
+	                sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(c->session.peer, sizeof c->session.peer, "unknown");
 	else if (sa->sa_family == AF_INET6)
-		snprintf(c->session.peer, sizeof c->session.peer, "[%s]:%s", host, serv);
+		snprintf(c->session.peer, sizeof c->session.peer, "[%s]:%s",
+		         host, serv);
 	else
-		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host, serv);
+		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host,
+		         serv);
 	c->bev = bufferevent_socket_new(ogid->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		log_warnx("conn=%llu peer=%s event=error what=bufferevent_socket_new",
-		          (unsigned long long)c->id, c->session.peer);
+		log_warnx(
+		    "conn=%llu peer=%s event=error what=bufferevent_socket_new",
+		    (unsigned long long)c->id, c->session.peer);
 		close(fd);
 		free(c);
 		return;
 	}
 	bufferevent_priority_set(c->bev, 0);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	                  c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_max_request() + 1);
 	if (cfg->request_timeout > 0) {
 		tv.tv_sec = cfg->request_timeout;
@@ -568,7 +586,8 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	}
 	c->resume = event_new(ogid->base, -1, 0, conn_resume_cb, c);
 	/* Continuations yield to fresh I/O, alongside the commit. */
-	event_priority_set(c->resume, event_base_get_npriorities(ogid->base) - 1);
+	event_priority_set(c->resume,
+	                   event_base_get_npriorities(ogid->base) - 1);
 	c->timer = evtimer_new(ogid->base, conn_timer_cb, c);
 	event_priority_set(c->timer, 0);
 	c->line = evbuffer_new();
@@ -579,7 +598,8 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	TAILQ_INSERT_TAIL(&conn_list, c, entry);
 	conn_live++;
 	ogid->nconns = conn_live;
-	log_info("conn=%llu peer=%s event=open", (unsigned long long)c->id, c->session.peer);
+	log_info("conn=%llu peer=%s event=open", (unsigned long long)c->id,
+	         c->session.peer);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_timer_update(c);
 }
@@ -595,17 +615,12 @@ conn_commit_done(struct conn *c, bool ok, const char *why)
 	conn_schedule(c);
 }
 
-static int
-conn_push_emit(const char *buf, size_t size, void *arg)
-{
-	return evbuffer_add(arg, buf, size);
-}
-
 void
 conn_push(struct conn *c, json_t *notification)
 {
 	struct evbuffer *out;
 	size_t len;
+	char *text;
 
 	if (c->dead || c->closing)
 		return;
@@ -616,16 +631,23 @@ conn_push(struct conn *c, json_t *notification)
 		return;
 	}
 	if (len > conn_max_output()) {
-		if (!c->dropping_events)
-			log_warnx("conn=%llu peer=%s event=push_dropped output=%zu", (unsigned long long)c->id,
-			          c->session.peer, len);
-		c->dropping_events = true;
+		/* A slow subscriber loses events, not the daemon memory. */
+		if (c->dropped_events++ % 1000 == 0)
+			log_warnx("conn=%llu peer=%s event=push_dropped "
+			          "output=%zu dropped=%llu",
+			          (unsigned long long)c->id, c->session.peer,
+			          len, c->dropped_events);
 		return;
 	}
-	c->dropping_events = false;
-	if (json_dump_callback(notification, conn_push_emit, out, JSON_COMPACT) != 0)
-		log_warnx("conn=%llu event=push_failed", (unsigned long long)c->id);
+	/* Whole or nothing: a half-written line would break the framing. */
+	if ((text = json_dumps(notification, JSON_COMPACT)) == NULL) {
+		log_warnx("conn=%llu event=push_failed",
+		          (unsigned long long)c->id);
+		return;
+	}
+	evbuffer_add(out, text, strlen(text));
 	evbuffer_add(out, "\n", 1);
+	free(text);
 }
 
 void
@@ -633,8 +655,7 @@ conn_foreach(void (*cb)(struct conn *, void *), void *arg)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
 		if (!c->dead)
 			cb(c, arg);
 	}
@@ -651,11 +672,12 @@ conn_drop_user(int64_t user_id)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
-		if (c->dead || !c->session.authed || c->session.user_id != user_id)
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
+		if (c->dead || !c->session.authed ||
+		    c->session.user_id != user_id)
 			continue;
-		log_info("conn=%llu peer=%s event=deauth", (unsigned long long)c->id, c->session.peer);
+		log_info("conn=%llu peer=%s event=deauth",
+		         (unsigned long long)c->id, c->session.peer);
 		c->session.authed = false;
 		c->session.roles = 0;
 		c->session.subscribed = false;
@@ -675,20 +697,21 @@ void
 conn_shutdown(void (*done)(void))
 {
 	struct conn *c;
-	struct timeval tv = {CONN_SHUTDOWN_GRACE_MS / 1000, (CONN_SHUTDOWN_GRACE_MS % 1000) * 1000};
+	struct timeval tv = { CONN_SHUTDOWN_GRACE_MS / 1000,
+		              (CONN_SHUTDOWN_GRACE_MS % 1000) * 1000 };
 
 	conn_shutting_down = true;
 	conn_shutdown_done = done;
 	if (conn_reaper == NULL) {
-		conn_reaper = event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
+		conn_reaper =
+		    event_new(ogid->base, -1, 0, conn_reaper_cb, NULL);
 		event_priority_set(conn_reaper, 0);
 	}
 	if (conn_grace == NULL) {
 		conn_grace = evtimer_new(ogid->base, conn_grace_cb, NULL);
 		evtimer_add(conn_grace, &tv);
 	}
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
 		if (c->dead || c->closing)
 			continue;
 		bufferevent_disable(c->bev, EV_READ);
@@ -704,8 +727,7 @@ conn_close_all(void)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
+	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
 		if (!c->dead)
 			conn_close(c, "exit");
 	}

@@ -35,8 +35,9 @@ static const struct {
 	unsigned role;
 	const char *name;
 } rpc_roles[] = {
-    {ROLE_CLERK, "clerk"},           {ROLE_REVIEWER, "reviewer"}, {ROLE_SECRECY, "secrecy"},
-    {ROLE_SUPERVISOR, "supervisor"}, {ROLE_ADMIN, "admin"},
+	{ ROLE_CLERK, "clerk" },     { ROLE_REVIEWER, "reviewer" },
+	{ ROLE_SECRECY, "secrecy" }, { ROLE_SUPERVISOR, "supervisor" },
+	{ ROLE_ADMIN, "admin" },
 };
 #define NROLES (sizeof rpc_roles / sizeof rpc_roles[0])
 
@@ -48,7 +49,8 @@ roles_to_json(unsigned roles)
 
 	for (i = 0; i < NROLES; i++) {
 		if (roles & rpc_roles[i].role)
-			json_array_append_new(a, json_string(rpc_roles[i].name));
+			json_array_append_new(a,
+			                      json_string(rpc_roles[i].name));
 	}
 	return a;
 }
@@ -102,16 +104,19 @@ rpc_error_set(struct rpc_error *e, int code, const char *fmt, ...)
 void
 rpc_error_param(struct rpc_error *e, const char *field, const char *reason)
 {
-	rpc_error_set(e, RPC_INVALID_PARAMS, "invalid params: %s: %s", field, reason);
+	rpc_error_set(e, RPC_INVALID_PARAMS, "invalid params: %s: %s", field,
+	              reason);
 	e->data = json_object();
 	json_object_set_new(e->data, "field", rpc_string(field));
 	json_object_set_new(e->data, "reason", rpc_string(reason));
 }
 
 void
-rpc_error_forbidden(struct rpc_error *e, unsigned required_roles, const char *why)
+rpc_error_forbidden(struct rpc_error *e, unsigned required_roles,
+                    const char *why)
 {
-	rpc_error_set(e, RPC_FORBIDDEN, "forbidden: %s", why != NULL ? why : "not allowed");
+	rpc_error_set(e, RPC_FORBIDDEN, "forbidden: %s",
+	              why != NULL ? why : "not allowed");
 	e->data = json_object();
 	json_object_set_new(e->data, "required", roles_to_json(required_roles));
 }
@@ -205,15 +210,19 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 	w->emit = emit;
 	w->arg = arg;
 	w->refuse = refuse;
-	w->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	w->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	                     &jerr);
 	if (w->root == NULL) {
 		data = json_object();
 		json_object_set_new(data, "reason", rpc_string(jerr.text));
-		json_object_set_new(data, "position", json_integer(jerr.position));
+		json_object_set_new(data, "position",
+		                    json_integer(jerr.position));
 		if (json_error_code(&jerr) == json_error_duplicate_key)
-			r = rpc_error_response(NULL, RPC_INVALID_REQUEST, "duplicate key", data);
+			r = rpc_error_response(NULL, RPC_INVALID_REQUEST,
+			                       "duplicate key", data);
 		else
-			r = rpc_error_response(NULL, RPC_PARSE_ERROR, "parse error", data);
+			r = rpc_error_response(NULL, RPC_PARSE_ERROR,
+			                       "parse error", data);
 		rpc_emit(w, r);
 		json_decref(r);
 		rpc_finish(w);
@@ -223,9 +232,10 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 		w->batch = true;
 		w->n = json_array_size(w->root);
 		if (w->n == 0) {
-			/* jsonrpc.org section 7: one error, not an empty array. */
+			/* jsonrpc.org section 7: one error, not "[]". */
 			w->batch = false;
-			r = rpc_error_response(NULL, RPC_INVALID_REQUEST, "empty batch", NULL);
+			r = rpc_error_response(NULL, RPC_INVALID_REQUEST,
+			                       "empty batch", NULL);
 			rpc_emit(w, r);
 			json_decref(r);
 			rpc_finish(w);
@@ -241,7 +251,7 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 static json_t *
 rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 {
-	struct rpc_error err = {0, "", NULL};
+	struct rpc_error err = { 0, "", NULL };
 	json_t *id, *v, *params, *result = NULL, *empty = NULL, *data;
 	const char *method;
 	char ebuf[4 * 64 + 8];
@@ -250,40 +260,51 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 
 	*wrote = false;
 	if (!json_is_object(req))
-		return rpc_error_response(NULL, RPC_INVALID_REQUEST, "request is not an object", NULL);
+		return rpc_error_response(NULL, RPC_INVALID_REQUEST,
+		                          "request is not an object", NULL);
 	id = json_object_get(req, "id");
-	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id))
-		return rpc_error_response(NULL, RPC_INVALID_REQUEST, "id must be a string, a number or null", NULL);
+	if (id != NULL && !json_is_string(id) && !json_is_number(id) &&
+	    !json_is_null(id))
+		return rpc_error_response(
+		    NULL, RPC_INVALID_REQUEST,
+		    "id must be a string, a number or null", NULL);
 	notification = (id == NULL);
 	v = json_object_get(req, "jsonrpc");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
-		return rpc_error_response(id, RPC_INVALID_REQUEST, "jsonrpc must be \"2.0\"", NULL);
+		return rpc_error_response(id, RPC_INVALID_REQUEST,
+		                          "jsonrpc must be \"2.0\"", NULL);
 	v = json_object_get(req, "method");
 	if (!json_is_string(v))
-		return rpc_error_response(id, RPC_INVALID_REQUEST, "method must be a string", NULL);
+		return rpc_error_response(id, RPC_INVALID_REQUEST,
+		                          "method must be a string", NULL);
 	method = json_string_value(v);
 	params = json_object_get(req, "params");
 	if (params != NULL && !json_is_object(params) && !json_is_array(params))
-		return rpc_error_response(id, RPC_INVALID_REQUEST, "params must be an object or an array", NULL);
+		return rpc_error_response(
+		    id, RPC_INVALID_REQUEST,
+		    "params must be an object or an array", NULL);
 
 	/* A valid request from here on: notifications get no response. */
 	if (w->refuse) {
 		if (notification)
 			return NULL;
-		return rpc_error_response(id, RPC_BUSY, "server shutting down; retry", NULL);
+		return rpc_error_response(id, RPC_BUSY,
+		                          "server shutting down; retry", NULL);
 	}
 	is_auth = strcmp(method, "auth") == 0;
 	if (!is_auth && !s->authed) {
 		if (notification)
 			return NULL;
-		return rpc_error_response(id, RPC_UNAUTHENTICATED, "not authenticated", NULL);
+		return rpc_error_response(id, RPC_UNAUTHENTICATED,
+		                          "not authenticated", NULL);
 	}
 	if (strncmp(method, "rpc.", 4) == 0 || !methods_exists(method)) {
 		if (notification)
 			return NULL;
 		data = json_object();
 		json_object_set_new(data, "method", json_string(method));
-		return rpc_error_response(id, RPC_METHOD_NOT_FOUND, "method not found", data);
+		return rpc_error_response(id, RPC_METHOD_NOT_FOUND,
+		                          "method not found", data);
 	}
 	if (json_is_array(params)) {
 		if (notification)
@@ -291,25 +312,30 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		rpc_error_param(&err, "params", "must be an object");
 		data = err.data;
 		err.data = NULL;
-		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message, data);
+		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,
+		                          data);
 	}
 	if (params == NULL)
 		params = empty = json_object();
 
 	rc = methods_call(s, method, params, &result, &err, wrote);
 	json_decref(empty);
-	log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d", (unsigned long long)s->conn_id,
-	          log_escape(method, ebuf, sizeof ebuf), rc, rc == 0 ? 0 : err.code, *wrote);
+	log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d",
+	          (unsigned long long)s->conn_id,
+	          log_escape(method, ebuf, sizeof ebuf), rc,
+	          rc == 0 ? 0 : err.code, *wrote);
 
 	if (is_auth && rc != 0) {
 		s->auth_failures++;
 		max = ogid->cfg.auth_max_failures;
-		log_info("conn=%llu peer=%s event=auth_failed failures=%d", (unsigned long long)s->conn_id,
-		         s->peer, s->auth_failures);
+		log_info("conn=%llu peer=%s event=auth_failed failures=%d",
+		         (unsigned long long)s->conn_id, s->peer,
+		         s->auth_failures);
 		if (max > 0 && s->auth_failures >= max)
 			w->close = true;
 	} else if (is_auth)
-		log_info("conn=%llu peer=%s event=auth user=%s", (unsigned long long)s->conn_id, s->peer,
+		log_info("conn=%llu peer=%s event=auth user=%s",
+		         (unsigned long long)s->conn_id, s->peer,
 		         log_escape(s->user, ebuf, sizeof ebuf));
 
 	if (notification) {
@@ -371,7 +397,8 @@ rpc_work_commit_done(struct rpc_work *w, bool ok, const char *why)
 		if (!ok && json_object_get(w->held, "result") != NULL) {
 			snprintf(msg, sizeof msg, "storage failure: %s; retry",
 			         why != NULL ? why : "commit failed");
-			r = rpc_error_response(json_object_get(w->held, "id"), RPC_BUSY, msg, NULL);
+			r = rpc_error_response(json_object_get(w->held, "id"),
+			                       RPC_BUSY, msg, NULL);
 			json_decref(w->held);
 			w->held = r;
 		}

@@ -24,16 +24,17 @@ enum rpc_step {
 };
 
 struct rpc_work {
-	json_t *root;  /* the parsed line (owned), NULL once done */
-	size_t next;   /* next call to run */
-	size_t n;      /* number of calls (1 unless a batch) */
-	bool batch;    /* the line is an array */
-	bool opened;   /* batch: "[" emitted */
-	bool done;     /* everything emitted */
-	bool waiting;  /* a write waits for the commit */
-	json_t *held;  /* that write's response (owned), NULL for a notification */
-	bool close;    /* close the connection after this line (auth failures) */
-	bool refuse;   /* answer every call -32005: shutting down */
+	json_t *root; /* the parsed line (owned), NULL once done */
+	size_t next;  /* next call to run */
+	size_t n;     /* number of calls (1 unless a batch) */
+	bool batch;   /* the line is an array */
+	bool opened;  /* batch: "[" emitted */
+	bool done;    /* everything emitted */
+	bool waiting; /* a write waits for the commit */
+	json_t
+	    *held;  /* that write's response (owned), NULL for a notification */
+	bool close; /* close the connection after this line (auth failures) */
+	bool refuse; /* answer every call -32005: shutting down */
 	json_dump_callback_t emit;
 	void *arg;
 };

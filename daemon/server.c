@@ -76,12 +76,13 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	struct timeval tv = {SERVER_BACKOFF_SEC, 0};
+	struct timeval tv = { SERVER_BACKOFF_SEC, 0 };
 	int fd, i, one = 1;
 
 	for (i = 0; i < SERVER_ACCEPTS_PER_EVENT; i++) {
 		len = sizeof ss;
-		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			switch (errno) {
 			case EAGAIN:
@@ -96,7 +97,8 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				log_warn("server: accept; pausing %d s", SERVER_BACKOFF_SEC);
+				log_warn("server: accept; pausing %d s",
+				         SERVER_BACKOFF_SEC);
 				event_del(server_ev);
 				evtimer_add(server_backoff, &tv);
 				return;
@@ -109,14 +111,17 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			close(fd);
 			continue;
 		}
-		if (ogid->cfg.max_connections > 0 && conn_count() >= (unsigned)ogid->cfg.max_connections) {
-			log_warnx("server: event=refused reason=max_connections limit=%d",
+		if (ogid->cfg.max_connections > 0 &&
+		    conn_count() >= (unsigned)ogid->cfg.max_connections) {
+			log_warnx("server: event=refused "
+			          "reason=max_connections limit=%d",
 			          ogid->cfg.max_connections);
 			server_busy(fd);
 			continue;
 		}
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			           sizeof one);
 		conn_accept(fd, (struct sockaddr *)&ss, (int)len);
 	}
 }
@@ -132,7 +137,8 @@ server_bind(const char *spec)
 	snprintf(host, sizeof host, "%s", spec);
 	port = strrchr(host, ':');
 	if (port == NULL) {
-		log_warnx("server: listen address \"%s\": expected ADDR:PORT", spec);
+		log_warnx("server: listen address \"%s\": expected ADDR:PORT",
+		          spec);
 		return -1;
 	}
 	*port++ = '\0';
@@ -144,18 +150,23 @@ server_bind(const char *spec)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] != '\0' && strcmp(host, "*") != 0 ? host : NULL, port, &hints, &res);
+	rc =
+	    getaddrinfo(host[0] != '\0' && strcmp(host, "*") != 0 ? host : NULL,
+	                port, &hints, &res);
 	if (rc != 0) {
-		log_warnx("server: listen address \"%s\": %s", spec, gai_strerror(rc));
+		log_warnx("server: listen address \"%s\": %s", spec,
+		          gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		fd = socket(ai->ai_family,
+		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, SOMAXCONN) == 0)
 			break;
 		log_warn("server: bind %s", spec);
 		close(fd);
@@ -175,7 +186,8 @@ server_listen(void)
 
 	if ((fd = notify_listen_fd()) != -1) {
 		flags = fcntl(fd, F_GETFL);
-		if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		if (flags == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 			log_warn("server: inherited socket");
 			return -1;
 		}
@@ -187,7 +199,8 @@ server_listen(void)
 		return -1;
 	}
 	server_fd = fd;
-	server_ev = event_new(ogid->base, fd, EV_READ | EV_PERSIST, server_accept, NULL);
+	server_ev = event_new(ogid->base, fd, EV_READ | EV_PERSIST,
+	                      server_accept, NULL);
 	event_priority_set(server_ev, 0);
 	server_backoff = evtimer_new(ogid->base, server_backoff_cb, NULL);
 	event_add(server_ev, NULL);
