@@ -2,13 +2,11 @@
  * The commands of SPEC section 9, one function each: build the params,
  * call, print the result for people (or raw with --json).
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../lib/date.h"
 #include "../lib/xmalloc.h"
@@ -32,20 +30,40 @@ done(struct ctx *ctx, json_t *result, void (*print)(const json_t *))
 	return EXIT_DONE;
 }
 
-/* "label:" padded, then a value whose later lines are indented. */
+/*
+ * "label:" padded, then the value; its lines are indented under the first
+ * and wrapped at spaces to fit 80 columns.
+ */
 static void
 kv(int indent, const char *label, const char *value)
 {
-	const char *p, *nl;
-	char *clean;
-	int pad;
+	const int avail = 80 - LABEL_COLS - 1;
+	char *clean, *p, *word;
+	int pad, col = 0, w;
 
-	pad = LABEL_COLS - indent - out_width(label) - 1;
-	printf("%*s%s:%*s ", indent, "", label, pad > 0 ? pad : 0, "");
+	clean = out_clean(label, false);
+	pad = LABEL_COLS - indent - out_width(clean) - 1;
+	printf("%*s%s:%*s ", indent, "", clean, pad > 0 ? pad : 0, "");
+	free(clean);
 	clean = out_clean(value != NULL ? value : "", true);
-	for (p = clean; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
-		printf("%.*s\n%*s", (int)(nl - p), p, LABEL_COLS + 1, "");
-	printf("%s\n", p);
+	for (p = clean; p != NULL;) {
+		word = strsep(&p, " \n");
+		w = out_width(word);
+		if (col > 0 && col + 1 + w > avail) {
+			printf("\n%*s", LABEL_COLS + 1, "");
+			col = 0;
+		} else if (col > 0) {
+			putchar(' ');
+			col++;
+		}
+		fputs(word, stdout);
+		col += w;
+		if (p != NULL && p[-1] == '\n') {
+			printf("\n%*s", LABEL_COLS + 1, "");
+			col = 0;
+		}
+	}
+	putchar('\n');
 	free(clean);
 }
 
@@ -84,6 +102,15 @@ state_concluded(const char *state)
 {
 	return state != NULL && (strcmp(state, "replied") == 0 ||
 	                         strcmp(state, "withdrawn") == 0);
+}
+
+/* States in which the answer clock is stopped (SPEC section 2). */
+static bool
+state_paused(const char *state)
+{
+	return state != NULL && (strcmp(state, "correction") == 0 ||
+	                         strcmp(state, "consultation") == 0 ||
+	                         strcmp(state, "fee") == 0);
 }
 
 static const char *
@@ -197,9 +224,12 @@ inline_object(const json_t *obj)
 
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		val = json_is_object(v) || json_is_array(v)
-		          ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)
-		          : jtext(v);
+		if (json_is_null(v))
+			val = xstrdup("-");
+		else if (json_is_object(v) || json_is_array(v))
+			val = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		else
+			val = jtext(v);
 		t = xasprintf("%s%s%s: %s", s, s[0] != '\0' ? ", " : "", key,
 		              val != NULL ? val : "");
 		free(val);
@@ -232,22 +262,13 @@ print_value(int indent, const char *key, const json_t *v)
 		if (json_array_size(v) == 0)
 			kv(indent, label, "none");
 		else if (scalars) {
-			int col = 0;
-
 			s = xstrdup("");
 			json_array_foreach(v, i, e)
 			{
 				char *et = jtext(e);
-				int w = out_width(et);
-				bool wrap =
-				    col > 0 && col + 2 + w > 78 - LABEL_COLS;
 
-				t = xasprintf("%s%s%s", s,
-				              i == 0 ? ""
-				              : wrap ? ",\n"
-				                     : ", ",
+				t = xasprintf("%s%s%s", s, i > 0 ? ", " : "",
 				              et);
-				col = (wrap || i == 0 ? 0 : col + 2) + w;
 				free(et);
 				free(s);
 				s = t;
@@ -651,13 +672,25 @@ channel_zh(const char *channel)
 	return channel != NULL ? channel : "";
 }
 
+static const char *
+wait_kind_zh(const char *kind)
+{
+	if (kind != NULL && strcmp(kind, "correction") == 0)
+		return "等待申请人补正";
+	if (kind != NULL && strcmp(kind, "consultation") == 0)
+		return "征求第三方意见";
+	if (kind != NULL && strcmp(kind, "fee") == 0)
+		return "等待缴纳信息处理费";
+	return "暂停";
+}
+
 /* 受理回执: what the applicant takes home. */
 static void
 print_receipt(const json_t *app)
 {
 	const json_t *dl = deadline_of(app), *explain;
 	const char *recv = js(app, "received_on"), *due = js(dl, "due_on");
-	const char *eff, *name = applicant_name(app);
+	const char *start, *eff, *name = applicant_name(app);
 	day_t d;
 	bool old_rules = false;
 	char *desc, *p, *nl;
@@ -665,6 +698,7 @@ print_receipt(const json_t *app)
 	if (recv != NULL && date_parse(recv, &d) == 0)
 		old_rules = d < date_from_ymd(2019, 5, 15);
 	explain = json_object_get(dl, "explain");
+	start = js(explain, "start");
 	eff = js(explain, "effective_start");
 
 	printf("政府信息公开申请受理回执\n\n");
@@ -674,8 +708,12 @@ print_receipt(const json_t *app)
 	free(desc);
 	printf("收到日期：%s（%s）\n", recv != NULL ? recv : "",
 	       channel_zh(js(app, "channel")));
+	if (start != NULL && recv != NULL && strcmp(start, recv) != 0) {
+		printf("补正日期：%s，答复期限自该日重新计算\n", start);
+		recv = start;
+	}
 	if (eff != NULL && recv != NULL && strcmp(eff, recv) != 0)
-		printf("          收到之日为非工作日，自 %s 起算\n", eff);
+		printf("          %s 为非工作日，自 %s 起算\n", recv, eff);
 	desc = out_clean(
 	    js(app, "description") != NULL ? js(app, "description") : "", true);
 	printf("申请内容：");
@@ -686,8 +724,9 @@ print_receipt(const json_t *app)
 	if (due != NULL)
 		printf("答复期限：%s（含当日）\n", due);
 	else
-		printf("答复期限：暂停计算（%s）\n",
-		       js(app, "state") != NULL ? js(app, "state") : "");
+		printf(
+		    "答复期限：暂停计算（%s）\n",
+		    wait_kind_zh(js(json_object_get(dl, "waiting"), "kind")));
 	printf("\n");
 	if (old_rules)
 		printf(
@@ -785,7 +824,8 @@ add_due_cell(struct table *t, const json_t *item)
 	const json_t *dl = deadline_of(item);
 	const char *due = js(dl, "due_on");
 
-	if (due == NULL && jbool(dl, "paused"))
+	if (due == NULL &&
+	    (jbool(dl, "paused") || state_paused(js(item, "state"))))
 		table_add(t, "paused");
 	else if (due == NULL)
 		table_add(t, "-");

@@ -364,7 +364,7 @@ print_refusal(struct ctx *ctx, const json_t *error)
 	const json_t *data, *v;
 	const char *key, *field, *reason, *msg;
 	bool first = true;
-	char *s;
+	char *s, *t;
 
 	if (ctx->json) {
 		s = json_dumps(error, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -379,6 +379,9 @@ print_refusal(struct ctx *ctx, const json_t *error)
 	data = json_object_get(error, "data");
 	field = js(data, "field");
 	reason = js(data, "reason");
+	/* Name the field unless the message does already. */
+	if (msg != NULL && reason != NULL && strstr(msg, reason) != NULL)
+		field = reason = NULL;
 	if (field != NULL || reason != NULL) {
 		s = out_clean(field != NULL ? field : "", false);
 		fprintf(stderr, ": %s", s);
@@ -388,7 +391,7 @@ print_refusal(struct ctx *ctx, const json_t *error)
 			fprintf(stderr, "%s%s", field != NULL ? ": " : "", s);
 			free(s);
 		}
-	} else if (json_is_object(data)) {
+	} else if (json_is_object(data) && js(data, "field") == NULL) {
 		json_object_foreach((json_t *)data, key, v)
 		{
 			if (json_is_array(v)) {
@@ -400,14 +403,18 @@ print_refusal(struct ctx *ctx, const json_t *error)
 				json_array_foreach(v, i, e)
 				{
 					s = jtext(e);
+					t = out_cut(s, 80);
 					fprintf(stderr, "%s%s",
-					        i > 0 ? ", " : "", s);
+					        i > 0 ? ", " : "", t);
+					free(t);
 					free(s);
 				}
 			} else {
 				s = jtext(v);
+				t = out_cut(s, 80);
 				fprintf(stderr, "%s%s: %s", first ? " (" : ", ",
-				        key, s);
+				        key, t);
+				free(t);
 				free(s);
 			}
 			first = false;

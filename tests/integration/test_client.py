@@ -159,7 +159,8 @@ def test_submit_prints_id_and_due_date():
 
 
 def test_show_explains_the_deadline():
-    # 2026-01-03 is a Saturday and a holiday: the clock starts on Monday.
+    # 2026-01-03 is a Saturday and a holiday: the clock starts on the next
+    # working day, Sunday 2026-01-04, a 调休 day.
     r = ogi("submit", "--name", "王五", "--channel", "mail", "--received",
             "2026-01-03", "--description", "预算执行情况")
     aid = r.stdout.split()[0]
@@ -171,7 +172,7 @@ def test_show_explains_the_deadline():
     ok(aid in out and "review" in out, "show gives id and state", out)
     ok(re.search(r"Assignee:\s+rev1", out), "show gives the assignee", out)
     ok(app["deadline"]["due_on"] in out, "show gives the due date", out)
-    ok("2026-01-05" in out and re.search(r"[Ee]ffective start:\s+2026-01-05", out),
+    ok(re.search(r"[Ee]ffective start:\s+2026-01-04", out),
        "show gives the effective start", out)
     ok(re.search(r"Days skipped:.*2026-01-10", out), "show lists the days skipped", out)
     ok("app.submit" in out and "app.assign" in out, "history lists the methods", out)
@@ -304,7 +305,8 @@ def test_calendar_and_workdays():
     eq(r.stdout.strip(), rpc("clerk1", "calendar.add", {"date": "2026-01-05", "days": 20}),
        "workdays prints calendar.add's date")
     r = ogi("workdays", "2026-01-02", "0")
-    eq(r.stdout.strip(), "2026-01-05", "a holiday's effective date is the next working day")
+    eq(r.stdout.strip(), "2026-01-04", "a holiday's effective date is the next working day "
+       "(here a 调休 Sunday)")
     r = ogi("calendar", "2026")
     eq(r.returncode, 0, "calendar exits 0")
     ok("2026-01-01" in r.stdout and "2026-01-04" in r.stdout,
