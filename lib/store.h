@@ -20,7 +20,7 @@
 #include "calendar.h"
 
 #define STORE_NOTFOUND 1
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -158,5 +158,33 @@ int store_backup(struct store *, const char *out);
 int store_integrity_check(struct store *, char *msg, size_t msglen);
 int store_meta_get(struct store *, const char *key, char *val, size_t len);
 int store_meta_set(struct store *, const char *key, const char *val);
+
+/* ---- report (lib/store_report.c): report.annual and report.summary ---- */
+struct report;
+/* The figures of table 三 and 四 for r->year (report_init first), read in
+ * one snapshot. */
+int store_report_annual(struct store *, struct report *);
+
+#define STORE_SUMMARY_LONGEST 10
+struct store_summary {
+	int64_t received;  /* received_on in [from, to] */
+	int64_t extended;  /* of those, with extension_days > 0 */
+	int64_t concluded; /* concluded_on in [from, to] */
+	int64_t overdue;   /* running and due_on < today, now */
+	/* Replied in [from, to]: dates of receipt and reply; allocated. */
+	day_t *recv, *replied;
+	size_t nreplied;
+	/* Open now, oldest receipt first, then id. */
+	struct store_open_app {
+		char id[APP_ID_LEN];
+		day_t received_on;
+		enum app_state state;
+	} longest[STORE_SUMMARY_LONGEST];
+	size_t nlongest;
+};
+/* Read in one snapshot; store_summary_free() after, even on failure. */
+int store_report_summary(struct store *, day_t from, day_t to, day_t today,
+			 struct store_summary *);
+void store_summary_free(struct store_summary *);
 
 #endif

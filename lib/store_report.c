@@ -1,0 +1,285 @@
+/*
+ * The store's report queries (SPEC section 7, report.summary): a few
+ * GROUP BY statements over the covering indexes of migration 2, prepared
+ * once into store->report_stmts. Run them on the reader handle: each
+ * report is read in one snapshot.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "store.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+enum report_stmt {
+	RS_ANNUAL,
+	RS_BEGIN,
+	RS_COMMIT,
+	RS_ROLLBACK,
+	RS_COUNTS,
+	RS_REPLIES,
+	RS_LONGEST,
+	RS__COUNT
+};
+
+/*
+ * ?1 first day of the year, ?2 its last. The parts, told apart by the
+ * first column, each over its own covering index (migration 2) so that
+ * only a year's rows, or a few more, are grouped:
+ *   0  received in the year: col, count
+ *   1  concluded in the year: col, outcome, count, how many of them were
+ *      received before it (carried in)
+ *   2  received by its end, concluded after it or open now: col, count
+ *      (carried out), how many were received before it (carried in)
+ *   3  appeals filed in the year: kind, result as of the year's end
+ *      (pending if not decided by then), count
+ */
+static const char *report_sql[RS__COUNT] = {
+	[RS_ANNUAL] =
+	    "SELECT 0, col, 0, count(*), 0 FROM apps"
+	    " WHERE received_on BETWEEN ?1 AND ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 1, col, outcome, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on BETWEEN ?1 AND ?2 GROUP BY col, outcome"
+	    " UNION ALL"
+	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on > ?2 AND received_on <= ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on IS NULL AND received_on <= ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 3, kind,"
+	    " CASE WHEN decided_on <= ?2 THEN result ELSE 3 END, count(*), 0"
+	    " FROM appeals WHERE filed_on BETWEEN ?1 AND ?2"
+	    " GROUP BY 2, 3",
+	[RS_BEGIN] = "BEGIN",
+	[RS_COMMIT] = "COMMIT",
+	[RS_ROLLBACK] = "ROLLBACK",
+	/* ?1 from, ?2 to, ?3 today. */
+	[RS_COUNTS] =
+	    "SELECT (SELECT count(*) FROM apps"
+	    " WHERE received_on BETWEEN ?1 AND ?2),"
+	    " (SELECT count(*) FROM apps WHERE received_on BETWEEN ?1 AND ?2"
+	    " AND extension_days > 0),"
+	    " (SELECT count(*) FROM apps WHERE concluded_on BETWEEN ?1 AND ?2),"
+	    " (SELECT count(*) FROM apps WHERE state IN (0, 2, 4, 6)"
+	    " AND due_on < ?3)",
+	/* A replied application is concluded on its replied_on. */
+	[RS_REPLIES] = "SELECT received_on, replied_on FROM apps"
+	               " WHERE concluded_on BETWEEN ?1 AND ?2"
+	               " AND replied_on IS NOT NULL",
+	/* The unary + keeps the planner on apps_report_open (the few open
+	 * applications) rather than walking apps_received from the oldest. */
+	[RS_LONGEST] = "SELECT id, received_on, state FROM apps"
+	               " WHERE concluded_on IS NULL"
+	               " ORDER BY +received_on, id LIMIT ?1",
+};
+
+_Static_assert(RS__COUNT <= STORE_REPORT_STMTS, "STORE_REPORT_STMTS");
+
+static sqlite3_stmt *
+report_stmt(struct store *s, enum report_stmt which)
+{
+	sqlite3_stmt **st = &s->report_stmts[which];
+
+	if (*st == NULL && sqlite3_prepare_v3(s->db, report_sql[which], -1,
+	                                      SQLITE_PREPARE_PERSISTENT, st,
+	                                      NULL) != SQLITE_OK) {
+		store_fail(s, "report prepare");
+		*st = NULL;
+	}
+	return *st;
+}
+
+static int
+bad_row(struct store *s, sqlite3_stmt *st, const char *what, int v)
+{
+	sqlite3_reset(st);
+	s->last_rc = 0;
+	snprintf(s->err, sizeof(s->err), "report: %s %d in the database", what,
+	         v);
+	return -1;
+}
+
+int
+store_report_annual(struct store *s, struct report *r)
+{
+	sqlite3_stmt *st = report_stmt(s, RS_ANNUAL);
+	int rc, part, a, b;
+	int64_t n, before;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, report_first_day(r));
+	sqlite3_bind_int(st, 2, report_last_day(r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		part = sqlite3_column_int(st, 0);
+		a = sqlite3_column_int(st, 1);
+		b = sqlite3_column_int(st, 2);
+		n = sqlite3_column_int64(st, 3);
+		before = sqlite3_column_int64(st, 4);
+		if (part == 3) {
+			if (a < 0 || a >= AK__COUNT)
+				return bad_row(s, st, "appeal kind", a);
+			if (b < 0 || b >= AR__COUNT)
+				return bad_row(s, st, "appeal result", b);
+			r->appeals[a][b] += n;
+			continue;
+		}
+		if (a < 0 || a >= COL__COUNT)
+			return bad_row(s, st, "applicant column", a);
+		switch (part) {
+		case 0:
+			r->received[a] += n;
+			break;
+		case 1:
+			if (b < 0 || b >= OC__COUNT)
+				return bad_row(
+				    s, st, "outcome of a concluded application",
+				    b);
+			r->concluded[b][a] += n;
+			r->carried_in[a] += before;
+			break;
+		case 2:
+			r->carried_out[a] += n;
+			r->carried_in[a] += before;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "report.annual");
+	return 0;
+}
+
+static int
+run(struct store *s, enum report_stmt which)
+{
+	sqlite3_stmt *st = report_stmt(s, which);
+
+	if (st == NULL)
+		return -1;
+	return store_exec_stmt(s, st, report_sql[which]);
+}
+
+static int
+summary_counts(struct store *s, day_t from, day_t to, day_t today,
+               struct store_summary *sum)
+{
+	sqlite3_stmt *st = report_stmt(s, RS_COUNTS);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, from);
+	sqlite3_bind_int(st, 2, to);
+	sqlite3_bind_int(st, 3, today);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, "report.summary");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sum->received = sqlite3_column_int64(st, 0);
+	sum->extended = sqlite3_column_int64(st, 1);
+	sum->concluded = sqlite3_column_int64(st, 2);
+	sum->overdue = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+summary_replies(struct store *s, day_t from, day_t to,
+                struct store_summary *sum)
+{
+	sqlite3_stmt *st = report_stmt(s, RS_REPLIES);
+	size_t cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, from);
+	sqlite3_bind_int(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sum->nreplied == cap) {
+			cap = cap ? cap * 2 : 256;
+			sum->recv =
+			    xreallocarray(sum->recv, cap, sizeof(sum->recv[0]));
+			sum->replied = xreallocarray(sum->replied, cap,
+			                             sizeof(sum->replied[0]));
+		}
+		sum->recv[sum->nreplied] = col_day(st, 0);
+		sum->replied[sum->nreplied] = col_day(st, 1);
+		sum->nreplied++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "report.summary replies");
+	return 0;
+}
+
+static int
+summary_longest(struct store *s, struct store_summary *sum)
+{
+	sqlite3_stmt *st = report_stmt(s, RS_LONGEST);
+	struct store_open_app *o;
+	const unsigned char *id;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, STORE_SUMMARY_LONGEST);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       sum->nlongest < STORE_SUMMARY_LONGEST) {
+		o = &sum->longest[sum->nlongest++];
+		id = sqlite3_column_text(st, 0);
+		snprintf(o->id, sizeof(o->id), "%s",
+		         id ? (const char *)id : "");
+		o->received_on = col_day(st, 1);
+		o->state = (enum app_state)sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(s, "report.summary open");
+	return 0;
+}
+
+/* End the read transaction, keeping the first error's message. */
+static void
+rollback_keep(struct store *s)
+{
+	char keep[sizeof(s->err)];
+
+	memcpy(keep, s->err, sizeof(keep));
+	run(s, RS_ROLLBACK);
+	memcpy(s->err, keep, sizeof(keep));
+}
+
+int
+store_report_summary(struct store *s, day_t from, day_t to, day_t today,
+                     struct store_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	if (run(s, RS_BEGIN) == -1)
+		return -1;
+	if (summary_counts(s, from, to, today, sum) == -1 ||
+	    summary_replies(s, from, to, sum) == -1 ||
+	    summary_longest(s, sum) == -1) {
+		rollback_keep(s);
+		return -1;
+	}
+	if (run(s, RS_COMMIT) == -1) {
+		rollback_keep(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_summary_free(struct store_summary *sum)
+{
+	free(sum->recv);
+	free(sum->replied);
+	sum->recv = sum->replied = NULL;
+	sum->nreplied = 0;
+}
