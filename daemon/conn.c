@@ -20,6 +20,12 @@
  * sending side and drains what the client still sends for a moment
  * ("lingering close"), so the kernel does not answer unread input with a
  * reset that would destroy the response.
+ *
+ * With TLS (tls.c) the bufferevent is a bufferevent_openssl: the same
+ * framing and limits run over the decrypted stream, a close_notify is the
+ * client's EOF, and ours goes out before our FIN. Such a bufferevent
+ * writes inside bufferevent_write and may call the write and event
+ * callbacks from there: they never run requests themselves.
  */
 #include <sys/ioctl.h>
 #include <sys/queue.h>
@@ -37,6 +43,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "../lib/log.h"
@@ -51,6 +58,7 @@
 struct conn {
 	uint64_t id;
 	struct bufferevent *bev;
+	struct ssl_st *ssl; /* owned by bev; NULL: plain TCP */
 	struct session session;
 	struct event *resume;  /* zero timeout: continue after the budget */
 	struct event *timer;   /* idle, request and linger timeouts */
@@ -64,6 +72,7 @@ struct conn {
 	bool linger;    /* linger even when no input is seen (oversize) */
 	bool lingering; /* output flushed, draining input before close */
 	bool dead;      /* closed: the reaper frees it */
+	bool tls_failed; /* no close_notify after a TLS error */
 	unsigned long long dropped_events; /* pushes dropped: output full */
 	const char *reason;                /* why it is closing */
 	size_t scanned;         /* input bytes known to hold no "\n" */
@@ -232,6 +241,8 @@ conn_close(struct conn *c, const char *reason)
 		commit_forget(c);
 		c->waiting = false;
 	}
+	if (c->ssl != NULL && !c->tls_failed && conn_output_len(c) == 0)
+		tls_close_notify(c->ssl);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	event_del(c->resume);
@@ -278,6 +289,8 @@ conn_linger(struct conn *c)
 	}
 	c->lingering = true;
 	c->linger_since = conn_now_ms();
+	if (c->ssl != NULL)
+		tls_close_notify(c->ssl);
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
@@ -497,17 +510,50 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		c->paused = false;
 		if (!c->eof && !conn_shutting_down)
 			bufferevent_enable(c->bev, EV_READ);
-		conn_process(c);
+		conn_schedule(c); /* may be inside bufferevent_write */
 	}
+}
+
+/* Log the OpenSSL error that ended the connection; NULL if there is none. */
+static const char *
+conn_tls_error(struct conn *c)
+{
+	unsigned long e, first = 0;
+
+	/* Popped newest first: keep the oldest, the cause. */
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		if (tls_error_text(e) != NULL)
+			first = e;
+	}
+	if (first == 0)
+		return NULL;
+	log_info("conn=%llu peer=%s event=tls_error error=\"%s\"",
+	         (unsigned long long)c->id, c->session.peer,
+	         tls_error_text(first));
+	return "tls_error";
 }
 
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
+	const char *reason;
+	char buf[512];
 
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->ssl != NULL) {
+			tls_describe(c->ssl, buf, sizeof buf);
+			log_info("conn=%llu peer=%s event=tls %s",
+			         (unsigned long long)c->id, c->session.peer,
+			         buf);
+		}
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		c->eof = true;
+		/* bufferevent_openssl stops writing at EOF: restart it. */
+		if (c->ssl != NULL && conn_output_len(c) > 0)
+			bufferevent_enable(c->bev, EV_WRITE);
 		if (c->lingering) {
 			conn_close(c, c->reason);
 			return;
@@ -521,10 +567,16 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		reason = errno == ECONNRESET ? "reset" : "error";
+		if (c->ssl != NULL) {
+			c->tls_failed = true;
+			if (conn_tls_error(c) != NULL)
+				reason = "tls_error";
+		}
 		if (c->lingering)
 			conn_close(c, c->reason);
 		else
-			conn_close(c, errno == ECONNRESET ? "reset" : "error");
+			conn_close(c, reason);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -566,11 +618,17 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	else
 		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host,
 		         serv);
-	c->bev = bufferevent_socket_new(ogid->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!tls_enabled())
+		c->bev = bufferevent_socket_new(ogid->base, fd,
+		                                BEV_OPT_CLOSE_ON_FREE);
+	else if ((c->ssl = tls_ssl_new()) != NULL)
+		/* On failure libevent has freed the SSL, not closed fd. */
+		c->bev = bufferevent_openssl_socket_new(
+		    ogid->base, fd, c->ssl, BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		log_warnx(
-		    "conn=%llu peer=%s event=error what=bufferevent_socket_new",
-		    (unsigned long long)c->id, c->session.peer);
+		log_warnx("conn=%llu peer=%s event=error what=bufferevent_new",
+		          (unsigned long long)c->id, c->session.peer);
 		close(fd);
 		free(c);
 		return;

@@ -53,7 +53,8 @@ usage(void)
 		"usage: ogid init --db FILE\n"
 		"       ogid --db FILE [--listen ADDR:PORT] [--config FILE]"
 		" [--fake-clock T] [--check-config]\n"
-		"            [--allow-root]\n"
+		"            [--allow-root] [--tls-cert FILE --tls-key FILE"
+		" [--tls-ca FILE]]\n"
 		"       ogid verify --db FILE\n"
 		"       ogid backup --db FILE OUT\n");
 	exit(2);
@@ -208,6 +209,9 @@ run(const char *listen, const char *fake)
 	uint64_t wd_usec;
 	int n;
 
+	/* TLS: the SSL_CTX is made once, before anything else can fail. */
+	if (tls_init(&ogid->cfg) == -1)
+		return 1;
 	if (fake != NULL) {
 		if (tz_parse(fake, &ogid->fake_now) == -1)
 			fatalx("--fake-clock: not a time like"
@@ -284,6 +288,7 @@ run(const char *listen, const char *fake)
 	store_close(ogid->store);
 	cal_free(ogid->cal);
 	event_base_free(ogid->base);
+	tls_free(); /* TLS */
 	log_info("event=exit");
 	return 0;
 }
@@ -293,6 +298,9 @@ main(int argc, char **argv)
 {
 	const char *db = NULL, *listen = NULL, *fake = NULL, *cmd = NULL;
 	const char *out = NULL;
+	const char *tls[3] = { NULL, NULL, NULL }; /* TLS: cert, key, ca */
+	static const char *const tls_keys[3] = { "tls_cert", "tls_key",
+						 "tls_ca" };
 	bool check_only = false, allow_root = false;
 	char err[512];
 	int i;
@@ -315,6 +323,12 @@ main(int argc, char **argv)
 			check_only = true;
 		else if (strcmp(a, "--allow-root") == 0)
 			allow_root = true;
+		else if (strcmp(a, "--tls-cert") == 0 && i + 1 < argc)
+			tls[0] = argv[++i];
+		else if (strcmp(a, "--tls-key") == 0 && i + 1 < argc)
+			tls[1] = argv[++i];
+		else if (strcmp(a, "--tls-ca") == 0 && i + 1 < argc)
+			tls[2] = argv[++i];
 		else if (cmd != NULL && strcmp(cmd, "backup") == 0 && a[0] != '-' &&
 			 out == NULL)
 			out = a;
@@ -337,7 +351,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "ogid: --listen: %s\n", err);
 		return 2;
 	}
+	/* TLS: the flags override tls_cert, tls_key and tls_ca. */
+	for (i = 0; i < 3; i++) {
+		if (tls[i] != NULL && config_set(&ogid->cfg, tls_keys[i], tls[i],
+						 err, sizeof(err)) == -1) {
+			fprintf(stderr, "ogid: --%s: %s\n", tls_keys[i], err);
+			return 2;
+		}
+	}
 	if (check_only) {
+		/* TLS: load the certificate and key to check them too. */
+		if (tls_init(&ogid->cfg) == -1)
+			return 1;
+		tls_free();
 		printf("ogid: configuration %s is valid\n",
 		       config_path ? config_path : "(defaults)");
 		return 0;

@@ -368,6 +368,7 @@ m_health(struct session *s, json_t *params, json_t **result,
 				 " weekends only",
 				 date_year(today)));
 	json_object_set_new(o, "connections", json_integer(conn_count()));
+	json_object_set_new(o, "tls", json_boolean(tls_enabled()));
 	json_object_set_new(o, "now", json_string(tz_format(daemon_now(), buf,
 							    sizeof(buf))));
 	json_object_set_new(o, "today", json_date(today));

@@ -43,18 +43,6 @@ derive(struct app *a)
 	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
 }
 
-static int
-date_not_future(json_t *params, const char *field, day_t today, day_t *out,
-		struct rpc_error *err)
-{
-	*out = param_date(params, field, today);
-	if (*out > today) {
-		rpc_error_param(err, field, "is in the future");
-		return -1;
-	}
-	return 0;
-}
-
 /* app.submit */
 
 static const struct pspec submit_spec[] = {
@@ -86,62 +74,113 @@ opt_dup(json_t *o, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* A P_DATE field that may not lie after today (SPEC section 2). */
 static int
-submit_fill(struct session *s, json_t *params, struct app *a,
-	    struct rpc_error *err)
+field_not_future(json_t *v, const struct pspec *p, struct rpc_error *err)
 {
-	json_t *ap = json_object_get(params, "applicant");
-	const char *kind, *v;
-	day_t today = daemon_today();
+	day_t d;
 
-	if (params_check(params, submit_spec, NULL, err) == -1 ||
-	    params_check(ap, applicant_spec, "applicant.", err) == -1)
+	if (p->type == P_DATE && date_parse(json_string_value(v), &d) == 0 &&
+	    d > daemon_today()) {
+		rpc_error_param(err, p->name, "is in the future");
 		return -1;
-	kind = param_str(ap, "kind");
-	v = param_str(ap, "category");
-	if (strcmp(kind, "natural_person") == 0) {
-		if (v != NULL) {
-			rpc_error_param(err, "applicant.category",
-					"only for an organization");
+	}
+	return 0;
+}
+
+/* applicant.kind, applicant.category: in table order. */
+static int
+applicant_field(json_t *v, const struct pspec *p, void *arg,
+		struct rpc_error *err)
+{
+	json_t *ap = arg;
+	const char *s = json_string_value(v), *kind;
+	enum app_column col;
+	json_t *cat;
+
+	if (strcmp(p->name, "kind") == 0) {
+		if (strcmp(s, "natural_person") != 0 &&
+		    strcmp(s, "organization") != 0) {
+			rpc_error_param(err, "applicant.kind",
+					"natural_person or organization");
 			return -1;
 		}
-		a->column = COL_NATURAL_PERSON;
-	} else if (strcmp(kind, "organization") == 0) {
-		if (v == NULL) {
+		cat = json_object_get(ap, "category");
+		if (strcmp(s, "organization") == 0 &&
+		    (cat == NULL || json_is_null(cat))) {
 			rpc_error_param(err, "applicant.category",
 					"is required for an organization");
 			return -1;
 		}
-		if (app_column_from(v, &a->column) == -1) {
+	} else if (strcmp(p->name, "category") == 0) {
+		kind = param_str(ap, "kind");
+		if (kind != NULL && strcmp(kind, "natural_person") == 0) {
+			rpc_error_param(err, "applicant.category",
+					"only for an organization");
+			return -1;
+		}
+		if (app_column_from(s, &col) == -1) {
 			rpc_error_param(err, "applicant.category",
 					"one of commercial, research,"
 					" social_welfare, legal_service, other");
 			return -1;
 		}
-	} else {
-		rpc_error_param(err, "applicant.kind",
-				"natural_person or organization");
-		return -1;
 	}
-	if (app_channel_from(param_str(params, "channel"), &a->channel) == -1) {
+	return 0;
+}
+
+/* The closed sets and dates of app.submit, field by field. */
+static int
+submit_field(json_t *v, const struct pspec *p, void *arg,
+	     struct rpc_error *err)
+{
+	const char *s = json_string_value(v);
+	enum app_channel ch;
+	enum app_form f;
+	enum app_delivery dv;
+
+	if (strcmp(p->name, "applicant") == 0)
+		return params_check_with(v, applicant_spec, "applicant.",
+					 applicant_field, v, err);
+	if (strcmp(p->name, "channel") == 0 && app_channel_from(s, &ch) == -1) {
 		rpc_error_param(err, "channel",
 				"one of in_person, mail, online, fax, other");
 		return -1;
 	}
-	if (date_not_future(params, "received_on", today, &a->received_on,
-			    err) == -1)
-		return -1;
-	if ((v = param_str(params, "form")) != NULL &&
-	    app_form_from(v, &a->form) == -1) {
+	if (strcmp(p->name, "form") == 0 && app_form_from(s, &f) == -1) {
 		rpc_error_param(err, "form", "paper or electronic");
 		return -1;
 	}
-	if ((v = param_str(params, "delivery")) != NULL &&
-	    app_delivery_from(v, &a->delivery) == -1) {
+	if (strcmp(p->name, "delivery") == 0 &&
+	    app_delivery_from(s, &dv) == -1) {
 		rpc_error_param(err, "delivery",
 				"one of pickup, mail, email, online");
 		return -1;
 	}
+	return field_not_future(v, p, err);
+}
+
+static int
+submit_fill(struct session *s, json_t *params, struct app *a,
+	    struct rpc_error *err)
+{
+	json_t *ap = json_object_get(params, "applicant");
+	const char *v;
+	day_t today = daemon_today();
+
+	if (params_check_with(params, submit_spec, NULL, submit_field, NULL,
+			      err) == -1)
+		return -1;
+	/* Checked above: these conversions succeed. */
+	a->column = COL_NATURAL_PERSON;
+	if ((v = param_str(ap, "category")) != NULL)
+		app_column_from(v, &a->column);
+	app_channel_from(param_str(params, "channel"), &a->channel);
+	a->received_on = param_date(params, "received_on", today);
+	if ((v = param_str(params, "form")) != NULL)
+		app_form_from(v, &a->form);
+	if ((v = param_str(params, "delivery")) != NULL)
+		app_delivery_from(v, &a->delivery);
 	a->name = opt_dup(ap, "name");
 	a->id_number = opt_dup(ap, "id_number");
 	a->phone = opt_dup(ap, "phone");
@@ -291,16 +330,43 @@ page(struct app *items, size_t n, int limit, unsigned roles)
 					   : json_null());
 }
 
+/* app.list's state and every list's cursor, in table order. */
+static int
+list_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
+{
+	enum app_state st;
+
+	if (strcmp(p->name, "state") == 0 &&
+	    app_state_from(json_string_value(v), &st) == -1) {
+		rpc_error_param(err, "state", "not a state");
+		return -1;
+	}
+	if (strcmp(p->name, "after") == 0) {
+		const char *id = json_string_value(v);
+		struct app a;
+		int rc = valid_id(id) ? store_app_get(ogid->rstore, id, &a)
+				      : STORE_NOTFOUND;
+
+		if (rc == -1) {
+			store_error_to_rpc(err, ogid->rstore);
+			return -1;
+		}
+		if (rc != 0) {
+			rpc_error_param(err, "after",
+					"not a cursor from a previous page");
+			return -1;
+		}
+		app_clear(&a);
+	}
+	return 0;
+}
+
 static int
 list_common(json_t *params, int *limit, const char **after,
 	    struct rpc_error *err)
 {
 	*limit = (int)param_int(params, "limit", 50);
 	*after = param_str(params, "after");
-	if (*after != NULL && !valid_id(*after)) {
-		rpc_error_param(err, "after", "not a cursor from a previous page");
-		return -1;
-	}
 	return 0;
 }
 
@@ -325,17 +391,13 @@ m_app_list(struct session *s, json_t *params, json_t **result,
 	size_t n;
 	json_t *ov;
 
-	if (params_check(params, spec, NULL, err) == -1)
+	if (params_check_with(params, spec, NULL, list_field, NULL, err) == -1)
 		return -1;
 	memset(&q, 0, sizeof(q));
 	q.state = -1;
-	if (param_str(params, "state") != NULL) {
-		if (app_state_from(param_str(params, "state"), &st) == -1) {
-			rpc_error_param(err, "state", "not a state");
-			return -1;
-		}
+	if (param_str(params, "state") != NULL &&
+	    app_state_from(param_str(params, "state"), &st) == 0)
 		q.state = (int)st;
-	}
 	q.assignee = param_str(params, "assignee");
 	q.q = param_str(params, "q");
 	q.from = param_date(params, "received_from", DAY_NONE);
@@ -367,7 +429,8 @@ m_deadline_overdue(struct session *s, json_t *params, json_t **result,
 	struct app *items;
 	size_t n;
 
-	if (params_check(params, spec, NULL, err) == -1 ||
+	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
+		-1 ||
 	    list_common(params, &limit, &after, err) == -1)
 		return -1;
 	if (store_overdue(ogid->rstore, daemon_today(), limit + 1, after, &items,
@@ -396,7 +459,8 @@ m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
 	size_t n;
 	day_t today = daemon_today(), last;
 
-	if (params_check(params, spec, NULL, err) == -1 ||
+	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
+		-1 ||
 	    list_common(params, &limit, &after, err) == -1)
 		return -1;
 	within = (int)param_int(params, "within_days", ogid->cfg.due_soon_days);
@@ -482,82 +546,121 @@ find_tspec(const char *method)
 }
 
 /*
- * Arguments that need the application or the store: dates against
- * receipt, the reviewer's existence. 0 or -1 with err.
+ * The closed sets and the dates of the transitions, field by field in
+ * table order (arg: the tspec). What needs the application (dates against
+ * receipt) or the store (the reviewer) comes after the permission and
+ * state checks.
+ */
+static int
+transition_field(json_t *v, const struct pspec *p, void *arg,
+		 struct rpc_error *err)
+{
+	const struct tspec *t = arg;
+	const char *s = json_string_value(v);
+	enum outcome oc;
+	enum appeal_kind ak;
+	enum appeal_result ar;
+
+	if (strcmp(p->name, "outcome") == 0 && outcome_from(s, &oc) == -1) {
+		rpc_error_param(err, "outcome", "not an outcome code");
+		return -1;
+	}
+	if (strcmp(p->name, "result") == 0) {
+		if (t->action == WF_SECRECY && strcmp(s, "pass") != 0 &&
+		    strcmp(s, "fail") != 0) {
+			rpc_error_param(err, "result", "pass or fail");
+			return -1;
+		}
+		if (t->action == WF_APPEAL_DECIDED &&
+		    (appeal_result_from(s, &ar) == -1 || ar == AR_PENDING)) {
+			rpc_error_param(err, "result",
+					"upheld, corrected or other");
+			return -1;
+		}
+	}
+	if (strcmp(p->name, "kind") == 0 && appeal_kind_from(s, &ak) == -1) {
+		rpc_error_param(err, "kind",
+				"reconsideration, litigation or"
+				" litigation_after_reconsideration");
+		return -1;
+	}
+	if (strcmp(p->name, "amount_yuan") == 0 &&
+	    !(json_number_value(v) * 100.0 + 0.5 >= 1.0)) {
+		rpc_error_param(err, "amount_yuan", "must be at least 0.01");
+		return -1;
+	}
+	return field_not_future(v, p, err);
+}
+
+/*
+ * The workflow arguments of a request that params_check_with accepted
+ * (the conversions cannot fail). What needs the application is checked by
+ * wf_check, the reviewer by check_reviewer. 0.
  */
 static int
 fill_args(const struct tspec *t, json_t *params, const struct app *a,
 	  struct wf_args *args, struct rpc_error *err)
 {
 	day_t today = daemon_today();
-	const char *v;
 
 	memset(args, 0, sizeof(*args));
 	args->today = today;
 	args->date = today;
 	args->outcome = OC_NONE;
 	switch (t->action) {
-	case WF_ASSIGN: {
-		struct store_user u;
-		int rc;
-
+	case WF_ASSIGN:
 		args->reviewer = param_str(params, "reviewer");
-		rc = store_user_by_name(ogid->store, args->reviewer, &u);
-		if (rc == -1) {
-			store_error_to_rpc(err, ogid->store);
-			return -1;
-		}
-		if (rc != 0 || u.disabled || !(u.roles & ROLE_REVIEWER)) {
-			rpc_error_param(err, "reviewer",
-					"not an active user with the reviewer"
-					" role");
-			return -1;
-		}
 		break;
-	}
 	case WF_REQUEST_CORRECTION:
 		args->within_days = (int)param_int(params, "within_days",
 						   ogid->cfg.correction_days);
 		break;
 	case WF_CORRECT:
 		args->description = param_str(params, "description");
-		return date_not_future(params, "received_on", today, &args->date,
-				       err);
+		args->date = param_date(params, "received_on", today);
+		break;
 	case WF_REVIEW:
-		if (outcome_from(param_str(params, "outcome"), &args->outcome) ==
-		    -1) {
-			rpc_error_param(err, "outcome", "not an outcome code");
-			return -1;
-		}
+		outcome_from(param_str(params, "outcome"), &args->outcome);
 		break;
 	case WF_SECRECY:
-		v = param_str(params, "result");
-		if (strcmp(v, "pass") != 0 && strcmp(v, "fail") != 0) {
-			rpc_error_param(err, "result", "pass or fail");
-			return -1;
-		}
-		args->pass = strcmp(v, "pass") == 0;
+		args->pass = strcmp(param_str(params, "result"), "pass") == 0;
 		break;
 	case WF_FEE_NOTICE: {
 		double y = json_number_value(json_object_get(params, "amount_yuan"));
 
-		if (!(y > 0)) {
-			rpc_error_param(err, "amount_yuan", "must be positive");
-			return -1;
-		}
 		args->fee_fen = (int64_t)(y * 100.0 + 0.5);
 		break;
 	}
 	case WF_FEE_PAID:
-		return date_not_future(params, "paid_on", today, &args->date, err);
+		args->date = param_date(params, "paid_on", today);
+		break;
 	case WF_EXTEND:
 		args->days = (int)param_int(params, "days", 0);
 		break;
 	case WF_REPLY:
-		return date_not_future(params, "replied_on", today, &args->date,
-				       err);
+		args->date = param_date(params, "replied_on", today);
+		break;
 	default:
 		break;
+	}
+	return 0;
+}
+
+/* app.assign: once allowed, the reviewer must be an active reviewer. */
+static int
+check_reviewer(const char *name, struct rpc_error *err)
+{
+	struct store_user u;
+	int rc = store_user_by_name(ogid->store, name, &u);
+
+	if (rc == -1) {
+		store_error_to_rpc(err, ogid->store);
+		return -1;
+	}
+	if (rc != 0 || u.disabled || !(u.roles & ROLE_REVIEWER)) {
+		rpc_error_param(err, "reviewer",
+				"not an active user with the reviewer role");
+		return -1;
 	}
 	return 0;
 }
@@ -616,16 +719,10 @@ appeal_step(const struct tspec *t, json_t *params, struct app *a,
 	int n, rc;
 
 	if (t->action == WF_APPEAL) {
-		enum appeal_kind k;
+		enum appeal_kind k = AK_RECONSIDERATION;
 
-		if (appeal_kind_from(param_str(params, "kind"), &k) == -1) {
-			rpc_error_param(err, "kind",
-					"reconsideration, litigation or"
-					" litigation_after_reconsideration");
-			return -1;
-		}
-		if (date_not_future(params, "filed_on", today, &d, err) == -1)
-			return -1;
+		appeal_kind_from(param_str(params, "kind"), &k);
+		d = param_date(params, "filed_on", today);
 		if (d < a->received_on) {
 			rpc_error_param(err, "filed_on",
 					"before the date of receipt");
@@ -643,14 +740,9 @@ appeal_step(const struct tspec *t, json_t *params, struct app *a,
 		size_t na, i;
 
 		n = (int)param_int(params, "appeal", 0);
-		if (appeal_result_from(param_str(params, "result"), &r) == -1 ||
-		    r == AR_PENDING) {
-			rpc_error_param(err, "result",
-					"upheld, corrected or other");
-			return -1;
-		}
-		if (date_not_future(params, "decided_on", today, &d, err) == -1)
-			return -1;
+		r = AR_OTHER;
+		appeal_result_from(param_str(params, "result"), &r);
+		d = param_date(params, "decided_on", today);
 		if (store_appeals_for(ogid->store, a->id, &ap, &na) == -1) {
 			store_error_to_rpc(err, ogid->store);
 			return -1;
@@ -704,7 +796,8 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 		rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method not found");
 		return -1;
 	}
-	if (params_check(params, t->spec, NULL, err) == -1)
+	if (params_check_with(params, t->spec, NULL, transition_field,
+			      (void *)t, err) == -1)
 		return -1;
 	id = param_str(params, "id");
 	if (!valid_id(id)) {
@@ -737,6 +830,8 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 		wf_error_to_rpc(err, &we, &a);
 		goto fail_quiet;
 	}
+	if (t->action == WF_ASSIGN && check_reviewer(args.reviewer, err) == -1)
+		goto fail_quiet;
 	if ((t->action == WF_APPEAL || t->action == WF_APPEAL_DECIDED) &&
 	    appeal_step(t, params, &a, &extra, err) == -1)
 		goto fail_quiet;

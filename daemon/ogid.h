@@ -151,4 +151,18 @@ void conn_shutdown(void (*done)(void));
 /* Close and free every connection now; outside callbacks, at exit. */
 void conn_close_all(void);
 
+/* tls.c: TLS on the listening socket (tls_cert, tls_key, tls_ca). */
+struct ssl_st;
+/* Make the SSL_CTX if tls_cert is set: 0, or -1 (logged). */
+int tls_init(const struct ogi_config *);
+void tls_free(void);
+bool tls_enabled(void);
+struct ssl_st *tls_ssl_new(void); /* NULL (logged) on failure */
+/* "version=... cipher=... [client=\"subject\"]" for the log. */
+void tls_describe(struct ssl_st *, char *buf, size_t size);
+/* Send close_notify if the handshake is done and it was not sent. */
+void tls_close_notify(struct ssl_st *);
+/* An OpenSSL error code as text; NULL if e is not one. */
+const char *tls_error_text(unsigned long e);
+
 #endif

@@ -123,6 +123,13 @@ int
 params_check(json_t *params, const struct pspec *spec, const char *prefix,
 	     struct rpc_error *err)
 {
+	return params_check_with(params, spec, prefix, NULL, NULL, err);
+}
+
+int
+params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
+		  param_fn fn, void *arg, struct rpc_error *err)
+{
 	const struct pspec *p;
 	const char *key;
 	json_t *v;
@@ -147,7 +154,8 @@ params_check(json_t *params, const struct pspec *spec, const char *prefix,
 			}
 			continue;
 		}
-		if (check_one(v, p, prefix, err) == -1) {
+		if (check_one(v, p, prefix, err) == -1 ||
+		    (fn != NULL && fn(v, p, arg, err) == -1)) {
 			json_decref(params);
 			return -1;
 		}

@@ -39,6 +39,16 @@ struct pspec {
  */
 int params_check(json_t *params, const struct pspec *, const char *prefix,
 		 struct rpc_error *);
+/*
+ * Checks beyond the table (enums, nested objects, dates against today):
+ * called for each field present, right after the table accepts it, so
+ * that the first bad field in table order is the one named. 0 or -1 with
+ * err set.
+ */
+typedef int (*param_fn)(json_t *value, const struct pspec *, void *arg,
+			struct rpc_error *);
+int params_check_with(json_t *params, const struct pspec *, const char *prefix,
+		      param_fn, void *arg, struct rpc_error *);
 /* Accessors for checked params: absent gives the default. */
 const char *param_str(json_t *, const char *key);
 int64_t param_int(json_t *, const char *key, int64_t dflt);

@@ -6,13 +6,17 @@
  * Out of descriptors (EMFILE, ENFILE), accepting stops for a second
  * instead of spinning on a readable socket it cannot accept (tmux's
  * server_accept). Over cfg.max_connections, a client gets one -32005 line
- * and is closed.
+ * and is closed; with TLS it is only closed, as it could not read the line.
+ *
+ * Listening in the clear on an address other than loopback works but is
+ * logged as a warning: tokens would cross the network readable by anyone.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +59,13 @@ server_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 static void
 server_busy(int fd)
 {
-	char *line = rpc_error_line(RPC_BUSY, "too many connections; retry");
+	char *line;
 
+	if (tls_enabled()) {
+		close(fd);
+		return;
+	}
+	line = rpc_error_line(RPC_BUSY, "too many connections; retry");
 	/* A fresh socket's buffer takes one short line; if not, never mind. */
 	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("server: busy line not sent: %s", strerror(errno));
@@ -124,6 +133,21 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			           sizeof one);
 		conn_accept(fd, (struct sockaddr *)&ss, (int)len);
 	}
+}
+
+static bool
+server_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		        sin6->sin6_addr.s6_addr[12] == 127);
+	return sa->sa_family == AF_UNIX;
 }
 
 /* Bind and listen on "ADDR:PORT"; -1 with a log line on failure. */
@@ -205,7 +229,13 @@ server_listen(void)
 	server_backoff = evtimer_new(ogid->base, server_backoff_cb, NULL);
 	event_add(server_ev, NULL);
 	server_format((struct sockaddr *)&ss, len, addr, sizeof addr);
-	log_info("server: event=listening addr=%s", addr);
+	log_info("server: event=listening addr=%s tls=%s", addr,
+	         tls_enabled() ? "yes" : "no");
+	if (!tls_enabled() && !server_loopback((struct sockaddr *)&ss))
+		log_warnx("server: listening in the clear on %s: tokens and "
+		          "data cross the network unencrypted; set tls_cert "
+		          "and tls_key",
+		          addr);
 	printf("ogid: listening on %s\n", addr);
 	fflush(stdout);
 	return 0;

@@ -264,8 +264,23 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 	return o;
 }
 
+/* The applicant's personal data in an event's params (app.submit). */
+static void
+hide_personal(json_t *ev)
+{
+	static const char *const keys[] = { "id_number", "phone", "email",
+					    "address" };
+	json_t *ap = json_object_get(json_object_get(ev, "params"), "applicant");
+	size_t i;
+
+	if (!json_is_object(ap))
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_del(ap, keys[i]);
+}
+
 static json_t *
-history(struct store *st, const struct app *a)
+history(struct store *st, const struct app *a, unsigned roles)
 {
 	struct store_event *ev;
 	size_t n, i;
@@ -281,6 +296,8 @@ history(struct store *st, const struct app *a)
 		if (e == NULL)
 			continue;
 		json_object_del(e, "app");
+		if (!(roles & PERSONAL_ROLES))
+			hide_personal(e);
 		json_object_set_new(e, "seq", json_integer(ev[i].seq));
 		json_array_append_new(arr, e);
 	}
@@ -348,7 +365,7 @@ view_app(struct store *st, const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "updated_at",
 			    json_string(tz_format(a->updated_at, buf, sizeof(buf))));
 	json_object_set_new(o, "deadline", view_deadline(st, a, today));
-	json_object_set_new(o, "history", history(st, a));
+	json_object_set_new(o, "history", history(st, a, roles));
 	json_object_set_new(o, "appeals", appeals(st, a));
 	return o;
 }

@@ -272,8 +272,8 @@ list_stmt(struct store *s, int mask)
 	if (mask & LF_LIKE)
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
-		    " AND (instr(id, ?5) > 0 OR instr(name, ?5) > 0 OR"
-		    " instr(description, ?5) > 0)");
+		    " AND (instr(id, ?5) > 0 OR instr(lower(name), lower(?5))"
+		    " > 0 OR instr(lower(description), lower(?5)) > 0)");
 	if (mask & LF_FROM)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 					" AND received_on >= ?6");

@@ -128,6 +128,9 @@ wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
 		if (args->date < a->received_on)
 			return fail(err, WF_E_PARAM, "received_on",
 				    "before the date of receipt");
+		if (a->wait_from != DAY_NONE && args->date < a->wait_from)
+			return fail(err, WF_E_PARAM, "received_on",
+				    "before the correction notice");
 		break;
 	case WF_FEE_PAID:
 		if (args->date < a->received_on)
