@@ -32,6 +32,8 @@ struct daemon *ogid = &the_daemon;
 static struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
 static const char *config_path;
 
+static void reload_config(void);
+
 int64_t
 daemon_now(void)
 {
@@ -168,6 +170,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		struct cal *cal = cal_new();
 
 		notify_reloading();
+		reload_config();
 		log_reopen();
 		if (store_calendar_load(ogid->rstore, cal) == 0) {
 			cal_free(ogid->cal);
@@ -180,6 +183,51 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	}
 	}
+}
+
+/*
+ * SIGHUP: re-read the config file and apply what can change live (limits,
+ * periods, the log file); what cannot (listen, db, timezone, TLS,
+ * synchronous) is kept, with a warning if the file changed it.
+ */
+static void
+reload_config(void)
+{
+	struct ogi_config c, *cur = &ogid->cfg;
+	char err[512];
+	int old_due_soon = cur->due_soon_days;
+
+	if (config_path == NULL)
+		return;
+	config_defaults(&c);
+	if (config_load(&c, config_path, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(c.timezone, cur->timezone) != 0 ||
+	    c.synchronous_full != cur->synchronous_full ||
+	    strcmp(c.tls_cert, cur->tls_cert) != 0 ||
+	    strcmp(c.tls_key, cur->tls_key) != 0)
+		log_warnx("reload: timezone, synchronous and TLS settings"
+			  " change only at restart");
+	cur->due_soon_days = c.due_soon_days;
+	cur->correction_days = c.correction_days;
+	cur->max_request_bytes = c.max_request_bytes;
+	cur->max_connections = c.max_connections;
+	cur->requests_per_event = c.requests_per_event;
+	cur->max_output_bytes = c.max_output_bytes;
+	cur->idle_timeout = c.idle_timeout;
+	cur->request_timeout = c.request_timeout;
+	cur->auth_max_failures = c.auth_max_failures;
+	if (strcmp(c.log_file, cur->log_file) != 0 && c.log_file[0] != '\0' &&
+	    log_set_file(c.log_file) == 0)
+		memcpy(cur->log_file, c.log_file, sizeof(cur->log_file));
+	if (cur->due_soon_days != old_due_soon) {
+		/* Due-soon instants follow the new setting. */
+		if (commit_begin() == 0)
+			commit_end(timers_recompute_all() == 0);
+	}
+	log_info("event=reload_config file=%s", config_path);
 }
 
 static void

@@ -153,6 +153,33 @@ def test_auth_limit_per_address():
         d.cleanup()
 
 
+def test_sighup_reloads_config():
+    d = Daemon(config="due_soon_days = 3\nmax_request_bytes = 1048576\n")
+    try:
+        a = d.admin()
+        with open(os.path.join(d.tmp, "ogid.conf"), "w") as f:
+            f.write("due_soon_days = 7\nmax_request_bytes = 4096\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        lim = a.call("system.health")["limits"]
+        eq((lim["due_soon_days"], lim["max_request_bytes"]), (7, 4096),
+           "SIGHUP applies the changed config")
+        err = a.error("calendar.add", {"date": "2026-01-05", "days": 1, "x": "y" * 5000})
+        ok(err is not None and err["code"] == -32600, "the new request limit is in force")
+        a.close()
+        with open(os.path.join(d.tmp, "ogid.conf"), "w") as f:
+            f.write("due_soon_days = many\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        a = d.admin()
+        eq(a.call("system.health")["limits"]["due_soon_days"], 7,
+           "a bad config on SIGHUP keeps the running one")
+        ok("keeping the running configuration" in d.read_log(), "and says so in the log")
+        a.close()
+    finally:
+        d.cleanup()
+
+
 def test_bad_databases():
     d = Daemon()
     try:
