@@ -180,6 +180,40 @@ def test_sighup_reloads_config():
         d.cleanup()
 
 
+def test_rotate_and_disable_end_sessions():
+    d = Daemon()
+    try:
+        a = d.admin()
+        tok, c = d.user("wang", "clerk")
+        eq(c.call("system.health")["ok"], True, "wang is signed in")
+        new = a.call("user.rotate", {"name": "wang"})["token"]
+        ok(new != tok, "rotate gives a new token")
+        err = c.error("system.health")
+        eq(err and err["code"], -32001, "the old token's session ends at rotation")
+        c2 = d.client()
+        eq(c2.error("auth", {"token": tok})["code"], -32001, "the old token no longer works")
+        eq(c2.call("auth", {"token": new})["user"], "wang", "the new token works")
+        a.call("user.disable", {"name": "wang"})
+        eq(c2.error("system.health")["code"], -32001, "a disabled user's session ends")
+        c3 = d.client()
+        eq(c3.error("auth", {"token": new})["code"], -32001, "a disabled user cannot sign in")
+        users = {u["name"]: u for u in a.call("user.list")["users"]}
+        eq(users["wang"]["disabled"], True, "user.list shows it disabled")
+        ok(all("token" not in u for u in users.values()), "user.list shows no tokens")
+        eq(a.error("user.disable", {"name": "nobody"})["code"], -32003, "unknown user: -32003")
+        eq(a.error("user.create", {"name": "wang", "roles": ["clerk"]})["data"]["field"], "name",
+           "a duplicate name is refused")
+        eq(a.error("user.create", {"name": "x", "roles": ["boss"]})["data"]["field"], "roles",
+           "an unknown role is refused")
+        eq(c3.error("user.list")["code"], -32001, "unauthenticated")
+        _, clerk = d.user("li", "clerk")
+        eq(clerk.error("user.list")["code"], -32002, "user.* is for admins")
+        for x in (a, c, c2, c3, clerk):
+            x.close()
+    finally:
+        d.cleanup()
+
+
 def test_bad_databases():
     d = Daemon()
     try:

@@ -338,5 +338,33 @@ def test_unknown_year_counts_weekends():
         w.close()
 
 
+def test_real_clock_timer_fires():
+    """Without --fake-clock the one libevent timer fires by itself: an
+    application received long ago is due soon and overdue at once."""
+    d = Daemon()
+    try:
+        _, clerk = d.user("clerk", "clerk")
+        tok, sup = d.user("boss", "supervisor")
+        sub = d.client(tok)
+        sub.call("events.subscribe", {})
+        old = (datetime.date.today() - datetime.timedelta(days=60)).isoformat()
+        a = clerk.call("app.submit", {"applicant": {"kind": "natural_person", "name": "旧"},
+                                      "channel": "mail", "description": "long ago",
+                                      "received_on": old})
+        seen = []
+        for _ in range(3):
+            ev = sub.wait_event(timeout=10)
+            if ev is None:
+                break
+            seen.append(ev["type"])
+        eq(seen, ["submitted", "due_soon", "overdue"], "the timer fires without a clock move")
+        lst = sup.call("deadline.overdue", {})
+        eq([i["id"] for i in lst["items"]], [a["id"]], "and the application is overdue")
+        for c in (clerk, sup, sub):
+            c.close()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main(globals())
