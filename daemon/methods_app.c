@@ -16,6 +16,7 @@
 #include "events.h"
 #include "methods.h"
 #include "params.h"
+#include "timers.h"
 #include "view.h"
 
 static void
@@ -33,15 +34,6 @@ conflict(struct rpc_error *err, const struct app *a, const char *why)
 			      "version", (json_int_t)a->version);
 }
 
-/* Recompute due date and next event, and the instant it fires. */
-static void
-derive(struct app *a)
-{
-	day_t ev;
-
-	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
-	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
-}
 
 /* app.submit */
 
@@ -250,7 +242,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 			 date_year(a.received_on) % 10000, seq % 1000000);
 		memcpy(a.id, idbuf, APP_ID_LEN);
 	}
-	derive(&a);
+	timers_derive(&a);
 	if (store_app_insert(ogid->store, &a) == -1 ||
 	    history_append(a.id, a.created_at, s->user, "app.submit", -1,
 			   ST_RECEIVED, params, a.version) == -1)
@@ -839,7 +831,7 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 	old_cycle = a.cycle;
 	old_due = a.due_on;
 	wf_apply(&a, t->action, &who, &args, ogid->cal, &fx);
-	derive(&a);
+	timers_derive(&a);
 	a.version++;
 	a.updated_at = now;
 	if (store_app_update(ogid->store, &a) == -1)

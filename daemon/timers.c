@@ -84,8 +84,9 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
 	/* The group commit runs next and re-arms the timer. */
 }
 
-static void
-derive(struct app *a)
+/* Recompute due date and next event, and the instant it fires. */
+void
+timers_derive(struct app *a)
 {
 	day_t ev;
 
@@ -122,7 +123,7 @@ handle(struct app *a, json_t *fired)
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
 				  "state", app_state_name(a->state));
-		derive(a);
+		timers_derive(a);
 		if (store_app_update(ogid->store, a) == -1 ||
 		    history_append(a->id, at, "system",
 				   kind == TK_DUE_SOON ? "timer.due_soon"
@@ -149,7 +150,7 @@ handle(struct app *a, json_t *fired)
 		      : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
 						      : WF_LAPSE_FEE;
 		wf_apply(a, act, &sys, &args, ogid->cal, &fx);
-		derive(a);
+		timers_derive(a);
 		a->version++;
 		a->updated_at = at;
 		params = json_pack("{s:s, s:s}", "period", period, "last_day",
@@ -182,7 +183,7 @@ handle(struct app *a, json_t *fired)
 	}
 	default:
 		/* Nothing pending after all: clear the stale instant. */
-		derive(a);
+		timers_derive(a);
 		return store_app_update(ogid->store, a);
 	}
 	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
@@ -234,7 +235,7 @@ recompute_one(struct app *a, void *arg)
 	int64_t at = a->next_event_at;
 	enum timer_kind k = a->next_event;
 
-	derive(a);
+	timers_derive(a);
 	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
 		return 0;
 	if (store_app_update(ogid->store, a) == -1)

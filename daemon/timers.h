@@ -16,6 +16,9 @@ void timers_rearm(void);
  * Returns the number handled, or -1 on a store failure.
  */
 int timers_run(int64_t until, json_t *fired);
+/* Recompute one application's due date, next event and its instant. */
+struct app;
+void timers_derive(struct app *);
 /* Recompute due dates and timers of every open application (calendar). */
 int timers_recompute_all(void);
 
