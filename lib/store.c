@@ -26,7 +26,8 @@ static const char *migrations[] = {
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
 	" roles INTEGER NOT NULL, token_hash BLOB NOT NULL UNIQUE,"
-	" disabled INTEGER NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT 0,"
+	" disabled INTEGER NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT "
+	"0,"
 	" created_at INTEGER NOT NULL);"
 	"CREATE TABLE counters(year INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
 	"CREATE TABLE apps(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
@@ -39,7 +40,8 @@ static const char *migrations[] = {
 	" version INTEGER NOT NULL, rules INTEGER NOT NULL,"
 	" start INTEGER NOT NULL, cycle INTEGER NOT NULL,"
 	" extension_days INTEGER NOT NULL, pauses TEXT, wait INTEGER NOT NULL,"
-	" wait_from INTEGER, wait_last_day INTEGER, fee_return INTEGER NOT NULL,"
+	" wait_from INTEGER, wait_last_day INTEGER, fee_return INTEGER NOT "
+	"NULL,"
 	" proposer TEXT, correction_late INTEGER NOT NULL,"
 	" fee_fen INTEGER NOT NULL, due_on INTEGER, next_event_at INTEGER,"
 	" next_event INTEGER NOT NULL, due_soon_fired INTEGER,"
@@ -85,7 +87,8 @@ static const char *migrations[] = {
 	" result INTEGER NOT NULL, decided_on INTEGER,"
 	" PRIMARY KEY(app_id, n));"
 	"CREATE INDEX appeals_filed ON appeals(filed_on);"
-	"CREATE TABLE calendar(year INTEGER PRIMARY KEY, holidays TEXT NOT NULL,"
+	"CREATE TABLE calendar(year INTEGER PRIMARY KEY, holidays TEXT NOT "
+	"NULL,"
 	" workdays TEXT NOT NULL);",
 	/* 2: covering indexes for report.annual and report.summary
 	 * (lib/store_report.c); apps_report_concluded supersedes
@@ -107,24 +110,24 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_RELEASE] = "RELEASE w",
 	[STMT_ROLLBACK_TO] = "ROLLBACK TO w",
 	[STMT_USER_INSERT] = "INSERT INTO users(name, roles, token_hash,"
-			     " created_at) VALUES (?, ?, ?, ?)",
+	                     " created_at) VALUES (?, ?, ?, ?)",
 	[STMT_USER_BY_TOKEN] = "SELECT id, name, roles, disabled, epoch,"
-			       " created_at, token_hash FROM users"
-			       " WHERE token_hash = ?",
+	                       " created_at, token_hash FROM users"
+	                       " WHERE token_hash = ?",
 	[STMT_USER_BY_NAME] = "SELECT id, name, roles, disabled, epoch,"
-			      " created_at FROM users WHERE name = ?",
+	                      " created_at FROM users WHERE name = ?",
 	[STMT_USER_BY_ID] = "SELECT id, name, roles, disabled, epoch,"
-			    " created_at FROM users WHERE id = ?",
+	                    " created_at FROM users WHERE id = ?",
 	[STMT_USER_LIST] = "SELECT id, name, roles, disabled, epoch,"
-			   " created_at FROM users ORDER BY name",
+	                   " created_at FROM users ORDER BY name",
 	[STMT_USER_DISABLE] = "UPDATE users SET disabled = 1,"
-			      " epoch = epoch + 1 WHERE name = ?",
+	                      " epoch = epoch + 1 WHERE name = ?",
 	[STMT_USER_SET_TOKEN] = "UPDATE users SET token_hash = ?,"
-				" epoch = epoch + 1 WHERE name = ?",
+	                        " epoch = epoch + 1 WHERE name = ?",
 	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
 	[STMT_SEQ_NEXT] = "INSERT INTO counters(year, seq) VALUES (?, 1)"
-			  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1"
-			  " RETURNING seq",
+	                  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1"
+	                  " RETURNING seq",
 	[STMT_APP_INSERT] =
 	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -143,57 +146,57 @@ static const char *sql[STMT__COUNT] = {
 	    " updated_at = ? WHERE rowid = ?",
 	[STMT_APP_GET] = "SELECT " APP_COLS " FROM apps WHERE id = ?",
 	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
-			    " WHERE created_by = ? AND client_ref = ?",
+	                    " WHERE created_by = ? AND client_ref = ?",
 	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
-			 " WHERE state IN (0, 2, 4, 6) AND due_on < ?1"
-			 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
-			 " FROM apps WHERE id = ?2), ?2))"
-			 " ORDER BY due_on, id LIMIT ?3",
+	                 " WHERE state IN (0, 2, 4, 6) AND due_on < ?1"
+	                 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
+	                 " FROM apps WHERE id = ?2), ?2))"
+	                 " ORDER BY due_on, id LIMIT ?3",
 	[STMT_DUE_SOON] = "SELECT " APP_COLS " FROM apps"
-			  " WHERE state IN (0, 2, 4, 6) AND due_on >= ?1"
-			  " AND due_on <= ?4"
-			  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
-			  " FROM apps WHERE id = ?2), ?2))"
-			  " ORDER BY due_on, id LIMIT ?3",
+	                  " WHERE state IN (0, 2, 4, 6) AND due_on >= ?1"
+	                  " AND due_on <= ?4"
+	                  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
+	                  " FROM apps WHERE id = ?2), ?2))"
+	                  " ORDER BY due_on, id LIMIT ?3",
 	[STMT_NEXT_EVENT] = "SELECT min(next_event_at) FROM apps"
-			    " WHERE next_event_at IS NOT NULL",
+	                    " WHERE next_event_at IS NOT NULL",
 	[STMT_EVENTS_DUE] = "SELECT id FROM apps WHERE next_event_at IS NOT"
-			    " NULL AND next_event_at <= ?"
-			    " ORDER BY next_event_at, id LIMIT ?",
+	                    " NULL AND next_event_at <= ?"
+	                    " ORDER BY next_event_at, id LIMIT ?",
 	[STMT_OPEN_APPS] = "SELECT " APP_COLS " FROM apps WHERE state < 7"
-			   " AND rowid > ? ORDER BY rowid LIMIT 512",
+	                   " AND rowid > ? ORDER BY rowid LIMIT 512",
 	[STMT_EVENT_LAST] = "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
 	[STMT_EVENT_INSERT] = "INSERT INTO events(app_id, at, content,"
-			      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+	                      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
 	[STMT_EVENTS_FOR] = "SELECT seq, at, app_id, content, prev_hash, hash"
-			    " FROM events WHERE app_id = ? ORDER BY seq",
+	                    " FROM events WHERE app_id = ? ORDER BY seq",
 	[STMT_EVENTS_ALL] = "SELECT seq, at, app_id, content, prev_hash, hash"
-			    " FROM events ORDER BY seq",
+	                    " FROM events ORDER BY seq",
 	[STMT_CLOCK_ADD] = "INSERT INTO clock(app_id, cycle, kind, from_day,"
-			   " to_day, days, reason, actor, at)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                   " to_day, days, reason, actor, at)"
+	                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_CLOCK_CLOSE] = "UPDATE clock SET to_day = ?, days = ?"
-			     " WHERE id = (SELECT max(id) FROM clock"
-			     " WHERE app_id = ? AND cycle = ? AND kind = ?"
-			     " AND to_day IS NULL)",
+	                     " WHERE id = (SELECT max(id) FROM clock"
+	                     " WHERE app_id = ? AND cycle = ? AND kind = ?"
+	                     " AND to_day IS NULL)",
 	[STMT_CLOCK_LIST] = "SELECT cycle, kind, from_day, to_day, days,"
-			    " reason, actor, at FROM clock WHERE app_id = ?"
-			    " ORDER BY id",
+	                    " reason, actor, at FROM clock WHERE app_id = ?"
+	                    " ORDER BY id",
 	[STMT_APPEAL_ADD] = "INSERT INTO appeals(app_id, n, kind, filed_on,"
-			    " result) VALUES (?1, (SELECT coalesce(max(n), 0)"
-			    " + 1 FROM appeals WHERE app_id = ?1), ?2, ?3, 3)"
-			    " RETURNING n",
+	                    " result) VALUES (?1, (SELECT coalesce(max(n), 0)"
+	                    " + 1 FROM appeals WHERE app_id = ?1), ?2, ?3, 3)"
+	                    " RETURNING n",
 	[STMT_APPEAL_DECIDE] = "UPDATE appeals SET result = ?, decided_on = ?"
-			       " WHERE app_id = ? AND n = ?",
+	                       " WHERE app_id = ? AND n = ?",
 	[STMT_APPEALS_FOR] = "SELECT n, kind, filed_on, result, decided_on"
-			     " FROM appeals WHERE app_id = ? ORDER BY n",
+	                     " FROM appeals WHERE app_id = ? ORDER BY n",
 	[STMT_CAL_SET] = "INSERT OR REPLACE INTO calendar(year, holidays,"
-			 " workdays) VALUES (?, ?, ?)",
+	                 " workdays) VALUES (?, ?, ?)",
 	[STMT_CAL_ALL] = "SELECT year, holidays, workdays FROM calendar"
-			 " ORDER BY year",
+	                 " ORDER BY year",
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[STMT_META_SET] = "INSERT OR REPLACE INTO meta(key, value)"
-			  " VALUES (?, ?)",
+	                  " VALUES (?, ?)",
 };
 
 static void
@@ -238,8 +241,8 @@ store_stmt(struct store *s, enum store_stmt which)
 
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(s->db, sql[which], -1,
-				       SQLITE_PREPARE_PERSISTENT, &st,
-				       NULL) != SQLITE_OK) {
+		                       SQLITE_PREPARE_PERSISTENT, &st,
+		                       NULL) != SQLITE_OK) {
 			store_fail(s, "prepare");
 			log_warnx("store: prepare %d: %s", which, s->err);
 			return NULL;
@@ -299,6 +302,38 @@ col_day(sqlite3_stmt *st, int i)
 	return sqlite3_column_int(st, i);
 }
 
+int
+store_rows(struct store *s, sqlite3_stmt *st, size_t elem,
+           void (*row)(sqlite3_stmt *, void *), void (*free_one)(void *),
+           void **out, size_t *n, const char *what)
+{
+	size_t cap = 0, i;
+	char *arr = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			arr = xreallocarray(arr, cap, elem);
+		}
+		memset(arr + *n * elem, 0, elem);
+		row(st, arr + *n * elem);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; free_one != NULL && i < *n; i++)
+			free_one(arr + i * elem);
+		free(arr);
+		*n = 0;
+		return store_fail(s, what);
+	}
+	*out = arr;
+	return 0;
+}
+
 static int
 exec_sql(struct store *s, const char *text)
 {
@@ -351,20 +386,21 @@ migrate(struct store *s)
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version > NMIGRATIONS) {
-		store_seterr(s,
-			     "database schema version %d is newer than this ogid"
-			     " (%d): upgrade ogid",
-			     version, NMIGRATIONS);
+		store_seterr(
+		    s,
+		    "database schema version %d is newer than this ogid"
+		    " (%d): upgrade ogid",
+		    version, NMIGRATIONS);
 		return -1;
 	}
 	if (version == 0) {
 		/* A database not made by ogid init, or a foreign file. */
 		if (sqlite3_prepare_v2(s->db,
-				       "SELECT count(*) FROM sqlite_master", -1,
-				       &st, NULL) != SQLITE_OK)
+		                       "SELECT count(*) FROM sqlite_master", -1,
+		                       &st, NULL) != SQLITE_OK)
 			return store_fail(s, "not an ogi database");
 		i = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0)
-						   : -1;
+		                                   : -1;
 		sqlite3_finalize(st);
 		if (i != 0 || !s->creating) {
 			store_seterr(s, "not an ogi database (no schema)");
@@ -392,8 +428,8 @@ migrate(struct store *s)
 }
 
 static int
-store_open_common(const char *path, bool readonly, bool sync_full, bool creating,
-		  struct store **out)
+store_open_common(const char *path, bool readonly, bool sync_full,
+                  bool creating, struct store **out)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	int flags;
@@ -401,8 +437,8 @@ store_open_common(const char *path, bool readonly, bool sync_full, bool creating
 	s->creating = creating;
 	s->readonly = readonly;
 	*out = s;
-	flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY
-						: SQLITE_OPEN_READWRITE);
+	flags = SQLITE_OPEN_NOMUTEX |
+	        (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
 	if (creating)
 		flags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
@@ -416,7 +452,7 @@ store_open_common(const char *path, bool readonly, bool sync_full, bool creating
 			return -1;
 	}
 	if (exec_sql(s, sync_full ? "PRAGMA synchronous = FULL"
-				  : "PRAGMA synchronous = NORMAL") == -1 ||
+	                          : "PRAGMA synchronous = NORMAL") == -1 ||
 	    exec_sql(s, "PRAGMA foreign_keys = ON") == -1 ||
 	    exec_sql(s, "PRAGMA cache_size = -65536") == -1 ||
 	    exec_sql(s, "PRAGMA temp_store = MEMORY") == -1)
@@ -431,13 +467,14 @@ store_open_common(const char *path, bool readonly, bool sync_full, bool creating
 		int v = -1;
 
 		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
-				       NULL) == SQLITE_OK &&
+		                       NULL) == SQLITE_OK &&
 		    sqlite3_step(st) == SQLITE_ROW)
 			v = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 		if (v != NMIGRATIONS) {
-			store_seterr(s, "database schema version %d, expected %d",
-				     v, NMIGRATIONS);
+			store_seterr(s,
+			             "database schema version %d, expected %d",
+			             v, NMIGRATIONS);
 			return -1;
 		}
 	}
@@ -455,9 +492,9 @@ store_create(const char *path, struct store **out)
 		struct store *s = xcalloc(1, sizeof(*s));
 
 		store_seterr(s, "%s: %s", path,
-			     errno == EEXIST ? "already exists; refusing to"
-					       " touch it"
-					     : strerror(errno));
+		             errno == EEXIST ? "already exists; refusing to"
+		                               " touch it"
+		                             : strerror(errno));
 		*out = s;
 		return -1;
 	}
@@ -595,7 +632,8 @@ row_to_user(sqlite3_stmt *st, struct store_user *u)
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(st, 0);
 	name = sqlite3_column_text(st, 1);
-	snprintf(u->name, sizeof(u->name), "%s", name ? (const char *)name : "");
+	snprintf(u->name, sizeof(u->name), "%s",
+	         name ? (const char *)name : "");
 	u->roles = (unsigned)sqlite3_column_int(st, 2);
 	u->disabled = sqlite3_column_int(st, 3) != 0;
 	u->epoch = sqlite3_column_int64(st, 4);
@@ -604,7 +642,7 @@ row_to_user(sqlite3_stmt *st, struct store_user *u)
 
 int
 store_user_create(struct store *s, const char *name, unsigned roles,
-		  const uint8_t hash[32], int64_t now, int64_t *id)
+                  const uint8_t hash[32], int64_t now, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_USER_INSERT);
 
@@ -623,7 +661,7 @@ store_user_create(struct store *s, const char *name, unsigned roles,
 
 static int
 user_one(struct store *s, sqlite3_stmt *st, struct store_user *u,
-	 const uint8_t *hash)
+         const uint8_t *hash)
 {
 	int rc = sqlite3_step(st);
 
@@ -637,9 +675,9 @@ user_one(struct store *s, sqlite3_stmt *st, struct store_user *u,
 		return -1;
 	}
 	row_to_user(st, u);
-	if (hash != NULL && (sqlite3_column_bytes(st, 6) != 32 ||
-			     CRYPTO_memcmp(sqlite3_column_blob(st, 6), hash,
-					   32) != 0)) {
+	if (hash != NULL &&
+	    (sqlite3_column_bytes(st, 6) != 32 ||
+	     CRYPTO_memcmp(sqlite3_column_blob(st, 6), hash, 32) != 0)) {
 		sqlite3_reset(st);
 		return STORE_NOTFOUND;
 	}
@@ -648,7 +686,8 @@ user_one(struct store *s, sqlite3_stmt *st, struct store_user *u,
 }
 
 int
-store_user_by_token(struct store *s, const uint8_t hash[32], struct store_user *u)
+store_user_by_token(struct store *s, const uint8_t hash[32],
+                    struct store_user *u)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_USER_BY_TOKEN);
 
@@ -680,32 +719,23 @@ store_user_by_id(struct store *s, int64_t id, struct store_user *u)
 	return user_one(s, st, u, NULL);
 }
 
+static void
+user_row(sqlite3_stmt *st, void *elem)
+{
+	row_to_user(st, elem);
+}
+
 int
 store_user_list(struct store *s, struct store_user **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_USER_LIST);
-	size_t cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		row_to_user(st, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, "user list");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**out), user_row, NULL, (void **)out, n,
+	                  "user list");
 }
 
 static int
@@ -768,7 +798,8 @@ store_meta_get(struct store *s, const char *key, char *val, size_t len)
 	bind_text(st, 1, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(val, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(val, len, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 		return 0;
 	}
@@ -803,8 +834,9 @@ store_backup(struct store *s, const char *out)
 		store_seterr(s, "%s: already exists", out);
 		return -1;
 	}
-	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(out, &dst,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
 		store_seterr(s, "%s: %s", out, sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return -1;
@@ -829,7 +861,8 @@ store_backup(struct store *s, const char *out)
 		unlink(out);
 		return -1;
 	}
-	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	rc =
+	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close(dst);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -840,8 +873,8 @@ store_integrity_check(struct store *s, char *msg, size_t msglen)
 	sqlite3_stmt *st;
 	int rc, bad = 0;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	                       NULL) != SQLITE_OK)
 		return store_fail(s, "integrity_check");
 	msg[0] = '\0';
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -195,29 +195,23 @@ store_app_by_ref(struct store *s, int64_t user, const char *ref, struct app *a)
 	return app_one(s, st, a);
 }
 
+static void
+app_row(sqlite3_stmt *st, void *elem)
+{
+	row_to_app(st, elem);
+}
+
+static void
+app_free_one(void *elem)
+{
+	app_clear(elem);
+}
+
 static int
 app_rows(struct store *s, sqlite3_stmt *st, struct app **out, size_t *n)
 {
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		row_to_app(st, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_apps_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, "app list");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**out), app_row, app_free_one,
+	                  (void **)out, n, "app list");
 }
 
 void
@@ -261,14 +255,14 @@ list_stmt(struct store *s, int mask)
 	    " FROM apps WHERE id = ?1), ?1))");
 	if (mask & LF_STATE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
-					" AND state = ?3");
+		                        " AND state = ?3");
 	if (mask & LF_ASSIGNEE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
-					" AND assignee = ?4");
+		                        " AND assignee = ?4");
 	if (mask & LF_FTS)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
-					" AND rowid IN (SELECT rowid FROM"
-					" apps_fts WHERE apps_fts MATCH ?5)");
+		                        " AND rowid IN (SELECT rowid FROM"
+		                        " apps_fts WHERE apps_fts MATCH ?5)");
 	if (mask & LF_LIKE)
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
@@ -276,18 +270,18 @@ list_stmt(struct store *s, int mask)
 		    " > 0 OR instr(lower(description), lower(?5)) > 0)");
 	if (mask & LF_FROM)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
-					" AND received_on >= ?6");
+		                        " AND received_on >= ?6");
 	if (mask & LF_TO)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
-					" AND received_on <= ?7");
+		                        " AND received_on <= ?7");
 	if (mask & LF_OVERDUE)
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
 		    " AND ((state IN (0, 2, 4, 6) AND due_on < ?8) = ?9)");
 	snprintf(q + len, sizeof(q) - len,
-		 " ORDER BY received_on, id LIMIT ?2");
+	         " ORDER BY received_on, id LIMIT ?2");
 	if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
-			       &s->list_stmts[mask], NULL) != SQLITE_OK) {
+	                       &s->list_stmts[mask], NULL) != SQLITE_OK) {
 		store_fail(s, "prepare list");
 		return NULL;
 	}
@@ -326,7 +320,7 @@ utf8_chars(const char *s)
 
 int
 store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
-	       size_t *n)
+               size_t *n)
 {
 	sqlite3_stmt *st;
 	char *phrase = NULL;
@@ -373,7 +367,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 
 int
 store_overdue(struct store *s, day_t today, int limit, const char *after,
-	      struct app **out, size_t *n)
+              struct app **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_OVERDUE);
 
@@ -387,7 +381,7 @@ store_overdue(struct store *s, day_t today, int limit, const char *after,
 
 int
 store_due_soon(struct store *s, day_t today, day_t last, int limit,
-	       const char *after, struct app **out, size_t *n)
+               const char *after, struct app **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DUE_SOON);
 
@@ -416,13 +410,18 @@ store_next_event_at(struct store *s, int64_t *at)
 	return 0;
 }
 
+static void
+id_row(sqlite3_stmt *st, void *elem)
+{
+	snprintf(elem, APP_ID_LEN, "%s",
+	         (const char *)sqlite3_column_text(st, 0));
+}
+
 int
 store_events_due(struct store *s, int64_t until, int limit,
-		 char (**ids)[APP_ID_LEN], size_t *n)
+                 char (**ids)[APP_ID_LEN], size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_DUE);
-	size_t cap = 0;
-	int rc;
 
 	*ids = NULL;
 	*n = 0;
@@ -430,23 +429,8 @@ store_events_due(struct store *s, int64_t until, int limit,
 		return -1;
 	sqlite3_bind_int64(st, 1, until);
 	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*ids = xreallocarray(*ids, cap, sizeof(**ids));
-		}
-		snprintf((*ids)[*n], APP_ID_LEN, "%s",
-			 (const char *)sqlite3_column_text(st, 0));
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return store_fail(s, "events due");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**ids), id_row, NULL, (void **)ids, n,
+	                  "events due");
 }
 
 int
@@ -478,7 +462,7 @@ store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
 
 int
 store_event_append(struct store *s, const char *app_id, int64_t at,
-		   const char *content)
+                   const char *content)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT);
 	uint8_t h[32];
@@ -506,7 +490,8 @@ row_to_event(sqlite3_stmt *st, struct store_event *e)
 	memset(e, 0, sizeof(*e));
 	e->seq = sqlite3_column_int64(st, 0);
 	e->at = sqlite3_column_int64(st, 1);
-	snprintf(e->app_id, sizeof(e->app_id), "%s", id ? (const char *)id : "");
+	snprintf(e->app_id, sizeof(e->app_id), "%s",
+	         id ? (const char *)id : "");
 	e->content = col_text(st, 3);
 	if (e->content == NULL)
 		e->content = xstrdup("");
@@ -516,34 +501,31 @@ row_to_event(sqlite3_stmt *st, struct store_event *e)
 		memcpy(e->hash, sqlite3_column_blob(st, 5), 32);
 }
 
+static void
+event_row(sqlite3_stmt *st, void *elem)
+{
+	row_to_event(st, elem);
+}
+
+static void
+event_free_one(void *elem)
+{
+	free(((struct store_event *)elem)->content);
+}
+
 int
 store_events_for(struct store *s, const char *app_id, struct store_event **out,
-		 size_t *n)
+                 size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_FOR);
-	size_t cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, app_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		row_to_event(st, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_events_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, "events");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**out), event_row, event_free_one,
+	                  (void **)out, n, "events");
 }
 
 void
@@ -557,8 +539,8 @@ store_events_free(struct store_event *e, size_t n)
 }
 
 int
-store_events_walk(struct store *s, int (*fn)(const struct store_event *, void *),
-		  void *arg)
+store_events_walk(struct store *s,
+                  int (*fn)(const struct store_event *, void *), void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_ALL);
 	struct store_event e;
@@ -582,7 +564,8 @@ store_events_walk(struct store *s, int (*fn)(const struct store_event *, void *)
 /* Clock records */
 
 int
-store_clock_add(struct store *s, const char *app_id, const struct store_clock *c)
+store_clock_add(struct store *s, const char *app_id,
+                const struct store_clock *c)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_ADD);
 
@@ -601,8 +584,8 @@ store_clock_add(struct store *s, const char *app_id, const struct store_clock *c
 }
 
 int
-store_clock_close(struct store *s, const char *app_id, int cycle, const char *kind,
-		  day_t to, int days)
+store_clock_close(struct store *s, const char *app_id, int cycle,
+                  const char *kind, day_t to, int days)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_CLOSE);
 
@@ -616,48 +599,43 @@ store_clock_close(struct store *s, const char *app_id, int cycle, const char *ki
 	return store_exec_stmt(s, st, "clock close");
 }
 
+static void
+clock_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_clock *c = elem;
+	const unsigned char *t;
+
+	c->cycle = sqlite3_column_int(st, 0);
+	t = sqlite3_column_text(st, 1);
+	snprintf(c->kind, sizeof(c->kind), "%s", t ? (const char *)t : "");
+	c->from = col_day(st, 2);
+	c->to = col_day(st, 3);
+	c->days = sqlite3_column_int(st, 4);
+	c->reason = col_text(st, 5);
+	t = sqlite3_column_text(st, 6);
+	snprintf(c->actor, sizeof(c->actor), "%s", t ? (const char *)t : "");
+	c->at = sqlite3_column_int64(st, 7);
+}
+
+static void
+clock_free_one(void *elem)
+{
+	free(((struct store_clock *)elem)->reason);
+}
+
 int
 store_clock_list(struct store *s, const char *app_id, struct store_clock **out,
-		 size_t *n)
+                 size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_LIST);
-	size_t cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, app_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_clock *c;
-		const unsigned char *t;
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		c = &(*out)[(*n)++];
-		memset(c, 0, sizeof(*c));
-		c->cycle = sqlite3_column_int(st, 0);
-		t = sqlite3_column_text(st, 1);
-		snprintf(c->kind, sizeof(c->kind), "%s", t ? (const char *)t : "");
-		c->from = col_day(st, 2);
-		c->to = col_day(st, 3);
-		c->days = sqlite3_column_int(st, 4);
-		c->reason = col_text(st, 5);
-		t = sqlite3_column_text(st, 6);
-		snprintf(c->actor, sizeof(c->actor), "%s", t ? (const char *)t : "");
-		c->at = sqlite3_column_int64(st, 7);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_clocks_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, "clock list");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**out), clock_row, clock_free_one,
+	                  (void **)out, n, "clock list");
 }
 
 void
@@ -674,7 +652,7 @@ store_clocks_free(struct store_clock *c, size_t n)
 
 int
 store_appeal_add(struct store *s, const char *app_id, enum appeal_kind kind,
-		 day_t filed, int *n)
+                 day_t filed, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APPEAL_ADD);
 
@@ -695,7 +673,7 @@ store_appeal_add(struct store *s, const char *app_id, enum appeal_kind kind,
 
 int
 store_appeal_decide(struct store *s, const char *app_id, int n,
-		    enum appeal_result r, day_t decided)
+                    enum appeal_result r, day_t decided)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APPEAL_DECIDE);
 
@@ -710,41 +688,31 @@ store_appeal_decide(struct store *s, const char *app_id, int n,
 	return sqlite3_changes(s->db) == 0 ? STORE_NOTFOUND : 0;
 }
 
+static void
+appeal_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_appeal *ap = elem;
+
+	ap->n = sqlite3_column_int(st, 0);
+	ap->kind = (enum appeal_kind)sqlite3_column_int(st, 1);
+	ap->filed_on = col_day(st, 2);
+	ap->result = (enum appeal_result)sqlite3_column_int(st, 3);
+	ap->decided_on = col_day(st, 4);
+}
+
 int
-store_appeals_for(struct store *s, const char *app_id, struct store_appeal **out,
-		  size_t *n)
+store_appeals_for(struct store *s, const char *app_id,
+                  struct store_appeal **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APPEALS_FOR);
-	size_t cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, app_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_appeal *ap;
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		ap = &(*out)[(*n)++];
-		ap->n = sqlite3_column_int(st, 0);
-		ap->kind = (enum appeal_kind)sqlite3_column_int(st, 1);
-		ap->filed_on = col_day(st, 2);
-		ap->result = (enum appeal_result)sqlite3_column_int(st, 3);
-		ap->decided_on = col_day(st, 4);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, "appeals");
-	}
-	return 0;
+	return store_rows(s, st, sizeof(**out), appeal_row, NULL, (void **)out,
+	                  n, "appeals");
 }
 
 /* Calendar: each year as two comma-separated lists of ISO dates. */
@@ -782,7 +750,7 @@ split_days(const char *s, day_t **out)
 				if (n == cap) {
 					cap = cap ? cap * 2 : 32;
 					*out = xreallocarray(*out, cap,
-							     sizeof(**out));
+					                     sizeof(**out));
 				}
 				(*out)[n++] = d;
 			}
@@ -796,7 +764,7 @@ split_days(const char *s, day_t **out)
 
 int
 store_calendar_set(struct store *s, int year, const day_t *hol, size_t nh,
-		   const day_t *work, size_t nw)
+                   const day_t *work, size_t nw)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_CAL_SET);
 	char *h, *w;
@@ -833,8 +801,8 @@ store_calendar_load(struct store *s, struct cal *cal)
 		nw = split_days((const char *)sqlite3_column_text(st, 2), &w);
 		if (cal_set_year(cal, year, h, nh, w, nw, &why, &bad) == -1)
 			log_warnx("store: calendar %d in the database is"
-				  " invalid: %s",
-				  year, why);
+			          " invalid: %s",
+			          year, why);
 		free(h);
 		free(w);
 	}

@@ -50,12 +50,12 @@ enum store_stmt {
 
 /* Every column of apps, in the order row_to_app reads them. */
 #define APP_COLS                                                               \
-	"rowid, id, state, col, name, id_number, phone, email, address,"      \
-	" channel, received_on, description, form, delivery, client_ref,"     \
-	" created_by, assignee, outcome, version, rules, start, cycle,"       \
+	"rowid, id, state, col, name, id_number, phone, email, address,"       \
+	" channel, received_on, description, form, delivery, client_ref,"      \
+	" created_by, assignee, outcome, version, rules, start, cycle,"        \
 	" extension_days, pauses, wait, wait_from, wait_last_day, fee_return," \
-	" proposer, correction_late, fee_fen, due_on, next_event_at,"         \
-	" next_event, due_soon_fired, overdue_fired, concluded_on,"           \
+	" proposer, correction_late, fee_fen, due_on, next_event_at,"          \
+	" next_event, due_soon_fired, overdue_fired, concluded_on,"            \
 	" replied_on, created_at, updated_at"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
@@ -73,7 +73,8 @@ struct store {
 	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
 	uint8_t sp_hash[32];   /* at SAVEPOINT */
 	char err[512];
-	/* ---- report (lib/store_report.c): its statements, prepared once ---- */
+	/* ---- report (lib/store_report.c): its statements, prepared once ----
+	 */
 	sqlite3_stmt *report_stmts[STORE_REPORT_STMTS];
 };
 
@@ -83,6 +84,15 @@ int store_fail(struct store *, const char *what);
 void bind_text(sqlite3_stmt *, int, const char *);
 void bind_day(sqlite3_stmt *, int, day_t);
 char *col_text(sqlite3_stmt *, int);
+/*
+ * Step st to the end, reading each row into a growing array of elem-size
+ * elements with row(); reset st. On failure frees what was read (with
+ * free_one on each, if given) and returns -1. *out is allocated; the
+ * caller frees it.
+ */
+int store_rows(struct store *, sqlite3_stmt *, size_t elem,
+               void (*row)(sqlite3_stmt *, void *), void (*free_one)(void *),
+               void **out, size_t *n, const char *what);
 day_t col_day(sqlite3_stmt *, int);
 
 #endif
