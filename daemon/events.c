@@ -13,8 +13,8 @@ static const char *names[EV__COUNT] = {
 	"submitted", "state", "due_soon", "overdue", "lapsed", "extended",
 };
 
-static json_t *queue;   /* array of notifications, owned */
-static size_t sp_mark;  /* queue length at the current savepoint */
+static json_t *queue;  /* array of notifications, owned */
+static size_t sp_mark; /* queue length at the current savepoint */
 static bool auth_changed, sp_auth_changed;
 uint64_t events_auth_gen = 1;
 
@@ -47,10 +47,11 @@ events_queue(enum event_type t, const char *id, int64_t at, json_t *extra)
 		queue = json_array();
 	json_object_set_new(params, "type", json_string(names[t]));
 	json_object_set_new(params, "id", json_string(id));
-	json_object_set_new(params, "at", json_string(tz_format(at, buf, sizeof(buf))));
+	json_object_set_new(params, "at",
+	                    json_string(tz_format(at, buf, sizeof(buf))));
 	json_array_append_new(queue,
-			      json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0",
-					"method", "event", "params", params));
+	                      json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0",
+	                                "method", "event", "params", params));
 }
 
 void

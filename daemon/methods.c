@@ -23,20 +23,34 @@
 #include "timers.h"
 #include "view.h"
 
-static int m_auth(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int auth_check(struct session *, json_t *, json_t **, struct rpc_error *);
-static int m_health(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_user_create(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_user_list(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_user_disable(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_user_rotate(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_cal_get(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_cal_set(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_cal_add(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_cal_count(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_cal_is_workday(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_subscribe(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-static int m_clock_set(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
+static int m_auth(struct session *, json_t *, json_t **, struct rpc_error *,
+                  bool *);
+static int auth_check(struct session *, json_t *, json_t **,
+                      struct rpc_error *);
+static int m_health(struct session *, json_t *, json_t **, struct rpc_error *,
+                    bool *);
+static int m_user_create(struct session *, json_t *, json_t **,
+                         struct rpc_error *, bool *);
+static int m_user_list(struct session *, json_t *, json_t **,
+                       struct rpc_error *, bool *);
+static int m_user_disable(struct session *, json_t *, json_t **,
+                          struct rpc_error *, bool *);
+static int m_user_rotate(struct session *, json_t *, json_t **,
+                         struct rpc_error *, bool *);
+static int m_cal_get(struct session *, json_t *, json_t **, struct rpc_error *,
+                     bool *);
+static int m_cal_set(struct session *, json_t *, json_t **, struct rpc_error *,
+                     bool *);
+static int m_cal_add(struct session *, json_t *, json_t **, struct rpc_error *,
+                     bool *);
+static int m_cal_count(struct session *, json_t *, json_t **,
+                       struct rpc_error *, bool *);
+static int m_cal_is_workday(struct session *, json_t *, json_t **,
+                            struct rpc_error *, bool *);
+static int m_subscribe(struct session *, json_t *, json_t **,
+                       struct rpc_error *, bool *);
+static int m_clock_set(struct session *, json_t *, json_t **,
+                       struct rpc_error *, bool *);
 
 #define TRANSITION NULL /* handled by m_app_transition */
 
@@ -105,10 +119,10 @@ store_error_to_rpc(struct rpc_error *err, struct store *st)
 {
 	if (store_error_transient(st))
 		rpc_error_set(err, RPC_BUSY, "storage unavailable: %s; retry",
-			      store_error(st));
+		              store_error(st));
 	else
 		rpc_error_set(err, RPC_INTERNAL, "internal error: %s",
-			      store_error(st));
+		              store_error(st));
 }
 
 /* A session whose user was disabled or rotated since it authenticated. */
@@ -131,7 +145,7 @@ session_still_valid(struct session *s)
 
 int
 methods_call(struct session *s, const char *name, json_t *params,
-	     json_t **result, struct rpc_error *err, bool *wrote)
+             json_t **result, struct rpc_error *err, bool *wrote)
 {
 	const struct method *m = find_method(name);
 
@@ -144,12 +158,12 @@ methods_call(struct session *s, const char *name, json_t *params,
 	if (m->fn != m_auth) {
 		if (!s->authed || !session_still_valid(s)) {
 			rpc_error_set(err, RPC_UNAUTHENTICATED,
-				      "not authenticated");
+			              "not authenticated");
 			return -1;
 		}
 		if (m->roles != 0 && (s->roles & m->roles) == 0) {
 			rpc_error_forbidden(err, m->roles,
-					    "forbidden for your roles");
+			                    "forbidden for your roles");
 			return -1;
 		}
 	}
@@ -161,26 +175,27 @@ methods_call(struct session *s, const char *name, json_t *params,
 /* Canonical content: sorted keys, no whitespace; then the chain. */
 int
 history_append(const char *app_id, int64_t at, const char *actor,
-	       const char *method, int from_state, int to_state, json_t *params,
-	       int64_t version)
+               const char *method, int from_state, int to_state, json_t *params,
+               int64_t version)
 {
 	json_t *ev;
 	char *content, buf[40];
 	int rc;
 
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:I}", "app", app_id,
-		       "at", tz_format(at, buf, sizeof(buf)), "actor", actor,
-		       "method", method,
-		       "from", from_state < 0
-				   ? json_null()
-				   : json_string(app_state_name(from_state)),
-		       "to", to_state < 0 ? json_null()
-					  : json_string(app_state_name(to_state)),
-		       "params", params ? params : json_null(), "version",
-		       (json_int_t)version);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:I}", "app",
+	               app_id, "at", tz_format(at, buf, sizeof(buf)), "actor",
+	               actor, "method", method, "from",
+	               from_state < 0 ? json_null()
+	                              : json_string(app_state_name(from_state)),
+	               "to",
+	               to_state < 0 ? json_null()
+	                            : json_string(app_state_name(to_state)),
+	               "params", params ? params : json_null(), "version",
+	               (json_int_t)version);
 	if (ev == NULL)
 		return -1;
-	content = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+	content =
+	    json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(ev);
 	if (content == NULL)
 		return -1;
@@ -272,8 +287,8 @@ auth_addr_slot(const char *peer, bool create)
 			}
 			return a;
 		}
-		if (create && (a->addr[0] == '\0' ||
-			       now - a->since > AUTH_ADDR_WINDOW)) {
+		if (create &&
+		    (a->addr[0] == '\0' || now - a->since > AUTH_ADDR_WINDOW)) {
 			snprintf(a->addr, sizeof(a->addr), "%s", addr);
 			a->failures = 0;
 			a->since = now;
@@ -285,15 +300,15 @@ auth_addr_slot(const char *peer, bool create)
 }
 
 static int
-m_auth(struct session *s, json_t *params, json_t **result, struct rpc_error *err,
-       bool *wrote)
+m_auth(struct session *s, json_t *params, json_t **result,
+       struct rpc_error *err, bool *wrote)
 {
 	struct auth_addr *aa = auth_addr_slot(s->peer, false);
 
 	if (aa != NULL && aa->failures >= AUTH_ADDR_MAX) {
 		rpc_error_set(err, RPC_UNAUTHENTICATED,
-			      "too many failed attempts from your address;"
-			      " wait a minute");
+		              "too many failed attempts from your address;"
+		              " wait a minute");
 		return -1;
 	}
 	if (auth_check(s, params, result, err) == 0)
@@ -305,10 +320,11 @@ m_auth(struct session *s, json_t *params, json_t **result, struct rpc_error *err
 
 static int
 auth_check(struct session *s, json_t *params, json_t **result,
-	   struct rpc_error *err)
+           struct rpc_error *err)
 {
-	static const struct pspec spec[] = { { "token", P_STRING, true, 1, 256 },
-					     PSPEC_END };
+	static const struct pspec spec[] = {
+		{ "token", P_STRING, true, 1, 256 }, PSPEC_END
+	};
 	struct store_user u;
 	uint8_t h[32];
 	int rc;
@@ -334,7 +350,7 @@ auth_check(struct session *s, json_t *params, json_t **result,
 	s->token_epoch = (uint64_t)u.epoch;
 	s->auth_gen = events_auth_gen;
 	*result = json_pack("{s:s, s:o}", "user", u.name, "roles",
-			    roles_to_json(u.roles));
+	                    roles_to_json(u.roles));
 	return 0;
 }
 
@@ -342,7 +358,7 @@ auth_check(struct session *s, json_t *params, json_t **result,
 
 static int
 m_health(struct session *s, json_t *params, json_t **result,
-	 struct rpc_error *err, bool *wrote)
+         struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { PSPEC_END };
 	day_t until = cal_known_until(ogid->cal), today = daemon_today();
@@ -358,19 +374,19 @@ m_health(struct session *s, json_t *params, json_t **result,
 	json_object_set_new(o, "version", json_string(OGI_VERSION));
 	json_object_set_new(o, "db", json_string(ogid->db_path));
 	json_object_set_new(o, "calendar_known_until", json_date(until));
-	json_object_set_new(o, "calendar_current",
-			    json_boolean(cal_year_known(ogid->cal,
-							date_year(today))));
+	json_object_set_new(
+	    o, "calendar_current",
+	    json_boolean(cal_year_known(ogid->cal, date_year(today))));
 	if (!cal_year_known(ogid->cal, date_year(today)))
 		json_object_set_new(
 		    o, "warning",
 		    json_sprintf("no holiday calendar for %d: counting"
-				 " weekends only",
-				 date_year(today)));
+		                 " weekends only",
+		                 date_year(today)));
 	json_object_set_new(o, "connections", json_integer(conn_count()));
 	json_object_set_new(o, "tls", json_boolean(tls_enabled()));
-	json_object_set_new(o, "now", json_string(tz_format(daemon_now(), buf,
-							    sizeof(buf))));
+	json_object_set_new(
+	    o, "now", json_string(tz_format(daemon_now(), buf, sizeof(buf))));
 	json_object_set_new(o, "today", json_date(today));
 	json_object_set_new(o, "timezone", json_string(ogid->cfg.timezone));
 	json_object_set_new(o, "fake_clock", json_boolean(ogid->fake_clock));
@@ -378,17 +394,17 @@ m_health(struct session *s, json_t *params, json_t **result,
 	json_object_set_new(o, "writes", json_integer((json_int_t)writes));
 	json_object_set_new(
 	    o, "limits",
-	    json_pack("{s:I, s:i, s:i, s:I, s:i, s:i, s:i, s:i, s:i}",
-		      "max_request_bytes",
-		      (json_int_t)ogid->cfg.max_request_bytes, "max_connections",
-		      ogid->cfg.max_connections, "requests_per_event",
-		      ogid->cfg.requests_per_event, "max_output_bytes",
-		      (json_int_t)ogid->cfg.max_output_bytes, "idle_timeout",
-		      ogid->cfg.idle_timeout, "request_timeout",
-		      ogid->cfg.request_timeout, "auth_max_failures",
-		      ogid->cfg.auth_max_failures, "due_soon_days",
-		      ogid->cfg.due_soon_days, "correction_days",
-		      ogid->cfg.correction_days));
+	    json_pack(
+	        "{s:I, s:i, s:i, s:I, s:i, s:i, s:i, s:i, s:i}",
+	        "max_request_bytes", (json_int_t)ogid->cfg.max_request_bytes,
+	        "max_connections", ogid->cfg.max_connections,
+	        "requests_per_event", ogid->cfg.requests_per_event,
+	        "max_output_bytes", (json_int_t)ogid->cfg.max_output_bytes,
+	        "idle_timeout", ogid->cfg.idle_timeout, "request_timeout",
+	        ogid->cfg.request_timeout, "auth_max_failures",
+	        ogid->cfg.auth_max_failures, "due_soon_days",
+	        ogid->cfg.due_soon_days, "correction_days",
+	        ogid->cfg.correction_days));
 	*result = o;
 	return 0;
 }
@@ -425,8 +441,8 @@ parse_roles(json_t *arr, unsigned *roles, struct rpc_error *err)
 		if (!json_is_string(v) ||
 		    roles_from_name(json_string_value(v), &r) == -1) {
 			rpc_error_param(err, "roles",
-					"roles are clerk, reviewer, secrecy,"
-					" supervisor, admin");
+			                "roles are clerk, reviewer, secrecy,"
+			                " supervisor, admin");
 			return -1;
 		}
 		*roles |= r;
@@ -436,11 +452,11 @@ parse_roles(json_t *arr, unsigned *roles, struct rpc_error *err)
 
 static int
 m_user_create(struct session *s, json_t *params, json_t **result,
-	      struct rpc_error *err, bool *wrote)
+              struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "name", P_STRING, true, 1, 63 },
-					     { "roles", P_ARRAY, true, 0, 0 },
-					     PSPEC_END };
+		                             { "roles", P_ARRAY, true, 0, 0 },
+		                             PSPEC_END };
 	const char *name;
 	unsigned roles;
 	char token[65];
@@ -453,8 +469,8 @@ m_user_create(struct session *s, json_t *params, json_t **result,
 	name = param_str(params, "name");
 	if (!valid_user_name(name) || strcmp(name, "system") == 0) {
 		rpc_error_param(err, "name",
-				"letters, digits and . _ - @ only; not"
-				" \"system\"");
+		                "letters, digits and . _ - @ only; not"
+		                " \"system\"");
 		return -1;
 	}
 	if (parse_roles(json_object_get(params, "roles"), &roles, err) == -1)
@@ -471,9 +487,8 @@ m_user_create(struct session *s, json_t *params, json_t **result,
 		return -1;
 	}
 	token_new(token, h);
-	if (rc == -1 ||
-	    store_user_create(ogid->store, name, roles, h, daemon_now(), NULL) ==
-		-1) {
+	if (rc == -1 || store_user_create(ogid->store, name, roles, h,
+	                                  daemon_now(), NULL) == -1) {
 		store_error_to_rpc(err, ogid->store);
 		commit_end(false);
 		return -1;
@@ -481,13 +496,13 @@ m_user_create(struct session *s, json_t *params, json_t **result,
 	commit_end(true);
 	log_info("user=%s event=user_create by=%s", name, s->user);
 	*result = json_pack("{s:s, s:o, s:s}", "name", name, "roles",
-			    roles_to_json(roles), "token", token);
+	                    roles_to_json(roles), "token", token);
 	return 0;
 }
 
 static int
 m_user_list(struct session *s, json_t *params, json_t **result,
-	    struct rpc_error *err, bool *wrote)
+            struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { PSPEC_END };
 	struct store_user *u;
@@ -504,10 +519,11 @@ m_user_list(struct session *s, json_t *params, json_t **result,
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(
-		    arr, json_pack("{s:s, s:o, s:b, s:s}", "name", u[i].name,
-				   "roles", roles_to_json(u[i].roles),
-				   "disabled", u[i].disabled, "created_at",
-				   tz_format(u[i].created_at, buf, sizeof(buf))));
+		    arr,
+		    json_pack("{s:s, s:o, s:b, s:s}", "name", u[i].name,
+		              "roles", roles_to_json(u[i].roles), "disabled",
+		              u[i].disabled, "created_at",
+		              tz_format(u[i].created_at, buf, sizeof(buf))));
 	free(u);
 	*result = json_pack("{s:o}", "users", arr);
 	return 0;
@@ -515,10 +531,10 @@ m_user_list(struct session *s, json_t *params, json_t **result,
 
 static int
 user_change(struct session *s, json_t *params, json_t **result,
-	    struct rpc_error *err, bool *wrote, bool rotate)
+            struct rpc_error *err, bool *wrote, bool rotate)
 {
 	static const struct pspec spec[] = { { "name", P_STRING, true, 1, 63 },
-					     PSPEC_END };
+		                             PSPEC_END };
 	const char *name;
 	char token[65];
 	uint8_t h[32];
@@ -551,7 +567,7 @@ user_change(struct session *s, json_t *params, json_t **result,
 	commit_end(true);
 	events_auth_changed();
 	log_info("user=%s event=%s by=%s", name, rotate ? "rotate" : "disable",
-		 s->user);
+	         s->user);
 	if (rotate)
 		*result = json_pack("{s:s, s:s}", "name", name, "token", token);
 	else
@@ -561,14 +577,14 @@ user_change(struct session *s, json_t *params, json_t **result,
 
 static int
 m_user_disable(struct session *s, json_t *params, json_t **result,
-	       struct rpc_error *err, bool *wrote)
+               struct rpc_error *err, bool *wrote)
 {
 	return user_change(s, params, result, err, wrote, false);
 }
 
 static int
 m_user_rotate(struct session *s, json_t *params, json_t **result,
-	      struct rpc_error *err, bool *wrote)
+              struct rpc_error *err, bool *wrote)
 {
 	return user_change(s, params, result, err, wrote, true);
 }
@@ -595,8 +611,8 @@ calendar_year(int year)
 
 	cal_get_year(ogid->cal, year, &h, &nh, &w, &nw);
 	o = json_pack("{s:i, s:o, s:o, s:b}", "year", year, "holidays",
-		      day_list(h, nh), "workdays", day_list(w, nw), "known",
-		      cal_year_known(ogid->cal, year));
+	              day_list(h, nh), "workdays", day_list(w, nw), "known",
+	              cal_year_known(ogid->cal, year));
 	free(h);
 	free(w);
 	return o;
@@ -604,7 +620,7 @@ calendar_year(int year)
 
 static int
 m_cal_get(struct session *s, json_t *params, json_t **result,
-	  struct rpc_error *err, bool *wrote)
+          struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = {
 		{ "year", P_INT, true, DATE_MIN_YEAR, DATE_MAX_YEAR }, PSPEC_END
@@ -619,7 +635,7 @@ m_cal_get(struct session *s, json_t *params, json_t **result,
 /* Dates of a calendar.set list; field like "holidays[3]" when bad. */
 static int
 date_list(json_t *arr, const char *field, day_t **out, size_t *n,
-	  struct rpc_error *err)
+          struct rpc_error *err)
 {
 	size_t i;
 	json_t *v;
@@ -632,7 +648,8 @@ date_list(json_t *arr, const char *field, day_t **out, size_t *n,
 		if (!json_is_string(v) ||
 		    date_parse(json_string_value(v), &(*out)[i]) == -1) {
 			snprintf(name, sizeof(name), "%s[%zu]", field, i);
-			rpc_error_param(err, name, "not a real date YYYY-MM-DD");
+			rpc_error_param(err, name,
+			                "not a real date YYYY-MM-DD");
 			free(*out);
 			*out = NULL;
 			return -1;
@@ -643,7 +660,7 @@ date_list(json_t *arr, const char *field, day_t **out, size_t *n,
 
 static int
 m_cal_set(struct session *s, json_t *params, json_t **result,
-	  struct rpc_error *err, bool *wrote)
+          struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = {
 		{ "year", P_INT, true, DATE_MIN_YEAR, DATE_MAX_YEAR },
@@ -662,9 +679,9 @@ m_cal_set(struct session *s, json_t *params, json_t **result,
 		return -1;
 	year = (int)param_int(params, "year", 0);
 	if (date_list(json_object_get(params, "holidays"), "holidays", &h, &nh,
-		      err) == -1 ||
+	              err) == -1 ||
 	    date_list(json_object_get(params, "workdays"), "workdays", &w, &nw,
-		      err) == -1) {
+	              err) == -1) {
 		free(h);
 		return -1;
 	}
@@ -677,8 +694,8 @@ m_cal_set(struct session *s, json_t *params, json_t **result,
 			if (w[i] == bad)
 				field = "workdays";
 		if (bad != DAY_NONE)
-			snprintf(reason, sizeof(reason), "%s: %s", date_format(bad, buf),
-				 why);
+			snprintf(reason, sizeof(reason), "%s: %s",
+			         date_format(bad, buf), why);
 		else
 			snprintf(reason, sizeof(reason), "%s", why);
 		rpc_error_param(err, field, reason);
@@ -719,17 +736,17 @@ m_cal_set(struct session *s, json_t *params, json_t **result,
 
 static int
 m_cal_add(struct session *s, json_t *params, json_t **result,
-	  struct rpc_error *err, bool *wrote)
+          struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "date", P_DATE, true, 0, 0 },
-					     { "days", P_INT, true, 0, 10000 },
-					     PSPEC_END };
+		                             { "days", P_INT, true, 0, 10000 },
+		                             PSPEC_END };
 	day_t d;
 
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
 	d = cal_add(ogid->cal, param_date(params, "date", DAY_NONE),
-		    (int)param_int(params, "days", 0));
+	            (int)param_int(params, "days", 0));
 	if (d == DAY_NONE) {
 		rpc_error_param(err, "days", "the result is out of range");
 		return -1;
@@ -740,26 +757,26 @@ m_cal_add(struct session *s, json_t *params, json_t **result,
 
 static int
 m_cal_count(struct session *s, json_t *params, json_t **result,
-	    struct rpc_error *err, bool *wrote)
+            struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "from", P_DATE, true, 0, 0 },
-					     { "to", P_DATE, true, 0, 0 },
-					     PSPEC_END };
+		                             { "to", P_DATE, true, 0, 0 },
+		                             PSPEC_END };
 
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
 	*result = json_integer(cal_count(ogid->cal,
-					 param_date(params, "from", DAY_NONE),
-					 param_date(params, "to", DAY_NONE)));
+	                                 param_date(params, "from", DAY_NONE),
+	                                 param_date(params, "to", DAY_NONE)));
 	return 0;
 }
 
 static int
 m_cal_is_workday(struct session *s, json_t *params, json_t **result,
-		 struct rpc_error *err, bool *wrote)
+                 struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "date", P_DATE, true, 0, 0 },
-					     PSPEC_END };
+		                             PSPEC_END };
 
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
@@ -772,10 +789,10 @@ m_cal_is_workday(struct session *s, json_t *params, json_t **result,
 
 static int
 m_subscribe(struct session *s, json_t *params, json_t **result,
-	    struct rpc_error *err, bool *wrote)
+            struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "types", P_ARRAY, false, 0, 0 },
-					     PSPEC_END };
+		                             PSPEC_END };
 	json_t *types, *v, *out;
 	unsigned mask = 0;
 	enum event_type t;
@@ -794,8 +811,8 @@ m_subscribe(struct session *s, json_t *params, json_t **result,
 
 			snprintf(name, sizeof(name), "types[%zu]", i);
 			rpc_error_param(err, name,
-					"one of submitted, state, due_soon,"
-					" overdue, lapsed, extended");
+			                "one of submitted, state, due_soon,"
+			                " overdue, lapsed, extended");
 			return -1;
 		}
 		mask |= 1u << t;
@@ -805,8 +822,8 @@ m_subscribe(struct session *s, json_t *params, json_t **result,
 	out = json_array();
 	for (i = 0; i < EV__COUNT; i++)
 		if (mask & (1u << i))
-			json_array_append_new(
-			    out, json_string(event_type_name((enum event_type)i)));
+			json_array_append_new(out, json_string(event_type_name(
+			                               (enum event_type)i)));
 	*result = json_pack("{s:o}", "subscribed", out);
 	return 0;
 }
@@ -815,10 +832,10 @@ m_subscribe(struct session *s, json_t *params, json_t **result,
 
 static int
 m_clock_set(struct session *s, json_t *params, json_t **result,
-	    struct rpc_error *err, bool *wrote)
+            struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "now", P_STRING, true, 1, 64 },
-					     PSPEC_END };
+		                             PSPEC_END };
 	int64_t now;
 	json_t *fired;
 	char buf[40];
@@ -827,11 +844,12 @@ m_clock_set(struct session *s, json_t *params, json_t **result,
 		return -1;
 	if (!ogid->fake_clock) {
 		rpc_error_set(err, RPC_CONFLICT,
-			      "clock.set works only with ogid --fake-clock");
+		              "clock.set works only with ogid --fake-clock");
 		return -1;
 	}
 	if (tz_parse(param_str(params, "now"), &now) == -1) {
-		rpc_error_param(err, "now", "not a time like 2026-01-05T09:00:00+08:00");
+		rpc_error_param(err, "now",
+		                "not a time like 2026-01-05T09:00:00+08:00");
 		return -1;
 	}
 	if (now < ogid->fake_now) {
@@ -852,9 +870,9 @@ m_clock_set(struct session *s, json_t *params, json_t **result,
 	}
 	commit_end(true);
 	ogid->fake_now = now;
-	log_info("event=clock_set now=%s fired=%zu", tz_format(now, buf, sizeof(buf)),
-		 json_array_size(fired));
-	*result = json_pack("{s:s, s:o}", "now", tz_format(now, buf, sizeof(buf)),
-			    "fired", fired);
+	log_info("event=clock_set now=%s fired=%zu",
+	         tz_format(now, buf, sizeof(buf)), json_array_size(fired));
+	*result = json_pack("{s:s, s:o}", "now",
+	                    tz_format(now, buf, sizeof(buf)), "fired", fired);
 	return 0;
 }

@@ -9,26 +9,33 @@
 #include "ogid.h"
 
 typedef int (*method_fn)(struct session *, json_t *params, json_t **result,
-			 struct rpc_error *, bool *wrote);
+                         struct rpc_error *, bool *wrote);
 
 /* methods_app.c */
-int m_app_submit(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-int m_app_get(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-int m_app_list(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
+int m_app_submit(struct session *, json_t *, json_t **, struct rpc_error *,
+                 bool *);
+int m_app_get(struct session *, json_t *, json_t **, struct rpc_error *,
+              bool *);
+int m_app_list(struct session *, json_t *, json_t **, struct rpc_error *,
+               bool *);
 int m_app_transition(struct session *, const char *method, json_t *, json_t **,
-		     struct rpc_error *, bool *);
-int m_deadline_overdue(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-int m_deadline_due_soon(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
+                     struct rpc_error *, bool *);
+int m_deadline_overdue(struct session *, json_t *, json_t **,
+                       struct rpc_error *, bool *);
+int m_deadline_due_soon(struct session *, json_t *, json_t **,
+                        struct rpc_error *, bool *);
 /* methods_report.c */
-int m_report_annual(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
-int m_report_summary(struct session *, json_t *, json_t **, struct rpc_error *, bool *);
+int m_report_annual(struct session *, json_t *, json_t **, struct rpc_error *,
+                    bool *);
+int m_report_summary(struct session *, json_t *, json_t **, struct rpc_error *,
+                     bool *);
 
 /* SHA-256 of a token, as stored. */
 void methods_token_hash(const char *token, uint8_t out[32]);
 /* History: append one event (canonical JSON) for app id; 0 or -1. */
 int history_append(const char *app_id, int64_t at, const char *actor,
-		   const char *method, int from_state, int to_state,
-		   json_t *params, int64_t version);
+                   const char *method, int from_state, int to_state,
+                   json_t *params, int64_t version);
 /* Store failure as a JSON-RPC error (-32005 if transient, else -32603). */
 void store_error_to_rpc(struct rpc_error *, struct store *);
 

@@ -31,9 +31,8 @@ conflict(struct rpc_error *err, const struct app *a, const char *why)
 {
 	rpc_error_set(err, RPC_CONFLICT, "%s", why);
 	err->data = json_pack("{s:s, s:I}", "state", app_state_name(a->state),
-			      "version", (json_int_t)a->version);
+	                      "version", (json_int_t)a->version);
 }
-
 
 /* app.submit */
 
@@ -83,7 +82,7 @@ field_not_future(json_t *v, const struct pspec *p, struct rpc_error *err)
 /* applicant.kind, applicant.category: in table order. */
 static int
 applicant_field(json_t *v, const struct pspec *p, void *arg,
-		struct rpc_error *err)
+                struct rpc_error *err)
 {
 	json_t *ap = arg;
 	const char *s = json_string_value(v), *kind;
@@ -94,27 +93,28 @@ applicant_field(json_t *v, const struct pspec *p, void *arg,
 		if (strcmp(s, "natural_person") != 0 &&
 		    strcmp(s, "organization") != 0) {
 			rpc_error_param(err, "applicant.kind",
-					"natural_person or organization");
+			                "natural_person or organization");
 			return -1;
 		}
 		cat = json_object_get(ap, "category");
 		if (strcmp(s, "organization") == 0 &&
 		    (cat == NULL || json_is_null(cat))) {
 			rpc_error_param(err, "applicant.category",
-					"is required for an organization");
+			                "is required for an organization");
 			return -1;
 		}
 	} else if (strcmp(p->name, "category") == 0) {
 		kind = param_str(ap, "kind");
 		if (kind != NULL && strcmp(kind, "natural_person") == 0) {
 			rpc_error_param(err, "applicant.category",
-					"only for an organization");
+			                "only for an organization");
 			return -1;
 		}
 		if (app_column_from(s, &col) == -1) {
-			rpc_error_param(err, "applicant.category",
-					"one of commercial, research,"
-					" social_welfare, legal_service, other");
+			rpc_error_param(
+			    err, "applicant.category",
+			    "one of commercial, research,"
+			    " social_welfare, legal_service, other");
 			return -1;
 		}
 	}
@@ -123,8 +123,7 @@ applicant_field(json_t *v, const struct pspec *p, void *arg,
 
 /* The closed sets and dates of app.submit, field by field. */
 static int
-submit_field(json_t *v, const struct pspec *p, void *arg,
-	     struct rpc_error *err)
+submit_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
 {
 	const char *s = json_string_value(v);
 	enum app_channel ch;
@@ -133,10 +132,10 @@ submit_field(json_t *v, const struct pspec *p, void *arg,
 
 	if (strcmp(p->name, "applicant") == 0)
 		return params_check_with(v, applicant_spec, "applicant.",
-					 applicant_field, v, err);
+		                         applicant_field, v, err);
 	if (strcmp(p->name, "channel") == 0 && app_channel_from(s, &ch) == -1) {
 		rpc_error_param(err, "channel",
-				"one of in_person, mail, online, fax, other");
+		                "one of in_person, mail, online, fax, other");
 		return -1;
 	}
 	if (strcmp(p->name, "form") == 0 && app_form_from(s, &f) == -1) {
@@ -146,7 +145,7 @@ submit_field(json_t *v, const struct pspec *p, void *arg,
 	if (strcmp(p->name, "delivery") == 0 &&
 	    app_delivery_from(s, &dv) == -1) {
 		rpc_error_param(err, "delivery",
-				"one of pickup, mail, email, online");
+		                "one of pickup, mail, email, online");
 		return -1;
 	}
 	return field_not_future(v, p, err);
@@ -154,14 +153,14 @@ submit_field(json_t *v, const struct pspec *p, void *arg,
 
 static int
 submit_fill(struct session *s, json_t *params, struct app *a,
-	    struct rpc_error *err)
+            struct rpc_error *err)
 {
 	json_t *ap = json_object_get(params, "applicant");
 	const char *v;
 	day_t today = daemon_today();
 
 	if (params_check_with(params, submit_spec, NULL, submit_field, NULL,
-			      err) == -1)
+	                      err) == -1)
 		return -1;
 	/* Checked above: these conversions succeed. */
 	a->column = COL_NATURAL_PERSON;
@@ -191,7 +190,7 @@ submit_fill(struct session *s, json_t *params, struct app *a,
 
 int
 m_app_submit(struct session *s, json_t *params, json_t **result,
-	     struct rpc_error *err, bool *wrote)
+             struct rpc_error *err, bool *wrote)
 {
 	struct app a;
 	int seq, rc;
@@ -211,12 +210,12 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		struct app first;
 
 		rc = store_app_by_ref(ogid->store, s->user_id, a.client_ref,
-				      &first);
+		                      &first);
 		if (rc == 0) {
 			/* A retry: the first application, unchanged. */
 			commit_end(true);
 			*result = view_app(ogid->store, &first, daemon_today(),
-					   s->roles);
+			                   s->roles);
 			app_clear(&first);
 			app_clear(&a);
 			return 0;
@@ -229,9 +228,10 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		goto fail;
 	if (seq > 999999) {
 		commit_end(false);
-		rpc_error_set(err, RPC_INTERNAL, "application numbers for %d"
-						 " are exhausted",
-			      date_year(a.received_on));
+		rpc_error_set(err, RPC_INTERNAL,
+		              "application numbers for %d"
+		              " are exhausted",
+		              date_year(a.received_on));
 		app_clear(&a);
 		return -1;
 	}
@@ -239,18 +239,18 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		char idbuf[32];
 
 		snprintf(idbuf, sizeof(idbuf), "%04d-%06d",
-			 date_year(a.received_on) % 10000, seq % 1000000);
+		         date_year(a.received_on) % 10000, seq % 1000000);
 		memcpy(a.id, idbuf, APP_ID_LEN);
 	}
 	timers_derive(&a);
 	if (store_app_insert(ogid->store, &a) == -1 ||
 	    history_append(a.id, a.created_at, s->user, "app.submit", -1,
-			   ST_RECEIVED, params, a.version) == -1)
+	                   ST_RECEIVED, params, a.version) == -1)
 		goto fail;
 	commit_end(true);
 	events_queue(EV_SUBMITTED, a.id, a.created_at,
-		     json_pack("{s:s, s:o}", "state", "received", "due_on",
-			       json_date(a.due_on)));
+	             json_pack("{s:s, s:o}", "state", "received", "due_on",
+	                       json_date(a.due_on)));
 	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
 	app_clear(&a);
 	return 0;
@@ -278,10 +278,10 @@ valid_id(const char *id)
 
 int
 m_app_get(struct session *s, json_t *params, json_t **result,
-	  struct rpc_error *err, bool *wrote)
+          struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "id", P_STRING, true, 1, 64 },
-					     PSPEC_END };
+		                             PSPEC_END };
 	const char *id;
 	struct app a;
 	int rc;
@@ -316,10 +316,11 @@ page(struct app *items, size_t n, int limit, unsigned roles)
 	day_t today = daemon_today();
 
 	for (i = 0; i < shown; i++)
-		json_array_append_new(arr, view_summary(&items[i], today, roles));
+		json_array_append_new(arr,
+		                      view_summary(&items[i], today, roles));
 	return json_pack("{s:o, s:o}", "items", arr, "next",
-			 n > (size_t)limit ? json_string(items[shown - 1].id)
-					   : json_null());
+	                 n > (size_t)limit ? json_string(items[shown - 1].id)
+	                                   : json_null());
 }
 
 /* app.list's state and every list's cursor, in table order. */
@@ -337,7 +338,7 @@ list_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
 		const char *id = json_string_value(v);
 		struct app a;
 		int rc = valid_id(id) ? store_app_get(ogid->rstore, id, &a)
-				      : STORE_NOTFOUND;
+		                      : STORE_NOTFOUND;
 
 		if (rc == -1) {
 			store_error_to_rpc(err, ogid->rstore);
@@ -345,7 +346,7 @@ list_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
 		}
 		if (rc != 0) {
 			rpc_error_param(err, "after",
-					"not a cursor from a previous page");
+			                "not a cursor from a previous page");
 			return -1;
 		}
 		app_clear(&a);
@@ -355,7 +356,7 @@ list_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
 
 static int
 list_common(json_t *params, int *limit, const char **after,
-	    struct rpc_error *err)
+            struct rpc_error *err)
 {
 	*limit = (int)param_int(params, "limit", 50);
 	*after = param_str(params, "after");
@@ -364,7 +365,7 @@ list_common(json_t *params, int *limit, const char **after,
 
 int
 m_app_list(struct session *s, json_t *params, json_t **result,
-	   struct rpc_error *err, bool *wrote)
+           struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = {
 		{ "state", P_STRING, false, 1, 32 },
@@ -411,22 +412,23 @@ m_app_list(struct session *s, json_t *params, json_t **result,
 
 int
 m_deadline_overdue(struct session *s, json_t *params, json_t **result,
-		   struct rpc_error *err, bool *wrote)
+                   struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { { "limit", P_INT, false, 1, 500 },
-					     { "after", P_STRING, false, 1, 64 },
-					     PSPEC_END };
+		                             { "after", P_STRING, false, 1,
+		                               64 },
+		                             PSPEC_END };
 	int limit;
 	const char *after;
 	struct app *items;
 	size_t n;
 
 	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
-		-1 ||
+	        -1 ||
 	    list_common(params, &limit, &after, err) == -1)
 		return -1;
-	if (store_overdue(ogid->rstore, daemon_today(), limit + 1, after, &items,
-			  &n) == -1) {
+	if (store_overdue(ogid->rstore, daemon_today(), limit + 1, after,
+	                  &items, &n) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
@@ -437,7 +439,7 @@ m_deadline_overdue(struct session *s, json_t *params, json_t **result,
 
 int
 m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
-		    struct rpc_error *err, bool *wrote)
+                    struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = {
 		{ "within_days", P_INT, false, 0, 60 },
@@ -452,14 +454,14 @@ m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
 	day_t today = daemon_today(), last;
 
 	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
-		-1 ||
+	        -1 ||
 	    list_common(params, &limit, &after, err) == -1)
 		return -1;
 	within = (int)param_int(params, "within_days", ogid->cfg.due_soon_days);
 	/* count(today, due) <= within  <=>  due < (within+1)th workday after */
 	last = wf_nth_workday_after(ogid->cal, today, within + 1) - 1;
 	if (store_due_soon(ogid->rstore, today, last, limit + 1, after, &items,
-			   &n) == -1) {
+	                   &n) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
@@ -476,54 +478,119 @@ struct tspec {
 	struct pspec spec[8];
 };
 
-#define ID_P { "id", P_STRING, true, 1, 64 }
-#define VERSION_P { "version", P_INT, false, 0, INT64_MAX }
-#define NOTE_P(req) { "note", P_STRING, req, 1, 10000 }
+#define ID_P                                                                   \
+	{                                                                      \
+		"id", P_STRING, true, 1, 64                                    \
+	}
+#define VERSION_P                                                              \
+	{                                                                      \
+		"version", P_INT, false, 0, INT64_MAX                          \
+	}
+#define NOTE_P(req)                                                            \
+	{                                                                      \
+		"note", P_STRING, req, 1, 10000                                \
+	}
 
 static const struct tspec tspecs[] = {
-	{ "app.assign", WF_ASSIGN,
-	  { ID_P, VERSION_P, { "reviewer", P_STRING, true, 1, 63 }, PSPEC_END } },
-	{ "app.request_correction", WF_REQUEST_CORRECTION,
-	  { ID_P, VERSION_P, NOTE_P(true),
-	    { "within_days", P_INT, false, 1, 60 }, PSPEC_END } },
-	{ "app.correct", WF_CORRECT,
-	  { ID_P, VERSION_P, { "received_on", P_DATE, false, 0, 0 },
-	    { "description", P_STRING, false, 1, 10000 }, NOTE_P(false),
+	{ "app.assign",
+	  WF_ASSIGN,
+	  { ID_P,
+	    VERSION_P,
+	    { "reviewer", P_STRING, true, 1, 63 },
 	    PSPEC_END } },
-	{ "app.consult", WF_CONSULT,
-	  { ID_P, VERSION_P, { "party", P_STRING, true, 1, 500 }, NOTE_P(true),
+	{ "app.request_correction",
+	  WF_REQUEST_CORRECTION,
+	  { ID_P,
+	    VERSION_P,
+	    NOTE_P(true),
+	    { "within_days", P_INT, false, 1, 60 },
 	    PSPEC_END } },
-	{ "app.consulted", WF_CONSULTED,
-	  { ID_P, VERSION_P, { "opinion", P_STRING, true, 1, 10000 },
+	{ "app.correct",
+	  WF_CORRECT,
+	  { ID_P,
+	    VERSION_P,
+	    { "received_on", P_DATE, false, 0, 0 },
+	    { "description", P_STRING, false, 1, 10000 },
+	    NOTE_P(false),
 	    PSPEC_END } },
-	{ "app.review", WF_REVIEW,
-	  { ID_P, VERSION_P, { "outcome", P_STRING, true, 1, 64 }, NOTE_P(true),
+	{ "app.consult",
+	  WF_CONSULT,
+	  { ID_P,
+	    VERSION_P,
+	    { "party", P_STRING, true, 1, 500 },
+	    NOTE_P(true),
 	    PSPEC_END } },
-	{ "app.secrecy", WF_SECRECY,
-	  { ID_P, VERSION_P, { "result", P_STRING, true, 1, 16 }, NOTE_P(true),
+	{ "app.consulted",
+	  WF_CONSULTED,
+	  { ID_P,
+	    VERSION_P,
+	    { "opinion", P_STRING, true, 1, 10000 },
 	    PSPEC_END } },
-	{ "app.fee_notice", WF_FEE_NOTICE,
-	  { ID_P, VERSION_P, { "amount_yuan", P_NUMBER, true, 0, 1000000 },
-	    NOTE_P(true), PSPEC_END } },
-	{ "app.fee_paid", WF_FEE_PAID,
-	  { ID_P, VERSION_P, { "paid_on", P_DATE, false, 0, 0 }, NOTE_P(false),
+	{ "app.review",
+	  WF_REVIEW,
+	  { ID_P,
+	    VERSION_P,
+	    { "outcome", P_STRING, true, 1, 64 },
+	    NOTE_P(true),
 	    PSPEC_END } },
-	{ "app.extend", WF_EXTEND,
-	  { ID_P, VERSION_P, { "days", P_INT, true, 1, 1000 },
-	    { "reason", P_STRING, true, 1, 10000 }, PSPEC_END } },
-	{ "app.reply", WF_REPLY,
-	  { ID_P, VERSION_P, { "replied_on", P_DATE, false, 0, 0 },
-	    NOTE_P(true), PSPEC_END } },
-	{ "app.withdraw", WF_WITHDRAW,
-	  { ID_P, VERSION_P, { "reason", P_STRING, true, 1, 10000 },
-	    PSPEC_END } },
-	{ "app.appeal", WF_APPEAL,
-	  { ID_P, VERSION_P, { "kind", P_STRING, true, 1, 64 },
-	    { "filed_on", P_DATE, false, 0, 0 }, NOTE_P(false), PSPEC_END } },
-	{ "app.appeal_decided", WF_APPEAL_DECIDED,
-	  { ID_P, VERSION_P, { "appeal", P_INT, true, 1, 1000000 },
+	{ "app.secrecy",
+	  WF_SECRECY,
+	  { ID_P,
+	    VERSION_P,
 	    { "result", P_STRING, true, 1, 16 },
-	    { "decided_on", P_DATE, false, 0, 0 }, NOTE_P(false), PSPEC_END } },
+	    NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.fee_notice",
+	  WF_FEE_NOTICE,
+	  { ID_P,
+	    VERSION_P,
+	    { "amount_yuan", P_NUMBER, true, 0, 1000000 },
+	    NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.fee_paid",
+	  WF_FEE_PAID,
+	  { ID_P,
+	    VERSION_P,
+	    { "paid_on", P_DATE, false, 0, 0 },
+	    NOTE_P(false),
+	    PSPEC_END } },
+	{ "app.extend",
+	  WF_EXTEND,
+	  { ID_P,
+	    VERSION_P,
+	    { "days", P_INT, true, 1, 1000 },
+	    { "reason", P_STRING, true, 1, 10000 },
+	    PSPEC_END } },
+	{ "app.reply",
+	  WF_REPLY,
+	  { ID_P,
+	    VERSION_P,
+	    { "replied_on", P_DATE, false, 0, 0 },
+	    NOTE_P(true),
+	    PSPEC_END } },
+	{ "app.withdraw",
+	  WF_WITHDRAW,
+	  { ID_P,
+	    VERSION_P,
+	    { "reason", P_STRING, true, 1, 10000 },
+	    PSPEC_END } },
+	{ "app.appeal",
+	  WF_APPEAL,
+	  { ID_P,
+	    VERSION_P,
+	    { "kind", P_STRING, true, 1, 64 },
+	    { "filed_on", P_DATE, false, 0, 0 },
+	    NOTE_P(false),
+	    PSPEC_END } },
+	{ "app.appeal_decided",
+	  WF_APPEAL_DECIDED,
+	  { ID_P,
+	    VERSION_P,
+	    { "appeal", P_INT, true, 1, 1000000 },
+	    { "result", P_STRING, true, 1, 16 },
+	    { "decided_on", P_DATE, false, 0, 0 },
+	    NOTE_P(false),
+	    PSPEC_END } },
 };
 
 static const struct tspec *
@@ -545,7 +612,7 @@ find_tspec(const char *method)
  */
 static int
 transition_field(json_t *v, const struct pspec *p, void *arg,
-		 struct rpc_error *err)
+                 struct rpc_error *err)
 {
 	const struct tspec *t = arg;
 	const char *s = json_string_value(v);
@@ -566,14 +633,14 @@ transition_field(json_t *v, const struct pspec *p, void *arg,
 		if (t->action == WF_APPEAL_DECIDED &&
 		    (appeal_result_from(s, &ar) == -1 || ar == AR_PENDING)) {
 			rpc_error_param(err, "result",
-					"upheld, corrected or other");
+			                "upheld, corrected or other");
 			return -1;
 		}
 	}
 	if (strcmp(p->name, "kind") == 0 && appeal_kind_from(s, &ak) == -1) {
 		rpc_error_param(err, "kind",
-				"reconsideration, litigation or"
-				" litigation_after_reconsideration");
+		                "reconsideration, litigation or"
+		                " litigation_after_reconsideration");
 		return -1;
 	}
 	if (strcmp(p->name, "amount_yuan") == 0 &&
@@ -591,7 +658,7 @@ transition_field(json_t *v, const struct pspec *p, void *arg,
  */
 static int
 fill_args(const struct tspec *t, json_t *params, const struct app *a,
-	  struct wf_args *args, struct rpc_error *err)
+          struct wf_args *args, struct rpc_error *err)
 {
 	day_t today = daemon_today();
 
@@ -605,7 +672,7 @@ fill_args(const struct tspec *t, json_t *params, const struct app *a,
 		break;
 	case WF_REQUEST_CORRECTION:
 		args->within_days = (int)param_int(params, "within_days",
-						   ogid->cfg.correction_days);
+		                                   ogid->cfg.correction_days);
 		break;
 	case WF_CORRECT:
 		args->description = param_str(params, "description");
@@ -618,7 +685,8 @@ fill_args(const struct tspec *t, json_t *params, const struct app *a,
 		args->pass = strcmp(param_str(params, "result"), "pass") == 0;
 		break;
 	case WF_FEE_NOTICE: {
-		double y = json_number_value(json_object_get(params, "amount_yuan"));
+		double y =
+		    json_number_value(json_object_get(params, "amount_yuan"));
 
 		args->fee_fen = (int64_t)(y * 100.0 + 0.5);
 		break;
@@ -651,7 +719,7 @@ check_reviewer(const char *name, struct rpc_error *err)
 	}
 	if (rc != 0 || u.disabled || !(u.roles & ROLE_REVIEWER)) {
 		rpc_error_param(err, "reviewer",
-				"not an active user with the reviewer role");
+		                "not an active user with the reviewer role");
 		return -1;
 	}
 	return 0;
@@ -659,7 +727,7 @@ check_reviewer(const char *name, struct rpc_error *err)
 
 static void
 wf_error_to_rpc(struct rpc_error *err, const struct wf_error *we,
-		const struct app *a)
+                const struct app *a)
 {
 	switch (we->kind) {
 	case WF_E_FORBIDDEN:
@@ -679,19 +747,20 @@ wf_error_to_rpc(struct rpc_error *err, const struct wf_error *we,
 /* Clock records for the explanation, from what wf_apply did. */
 static int
 record_clock(struct app *a, const struct wf_effects *fx, int old_cycle,
-	     const char *actor, const char *reason, int64_t now)
+             const char *actor, const char *reason, int64_t now)
 {
 	struct store_clock c;
 
 	if (fx->pause_closed &&
 	    store_clock_close(ogid->store, a->id, old_cycle,
-			      wait_kind_name(fx->closed), fx->closed_to,
-			      fx->closed_days) == -1)
+	                      wait_kind_name(fx->closed), fx->closed_to,
+	                      fx->closed_days) == -1)
 		return -1;
 	if (fx->pause_opened) {
 		memset(&c, 0, sizeof(c));
 		c.cycle = a->cycle;
-		snprintf(c.kind, sizeof(c.kind), "%s", wait_kind_name(fx->opened));
+		snprintf(c.kind, sizeof(c.kind), "%s",
+		         wait_kind_name(fx->opened));
 		c.from = a->wait_from;
 		c.to = DAY_NONE;
 		c.reason = (char *)reason;
@@ -705,7 +774,7 @@ record_clock(struct app *a, const struct wf_effects *fx, int old_cycle,
 
 static int
 appeal_step(const struct tspec *t, json_t *params, struct app *a,
-	    json_t **extra, struct rpc_error *err)
+            json_t **extra, struct rpc_error *err)
 {
 	day_t today = daemon_today(), d;
 	int n, rc;
@@ -717,7 +786,7 @@ appeal_step(const struct tspec *t, json_t *params, struct app *a,
 		d = param_date(params, "filed_on", today);
 		if (d < a->received_on) {
 			rpc_error_param(err, "filed_on",
-					"before the date of receipt");
+			                "before the date of receipt");
 			return -1;
 		}
 		if (store_appeal_add(ogid->store, a->id, k, d, &n) == -1) {
@@ -754,7 +823,7 @@ appeal_step(const struct tspec *t, json_t *params, struct app *a,
 		if (d < ap[i].filed_on) {
 			free(ap);
 			rpc_error_param(err, "decided_on",
-					"before the appeal was filed");
+			                "before the appeal was filed");
 			return -1;
 		}
 		free(ap);
@@ -769,7 +838,7 @@ appeal_step(const struct tspec *t, json_t *params, struct app *a,
 
 int
 m_app_transition(struct session *s, const char *method, json_t *params,
-		 json_t **result, struct rpc_error *err, bool *wrote)
+                 json_t **result, struct rpc_error *err, bool *wrote)
 {
 	const struct tspec *t = find_tspec(method);
 	struct wf_actor who = { s->user, s->roles, false };
@@ -789,7 +858,7 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 		return -1;
 	}
 	if (params_check_with(params, t->spec, NULL, transition_field,
-			      (void *)t, err) == -1)
+	                      (void *)t, err) == -1)
 		return -1;
 	id = param_str(params, "id");
 	if (!valid_id(id)) {
@@ -850,24 +919,23 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 		if (store_clock_add(ogid->store, a.id, &c) == -1)
 			goto fail;
 	}
-	if (record_clock(&a, &fx, old_cycle, s->user,
-			 param_str(params, "note"), now) == -1)
+	if (record_clock(&a, &fx, old_cycle, s->user, param_str(params, "note"),
+	                 now) == -1)
 		goto fail;
 	if (history_append(a.id, now, s->user, method, from, a.state, params,
-			   a.version) == -1)
+	                   a.version) == -1)
 		goto fail;
 	commit_end(true);
 	if (t->action == WF_EXTEND)
 		events_queue(EV_EXTENDED, a.id, now,
-			     json_pack("{s:i, s:o, s:o}", "days", args.days,
-				       "from_due_on", json_date(old_due),
-				       "due_on", json_date(a.due_on)));
+		             json_pack("{s:i, s:o, s:o}", "days", args.days,
+		                       "from_due_on", json_date(old_due),
+		                       "due_on", json_date(a.due_on)));
 	if (from != a.state)
-		events_queue(EV_STATE, a.id, now,
-			     json_pack("{s:s, s:s, s:s}", "from",
-				       app_state_name(from), "to",
-				       app_state_name(a.state), "method",
-				       method));
+		events_queue(
+		    EV_STATE, a.id, now,
+		    json_pack("{s:s, s:s, s:s}", "from", app_state_name(from),
+		              "to", app_state_name(a.state), "method", method));
 	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
 	if (extra != NULL) {
 		json_object_update(*result, extra);

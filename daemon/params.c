@@ -28,15 +28,19 @@ bad(struct rpc_error *err, const char *prefix, const char *name,
 }
 
 static const char *type_reasons[] = {
-	[P_STRING] = "must be a string", [P_INT] = "must be an integer",
-	[P_BOOL] = "must be true or false", [P_DATE] = "must be a date YYYY-MM-DD",
-	[P_OBJECT] = "must be an object", [P_ARRAY] = "must be an array",
-	[P_NUMBER] = "must be a number",  [P_ANY] = "",
+	[P_STRING] = "must be a string",
+	[P_INT] = "must be an integer",
+	[P_BOOL] = "must be true or false",
+	[P_DATE] = "must be a date YYYY-MM-DD",
+	[P_OBJECT] = "must be an object",
+	[P_ARRAY] = "must be an array",
+	[P_NUMBER] = "must be a number",
+	[P_ANY] = "",
 };
 
 static int
 check_one(json_t *v, const struct pspec *p, const char *prefix,
-	  struct rpc_error *err)
+          struct rpc_error *err)
 {
 	char reason[96];
 	day_t d;
@@ -47,24 +51,25 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 		size_t n;
 
 		if (!json_is_string(v))
-			return bad(err, prefix, p->name, type_reasons[P_STRING]);
+			return bad(err, prefix, p->name,
+			           type_reasons[P_STRING]);
 		if (strlen(s) != json_string_length(v))
 			return bad(err, prefix, p->name,
-				   "must not contain NUL characters");
+			           "must not contain NUL characters");
 		n = utf8_len(s);
 		if ((int64_t)n < p->min) {
 			if (p->min == 1)
 				return bad(err, prefix, p->name,
-					   "must not be empty");
+				           "must not be empty");
 			snprintf(reason, sizeof(reason),
-				 "must be at least %lld characters",
-				 (long long)p->min);
+			         "must be at least %lld characters",
+			         (long long)p->min);
 			return bad(err, prefix, p->name, reason);
 		}
 		if (p->max > 0 && (int64_t)n > p->max) {
 			snprintf(reason, sizeof(reason),
-				 "must be at most %lld characters",
-				 (long long)p->max);
+			         "must be at most %lld characters",
+			         (long long)p->max);
 			return bad(err, prefix, p->name, reason);
 		}
 		return 0;
@@ -75,8 +80,8 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 		if (json_integer_value(v) < p->min ||
 		    json_integer_value(v) > p->max) {
 			snprintf(reason, sizeof(reason),
-				 "must be between %lld and %lld",
-				 (long long)p->min, (long long)p->max);
+			         "must be between %lld and %lld",
+			         (long long)p->min, (long long)p->max);
 			return bad(err, prefix, p->name, reason);
 		}
 		return 0;
@@ -84,12 +89,13 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 		double x;
 
 		if (!json_is_number(v))
-			return bad(err, prefix, p->name, type_reasons[P_NUMBER]);
+			return bad(err, prefix, p->name,
+			           type_reasons[P_NUMBER]);
 		x = json_number_value(v);
 		if (!isfinite(x) || x < (double)p->min || x > (double)p->max) {
 			snprintf(reason, sizeof(reason),
-				 "must be between %lld and %lld",
-				 (long long)p->min, (long long)p->max);
+			         "must be between %lld and %lld",
+			         (long long)p->min, (long long)p->max);
 			return bad(err, prefix, p->name, reason);
 		}
 		return 0;
@@ -103,11 +109,12 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 			return bad(err, prefix, p->name, type_reasons[P_DATE]);
 		if (date_parse(json_string_value(v), &d) == -1)
 			return bad(err, prefix, p->name,
-				   "not a real date YYYY-MM-DD in range");
+			           "not a real date YYYY-MM-DD in range");
 		return 0;
 	case P_OBJECT:
 		if (!json_is_object(v))
-			return bad(err, prefix, p->name, type_reasons[P_OBJECT]);
+			return bad(err, prefix, p->name,
+			           type_reasons[P_OBJECT]);
 		return 0;
 	case P_ARRAY:
 		if (!json_is_array(v))
@@ -121,14 +128,14 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 
 int
 params_check(json_t *params, const struct pspec *spec, const char *prefix,
-	     struct rpc_error *err)
+             struct rpc_error *err)
 {
 	return params_check_with(params, spec, prefix, NULL, NULL, err);
 }
 
 int
 params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
-		  param_fn fn, void *arg, struct rpc_error *err)
+                  param_fn fn, void *arg, struct rpc_error *err)
 {
 	const struct pspec *p;
 	const char *key;
@@ -141,10 +148,11 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 	if (!json_is_object(params)) {
 		json_decref(params);
 		rpc_error_param(err, prefix && *prefix ? prefix : "params",
-				"must be an object");
+		                "must be an object");
 		return -1;
 	}
-	/* Spec order first, so the first bad field is the first in the table. */
+	/* Spec order first, so the first bad field is the first in the table.
+	 */
 	for (p = spec; p->name != NULL; p++) {
 		v = json_object_get(params, p->name);
 		if (v == NULL || (json_is_null(v) && !p->required)) {

@@ -18,7 +18,7 @@ enum ptype {
 	P_STRING, /* UTF-8 text, length in characters min..max */
 	P_INT,    /* integer min..max */
 	P_BOOL,
-	P_DATE,   /* "YYYY-MM-DD", a real date */
+	P_DATE, /* "YYYY-MM-DD", a real date */
 	P_OBJECT,
 	P_ARRAY,
 	P_NUMBER, /* integer or real, min..max */
@@ -31,14 +31,17 @@ struct pspec {
 	bool required;
 	int64_t min, max; /* P_STRING: characters; P_INT/P_NUMBER: value */
 };
-#define PSPEC_END { NULL, P_ANY, false, 0, 0 }
+#define PSPEC_END                                                              \
+	{                                                                      \
+		NULL, P_ANY, false, 0, 0                                       \
+	}
 
 /*
  * Check params (NULL means {}) against spec; prefix names nested fields
  * ("applicant."). 0, or -1 with err set.
  */
 int params_check(json_t *params, const struct pspec *, const char *prefix,
-		 struct rpc_error *);
+                 struct rpc_error *);
 /*
  * Checks beyond the table (enums, nested objects, dates against today):
  * called for each field present, right after the table accepts it, so
@@ -46,9 +49,9 @@ int params_check(json_t *params, const struct pspec *, const char *prefix,
  * err set.
  */
 typedef int (*param_fn)(json_t *value, const struct pspec *, void *arg,
-			struct rpc_error *);
+                        struct rpc_error *);
 int params_check_with(json_t *params, const struct pspec *, const char *prefix,
-		      param_fn, void *arg, struct rpc_error *);
+                      param_fn, void *arg, struct rpc_error *);
 /* Accessors for checked params: absent gives the default. */
 const char *param_str(json_t *, const char *key);
 int64_t param_int(json_t *, const char *key, int64_t dflt);

@@ -122,13 +122,13 @@ handle(struct app *a, json_t *fired)
 		type = kind == TK_DUE_SOON ? EV_DUE_SOON : EV_OVERDUE;
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
-				  "state", app_state_name(a->state));
+		                  "state", app_state_name(a->state));
 		timers_derive(a);
 		if (store_app_update(ogid->store, a) == -1 ||
 		    history_append(a->id, at, "system",
-				   kind == TK_DUE_SOON ? "timer.due_soon"
-						       : "timer.overdue",
-				   from, a->state, params, a->version) == -1) {
+		                   kind == TK_DUE_SOON ? "timer.due_soon"
+		                                       : "timer.overdue",
+		                   from, a->state, params, a->version) == -1) {
 			json_decref(params);
 			json_decref(extra);
 			return -1;
@@ -140,44 +140,45 @@ handle(struct app *a, json_t *fired)
 	case TK_LAPSE_CONSULTATION:
 	case TK_LAPSE_FEE: {
 		const char *period = kind == TK_LAPSE_CORRECTION ? "correction"
-				     : kind == TK_LAPSE_CONSULTATION
-					 ? "consultation"
-					 : "fee";
+		                     : kind == TK_LAPSE_CONSULTATION
+		                         ? "consultation"
+		                         : "fee";
 		day_t last = a->wait_last_day;
 		int cycle = a->cycle;
 
 		act = kind == TK_LAPSE_CORRECTION     ? WF_LAPSE_CORRECTION
 		      : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
-						      : WF_LAPSE_FEE;
+		                                      : WF_LAPSE_FEE;
 		wf_apply(a, act, &sys, &args, ogid->cal, &fx);
 		timers_derive(a);
 		a->version++;
 		a->updated_at = at;
 		params = json_pack("{s:s, s:s}", "period", period, "last_day",
-				   date_format(last, buf));
+		                   date_format(last, buf));
 		if (store_app_update(ogid->store, a) == -1 ||
 		    (fx.pause_closed &&
 		     store_clock_close(ogid->store, a->id, cycle,
-				       wait_kind_name(fx.closed), fx.closed_to,
-				       fx.closed_days) == -1) ||
+		                       wait_kind_name(fx.closed), fx.closed_to,
+		                       fx.closed_days) == -1) ||
 		    history_append(a->id, at, "system", "timer.lapse", from,
-				   a->state, params, a->version) == -1) {
+		                   a->state, params, a->version) == -1) {
 			json_decref(params);
 			return -1;
 		}
 		json_decref(params);
-		events_queue(EV_LAPSED, a->id, at,
-			     json_pack("{s:s, s:s, s:s, s:o}", "period", period,
-				       "from", app_state_name(from), "to",
-				       app_state_name(a->state), "outcome",
-				       a->outcome == OC_NONE
-					   ? json_null()
-					   : json_string(outcome_name(a->outcome))));
+		events_queue(
+		    EV_LAPSED, a->id, at,
+		    json_pack("{s:s, s:s, s:s, s:o}", "period", period, "from",
+		              app_state_name(from), "to",
+		              app_state_name(a->state), "outcome",
+		              a->outcome == OC_NONE
+		                  ? json_null()
+		                  : json_string(outcome_name(a->outcome))));
 		events_queue(EV_STATE, a->id, at,
-			     json_pack("{s:s, s:s, s:s}", "from",
-				       app_state_name(from), "to",
-				       app_state_name(a->state), "method",
-				       "timer.lapse"));
+		             json_pack("{s:s, s:s, s:s}", "from",
+		                       app_state_name(from), "to",
+		                       app_state_name(a->state), "method",
+		                       "timer.lapse"));
 		type = EV_LAPSED;
 		break;
 	}
@@ -187,14 +188,14 @@ handle(struct app *a, json_t *fired)
 		return store_app_update(ogid->store, a);
 	}
 	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
-		 (long long)at);
+	         (long long)at);
 	if (fired != NULL) {
 		char tbuf[40];
 
 		json_array_append_new(
 		    fired, json_pack("{s:s, s:s, s:s}", "type",
-				     event_type_name(type), "id", a->id, "at",
-				     tz_format(at, tbuf, sizeof(tbuf))));
+		                     event_type_name(type), "id", a->id, "at",
+		                     tz_format(at, tbuf, sizeof(tbuf))));
 	}
 	return 0;
 }

@@ -60,7 +60,7 @@ check_event(const struct store_event *e, void *arg)
 	}
 	if (memcmp(e->prev_hash, w->prev, 32) != 0) {
 		w->why = "previous hash does not match: an event before it was"
-			 " removed, reordered or edited";
+		         " removed, reordered or edited";
 		goto bad;
 	}
 	audit_hash(w->prev, e->content, strlen(e->content), h);
@@ -175,22 +175,23 @@ check_apps(struct store *st, struct walk *w)
 			l = find_last(w, items[i].id);
 			if (l == NULL) {
 				fprintf(stderr,
-					"ogid: verify: application %s has no"
-					" history: its events were removed\n",
-					items[i].id);
+				        "ogid: verify: application %s has no"
+				        " history: its events were removed\n",
+				        items[i].id);
 				printf("bad application %s\n", items[i].id);
 				store_apps_free(items, n);
 				return 1;
 			}
 			if (l->version != items[i].version) {
 				fprintf(stderr,
-					"ogid: verify: application %s: version"
-					" %lld, but its last event (event %lld)"
-					" records version %lld: events were"
-					" removed or added, or the application"
-					" was changed outside the daemon\n",
-					items[i].id, (long long)items[i].version,
-					l->seq, l->version);
+				        "ogid: verify: application %s: version"
+				        " %lld, but its last event (event %lld)"
+				        " records version %lld: events were"
+				        " removed or added, or the application"
+				        " was changed outside the daemon\n",
+				        items[i].id,
+				        (long long)items[i].version, l->seq,
+				        l->version);
 				printf("bad application %s\n", items[i].id);
 				store_apps_free(items, n);
 				return 1;
@@ -218,9 +219,9 @@ check_apps(struct store *st, struct walk *w)
 			if (rc == -1)
 				return -1;
 			fprintf(stderr,
-				"ogid: verify: event %lld: its application %s"
-				" does not exist\n",
-				w->last[i].seq, w->last[i].app);
+			        "ogid: verify: event %lld: its application %s"
+			        " does not exist\n",
+			        w->last[i].seq, w->last[i].app);
 			printf("bad event %lld\n", w->last[i].seq);
 			return 1;
 		}
@@ -244,7 +245,7 @@ verify_db(const char *path)
 	rc = store_integrity_check(st, msg, sizeof(msg));
 	if (rc != 0) {
 		fprintf(stderr, "ogid: verify: integrity check failed: %s\n",
-			rc == -1 ? store_error(st) : msg);
+		        rc == -1 ? store_error(st) : msg);
 		store_close(st);
 		return 1;
 	}
@@ -252,7 +253,7 @@ verify_db(const char *path)
 	rc = store_events_walk(st, check_event, &w);
 	if (rc == -1) {
 		fprintf(stderr, "ogid: verify: cannot read the history: %s\n",
-			store_error(st));
+		        store_error(st));
 		store_close(st);
 		free(w.last);
 		return 1;
@@ -261,19 +262,21 @@ verify_db(const char *path)
 		store_close(st);
 		free(w.last);
 		fprintf(stderr, "ogid: verify: event %lld: %s\n", w.bad_seq,
-			w.why);
+		        w.why);
 		printf("bad event %lld\n", w.bad_seq);
 		return 1;
 	}
 	rc = check_apps(st, &w);
 	if (rc == -1)
-		fprintf(stderr, "ogid: verify: cannot read the applications: %s\n",
-			store_error(st));
+		fprintf(stderr,
+		        "ogid: verify: cannot read the applications: %s\n",
+		        store_error(st));
 	store_close(st);
 	free(w.last);
 	if (rc != 0)
 		return 1;
-	/* The head hash: kept elsewhere, it shows a rewrite of the whole chain. */
+	/* The head hash: kept elsewhere, it shows a rewrite of the whole chain.
+	 */
 	audit_hex(w.prev, head);
 	printf("ok: %lld events, chain intact, every application matches its"
 	       " history, integrity ok; head %s\n",

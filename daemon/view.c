@@ -60,31 +60,31 @@ applicant(const struct app *a, unsigned roles, bool summary)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "kind",
-			    json_string(a->column == COL_NATURAL_PERSON
-					    ? "natural_person"
-					    : "organization"));
+	                    json_string(a->column == COL_NATURAL_PERSON
+	                                    ? "natural_person"
+	                                    : "organization"));
 	if (a->column != COL_NATURAL_PERSON)
 		json_object_set_new(o, "category",
-				    json_string(app_column_name(a->column)));
+		                    json_string(app_column_name(a->column)));
 	json_object_set_new(o, "name", json_string(a->name));
 	if (roles & PERSONAL_ROLES) {
 		if (summary) {
 			if (a->id_number)
 				json_object_set_new(o, "id_number",
-						    masked(a->id_number));
+				                    masked(a->id_number));
 		} else {
 			if (a->id_number)
 				json_object_set_new(o, "id_number",
-						    json_string(a->id_number));
+				                    json_string(a->id_number));
 			if (a->phone)
 				json_object_set_new(o, "phone",
-						    json_string(a->phone));
+				                    json_string(a->phone));
 			if (a->email)
 				json_object_set_new(o, "email",
-						    json_string(a->email));
+				                    json_string(a->email));
 			if (a->address)
 				json_object_set_new(o, "address",
-						    json_string(a->address));
+				                    json_string(a->address));
 		}
 	}
 	return o;
@@ -108,28 +108,25 @@ view_summary(const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "state", json_string(app_state_name(a->state)));
 	json_object_set_new(o, "applicant", applicant(a, roles, true));
 	json_object_set_new(o, "channel",
-			    json_string(app_channel_name(a->channel)));
+	                    json_string(app_channel_name(a->channel)));
 	json_object_set_new(o, "received_on", json_date(a->received_on));
 	json_object_set_new(o, "description", json_string(a->description));
 	json_object_set_new(o, "assignee", json_str_or_null(a->assignee));
 	json_object_set_new(o, "outcome",
-			    a->outcome == OC_NONE
-				? json_null()
-				: json_string(outcome_name(a->outcome)));
+	                    a->outcome == OC_NONE
+	                        ? json_null()
+	                        : json_string(outcome_name(a->outcome)));
 	json_object_set_new(o, "version", json_integer(a->version));
-	json_object_set_new(o, "due_on",
-			    running || !open ? json_date(a->due_on)
-					     : json_null());
+	json_object_set_new(
+	    o, "due_on", running || !open ? json_date(a->due_on) : json_null());
 	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
 	if (running && a->due_on != DAY_NONE) {
-		json_object_set_new(
-		    o, "remaining_workdays",
-		    json_integer(dl_remaining_workdays(ogid->cal, a->due_on,
-						       today)));
-		json_object_set_new(
-		    o, "overdue_workdays",
-		    json_integer(dl_overdue_workdays(ogid->cal, a->due_on,
-						     today)));
+		json_object_set_new(o, "remaining_workdays",
+		                    json_integer(dl_remaining_workdays(
+		                        ogid->cal, a->due_on, today)));
+		json_object_set_new(o, "overdue_workdays",
+		                    json_integer(dl_overdue_workdays(
+		                        ogid->cal, a->due_on, today)));
 	} else {
 		json_object_set_new(o, "remaining_workdays", json_null());
 		json_object_set_new(o, "overdue_workdays", json_null());
@@ -149,17 +146,19 @@ explain(struct store *st, const struct app *a, day_t today)
 	char buf[16], tbuf[40];
 
 	json_object_set_new(o, "rules",
-			    json_string(a->rules == 2007 ? "2007 Regulations"
-							 : "2019 Regulations"));
-	json_object_set_new(o, "base_days",
-			    json_integer(dl_base_days((enum dl_rules)a->rules)));
-	json_object_set_new(o, "max_extension_days",
-			    json_integer(dl_max_extension((enum dl_rules)a->rules)));
+	                    json_string(a->rules == 2007 ? "2007 Regulations"
+	                                                 : "2019 Regulations"));
+	json_object_set_new(
+	    o, "base_days",
+	    json_integer(dl_base_days((enum dl_rules)a->rules)));
+	json_object_set_new(
+	    o, "max_extension_days",
+	    json_integer(dl_max_extension((enum dl_rules)a->rules)));
 	json_object_set_new(o, "received_on", json_date(a->received_on));
 	json_object_set_new(o, "start", json_date(a->start));
-	json_object_set_new(o, "start_reason",
-			    json_string(a->cycle > 0 ? "correction received"
-						     : "receipt"));
+	json_object_set_new(
+	    o, "start_reason",
+	    json_string(a->cycle > 0 ? "correction received" : "receipt"));
 	json_object_set_new(o, "effective_start", json_date(eff));
 	if (store_clock_list(st, a->id, &cl, &ncl) == -1)
 		log_warnx("view: clock list: %s", store_error(st));
@@ -169,16 +168,17 @@ explain(struct store *st, const struct app *a, day_t today)
 		if (cl[i].cycle != a->cycle)
 			continue;
 		if (strcmp(cl[i].kind, "extension") == 0) {
-			e = json_pack("{s:i, s:s?, s:s, s:s}", "days", cl[i].days,
-				      "reason", cl[i].reason, "by", cl[i].actor,
-				      "at", tz_format(cl[i].at, tbuf, sizeof(tbuf)));
+			e = json_pack("{s:i, s:s?, s:s, s:s}", "days",
+			              cl[i].days, "reason", cl[i].reason, "by",
+			              cl[i].actor, "at",
+			              tz_format(cl[i].at, tbuf, sizeof(tbuf)));
 			if (e)
 				json_array_append_new(ext, e);
 		} else if (strcmp(cl[i].kind, "correction") != 0) {
 			e = json_pack("{s:s, s:o, s:o, s:i, s:s}", "kind",
-				      cl[i].kind, "from", json_date(cl[i].from),
-				      "to", json_date(cl[i].to), "days",
-				      cl[i].days, "by", cl[i].actor);
+			              cl[i].kind, "from", json_date(cl[i].from),
+			              "to", json_date(cl[i].to), "days",
+			              cl[i].days, "by", cl[i].actor);
 			if (e)
 				json_array_append_new(pauses, e);
 			if (cl[i].to != DAY_NONE)
@@ -191,19 +191,19 @@ explain(struct store *st, const struct app *a, day_t today)
 	if (a->due_on != DAY_NONE && a->state != ST_CORRECTION) {
 		nsk = dl_skipped_days(ogid->cal, eff, a->due_on, sk, 64);
 		for (i = 0; i < nsk && i < 64; i++)
-			json_array_append_new(skipped,
-					      json_string(date_format(sk[i], buf)));
+			json_array_append_new(
+			    skipped, json_string(date_format(sk[i], buf)));
 		json_object_set_new(
 		    o, "text",
 		    json_sprintf("due %s = %d working days after %s (%d + %d"
-				 " extension + %d paused), skipping %zu"
-				 " non-working days",
-				 date_format(a->due_on, buf),
-				 dl_base_days((enum dl_rules)a->rules) +
-				     a->extension_days + paused_days,
-				 date_format(eff, tbuf),
-				 dl_base_days((enum dl_rules)a->rules),
-				 a->extension_days, paused_days, nsk));
+		                 " extension + %d paused), skipping %zu"
+		                 " non-working days",
+		                 date_format(a->due_on, buf),
+		                 dl_base_days((enum dl_rules)a->rules) +
+		                     a->extension_days + paused_days,
+		                 date_format(eff, tbuf),
+		                 dl_base_days((enum dl_rules)a->rules),
+		                 a->extension_days, paused_days, nsk));
 	}
 	json_object_set_new(o, "skipped", skipped);
 	(void)today;
@@ -216,8 +216,8 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 	json_t *o = json_object();
 	bool running = app_state_running(a->state);
 	bool concluded = app_state_terminal(a->state);
-	bool paused = a->state == ST_CORRECTION || a->state == ST_CONSULTATION ||
-		      a->state == ST_FEE;
+	bool paused = a->state == ST_CORRECTION ||
+	              a->state == ST_CONSULTATION || a->state == ST_FEE;
 	int paused_days = 0;
 	day_t *from, *to;
 	size_t n, i;
@@ -231,35 +231,35 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 	free(from);
 	free(to);
 	json_object_set_new(o, "due_on",
-			    running || concluded ? json_date(a->due_on)
-						 : json_null());
+	                    running || concluded ? json_date(a->due_on)
+	                                         : json_null());
 	json_object_set_new(o, "paused", json_boolean(paused));
 	if (paused && a->wait != WAIT_NONE)
-		json_object_set_new(
-		    o, "waiting",
-		    json_pack("{s:s, s:o, s:o}", "kind",
-			      wait_kind_name(a->wait), "from",
-			      json_date(a->wait_from), "last_day",
-			      json_date(a->wait_last_day)));
+		json_object_set_new(o, "waiting",
+		                    json_pack("{s:s, s:o, s:o}", "kind",
+		                              wait_kind_name(a->wait), "from",
+		                              json_date(a->wait_from),
+		                              "last_day",
+		                              json_date(a->wait_last_day)));
 	else
 		json_object_set_new(o, "waiting", json_null());
 	json_object_set_new(o, "paused_days", json_integer(paused_days));
-	json_object_set_new(o, "extension_days", json_integer(a->extension_days));
+	json_object_set_new(o, "extension_days",
+	                    json_integer(a->extension_days));
 	if (running && a->due_on != DAY_NONE) {
-		json_object_set_new(
-		    o, "remaining_workdays",
-		    json_integer(dl_remaining_workdays(ogid->cal, a->due_on,
-						       today)));
-		json_object_set_new(
-		    o, "overdue_workdays",
-		    json_integer(dl_overdue_workdays(ogid->cal, a->due_on,
-						     today)));
+		json_object_set_new(o, "remaining_workdays",
+		                    json_integer(dl_remaining_workdays(
+		                        ogid->cal, a->due_on, today)));
+		json_object_set_new(o, "overdue_workdays",
+		                    json_integer(dl_overdue_workdays(
+		                        ogid->cal, a->due_on, today)));
 	} else {
 		json_object_set_new(o, "remaining_workdays", json_null());
 		json_object_set_new(o, "overdue_workdays", json_null());
 	}
 	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
-	json_object_set_new(o, "correction_late", json_boolean(a->correction_late));
+	json_object_set_new(o, "correction_late",
+	                    json_boolean(a->correction_late));
 	json_object_set_new(o, "explain", explain(st, a, today));
 	return o;
 }
@@ -269,8 +269,9 @@ static void
 hide_personal(json_t *ev)
 {
 	static const char *const keys[] = { "id_number", "phone", "email",
-					    "address" };
-	json_t *ap = json_object_get(json_object_get(ev, "params"), "applicant");
+		                            "address" };
+	json_t *ap =
+	    json_object_get(json_object_get(ev, "params"), "applicant");
 	size_t i;
 
 	if (!json_is_object(ap))
@@ -316,11 +317,12 @@ appeals(struct store *st, const struct app *a)
 		return arr;
 	for (i = 0; i < n; i++)
 		json_array_append_new(
-		    arr, json_pack("{s:i, s:s, s:o, s:s, s:o}", "appeal",
-				   ap[i].n, "kind", appeal_kind_name(ap[i].kind),
-				   "filed_on", json_date(ap[i].filed_on),
-				   "result", appeal_result_name(ap[i].result),
-				   "decided_on", json_date(ap[i].decided_on)));
+		    arr,
+		    json_pack("{s:i, s:s, s:o, s:s, s:o}", "appeal", ap[i].n,
+		              "kind", appeal_kind_name(ap[i].kind), "filed_on",
+		              json_date(ap[i].filed_on), "result",
+		              appeal_result_name(ap[i].result), "decided_on",
+		              json_date(ap[i].decided_on)));
 	free(ap);
 	return arr;
 }
@@ -335,23 +337,23 @@ view_app(struct store *st, const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "state", json_string(app_state_name(a->state)));
 	json_object_set_new(o, "applicant", applicant(a, roles, false));
 	json_object_set_new(o, "channel",
-			    json_string(app_channel_name(a->channel)));
+	                    json_string(app_channel_name(a->channel)));
 	json_object_set_new(o, "received_on", json_date(a->received_on));
 	json_object_set_new(o, "description", json_string(a->description));
 	json_object_set_new(o, "form",
-			    a->form == FORM_NONE
-				? json_null()
-				: json_string(app_form_name(a->form)));
+	                    a->form == FORM_NONE
+	                        ? json_null()
+	                        : json_string(app_form_name(a->form)));
 	json_object_set_new(o, "delivery",
-			    a->delivery == DLV_NONE
-				? json_null()
-				: json_string(app_delivery_name(a->delivery)));
+	                    a->delivery == DLV_NONE
+	                        ? json_null()
+	                        : json_string(app_delivery_name(a->delivery)));
 	json_object_set_new(o, "client_ref", json_str_or_null(a->client_ref));
 	json_object_set_new(o, "assignee", json_str_or_null(a->assignee));
 	json_object_set_new(o, "outcome",
-			    a->outcome == OC_NONE
-				? json_null()
-				: json_string(outcome_name(a->outcome)));
+	                    a->outcome == OC_NONE
+	                        ? json_null()
+	                        : json_string(outcome_name(a->outcome)));
 	json_object_set_new(o, "proposed_by", json_str_or_null(a->proposer));
 	json_object_set_new(o, "version", json_integer(a->version));
 	json_object_set_new(o, "rules", json_integer(a->rules));
@@ -359,11 +361,13 @@ view_app(struct store *st, const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "concluded_on", json_date(a->concluded_on));
 	if (a->fee_fen > 0)
 		json_object_set_new(o, "fee_yuan",
-				    json_real((double)a->fee_fen / 100.0));
-	json_object_set_new(o, "created_at",
-			    json_string(tz_format(a->created_at, buf, sizeof(buf))));
-	json_object_set_new(o, "updated_at",
-			    json_string(tz_format(a->updated_at, buf, sizeof(buf))));
+		                    json_real((double)a->fee_fen / 100.0));
+	json_object_set_new(
+	    o, "created_at",
+	    json_string(tz_format(a->created_at, buf, sizeof(buf))));
+	json_object_set_new(
+	    o, "updated_at",
+	    json_string(tz_format(a->updated_at, buf, sizeof(buf))));
 	json_object_set_new(o, "deadline", view_deadline(st, a, today));
 	json_object_set_new(o, "history", history(st, a, roles));
 	json_object_set_new(o, "appeals", appeals(st, a));

@@ -11,7 +11,7 @@
 json_t *view_summary(const struct app *, day_t today, unsigned roles);
 /* The whole application with deadline, history and appeals, read from st. */
 json_t *view_app(struct store *st, const struct app *, day_t today,
-		 unsigned roles);
+                 unsigned roles);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 

@@ -7,7 +7,7 @@
 #include "xmalloc.h"
 
 static const char *state_names[ST__COUNT] = {
-	"received", "correction", "review", "consultation", "secrecy",
+	"received", "correction", "review",  "consultation", "secrecy",
 	"fee",      "ready",      "replied", "withdrawn",
 };
 static const char *column_names[COL__COUNT] = {
@@ -19,7 +19,7 @@ static const char *channel_names[CH__COUNT] = {
 };
 static const char *form_names[FORM__COUNT] = { "paper", "electronic" };
 static const char *delivery_names[DLV__COUNT] = { "pickup", "mail", "email",
-						  "online" };
+	                                          "online" };
 static const char *outcome_names[OC__COUNT] = {
 	"grant",
 	"partial",
@@ -47,7 +47,7 @@ static const char *group_names[OG__COUNT] = {
 	"grant", "partial", "deny", "unavailable", "not_processed", "other",
 };
 static const char *wait_names[WAIT__COUNT] = { "none", "correction",
-					       "consultation", "fee" };
+	                                       "consultation", "fee" };
 static const char *timer_names[TK__COUNT] = {
 	"none", "due_soon", "overdue", "lapsed", "lapsed", "lapsed",
 };
@@ -55,7 +55,7 @@ static const char *appeal_kind_names[AK__COUNT] = {
 	"reconsideration", "litigation", "litigation_after_reconsideration"
 };
 static const char *appeal_result_names[AR__COUNT] = { "upheld", "corrected",
-						      "other", "pending" };
+	                                              "other", "pending" };
 
 static int
 lookup(const char *const *names, int n, const char *s)

@@ -34,7 +34,14 @@ enum app_column {
 	COL__COUNT
 };
 
-enum app_channel { CH_IN_PERSON, CH_MAIL, CH_ONLINE, CH_FAX, CH_OTHER, CH__COUNT };
+enum app_channel {
+	CH_IN_PERSON,
+	CH_MAIL,
+	CH_ONLINE,
+	CH_FAX,
+	CH_OTHER,
+	CH__COUNT
+};
 enum app_form { FORM_NONE = -1, FORM_PAPER, FORM_ELECTRONIC, FORM__COUNT };
 enum app_delivery {
 	DLV_NONE = -1,
@@ -83,7 +90,13 @@ enum outcome_group {
 };
 
 /* What the clock is waiting on while stopped or paused. */
-enum wait_kind { WAIT_NONE, WAIT_CORRECTION, WAIT_CONSULTATION, WAIT_FEE, WAIT__COUNT };
+enum wait_kind {
+	WAIT_NONE,
+	WAIT_CORRECTION,
+	WAIT_CONSULTATION,
+	WAIT_FEE,
+	WAIT__COUNT
+};
 
 /* Timer events (SPEC section 4). */
 enum timer_kind {
@@ -96,7 +109,12 @@ enum timer_kind {
 	TK__COUNT
 };
 
-enum appeal_kind { AK_RECONSIDERATION, AK_LITIGATION, AK_LITIGATION_AFTER, AK__COUNT };
+enum appeal_kind {
+	AK_RECONSIDERATION,
+	AK_LITIGATION,
+	AK_LITIGATION_AFTER,
+	AK__COUNT
+};
 enum appeal_result { AR_UPHELD, AR_CORRECTED, AR_OTHER, AR_PENDING, AR__COUNT };
 
 #define APP_ID_LEN 12 /* "YYYY-NNNNNN" */
@@ -106,7 +124,8 @@ struct app {
 	int64_t rowid;
 	enum app_state state;
 	enum app_column column;
-	char *name, *id_number, *phone, *email, *address; /* owned; NULL if absent */
+	char *name, *id_number, *phone, *email,
+	    *address; /* owned; NULL if absent */
 	enum app_channel channel;
 	day_t received_on;
 	char *description;
@@ -119,16 +138,17 @@ struct app {
 	int64_t version;
 
 	/* Clock inputs: the truth from which the deadline follows. */
-	int rules;       /* 2007 or 2019 */
-	day_t start;     /* receipt, or the correction's date of receipt */
-	int cycle;       /* increments at each correction (fresh start) */
+	int rules;   /* 2007 or 2019 */
+	day_t start; /* receipt, or the correction's date of receipt */
+	int cycle;   /* increments at each correction (fresh start) */
 	int extension_days;
-	char *pauses;    /* closed pauses of this cycle: "from:to;..." day numbers */
+	char *
+	    pauses; /* closed pauses of this cycle: "from:to;..." day numbers */
 	enum wait_kind wait;
 	day_t wait_from; /* notice day (pause start) */
 	day_t wait_last_day;
 	enum app_state fee_return; /* state to return to after fee */
-	char *proposer;  /* who proposed the outcome (app.review) */
+	char *proposer;            /* who proposed the outcome (app.review) */
 	bool correction_late;
 	int64_t fee_fen; /* fee in fen (0.01 yuan) */
 
@@ -148,7 +168,8 @@ int app_state_from(const char *, enum app_state *);
 bool app_state_terminal(enum app_state);
 bool app_state_running(enum app_state); /* clock runs */
 const char *app_column_name(enum app_column);
-int app_column_from(const char *, enum app_column *); /* organization categories */
+int app_column_from(const char *,
+                    enum app_column *); /* organization categories */
 const char *app_channel_name(enum app_channel);
 int app_channel_from(const char *, enum app_channel *);
 const char *app_form_name(enum app_form);
@@ -172,7 +193,8 @@ void app_copy(struct app *dst, const struct app *src);
 
 /* Pauses text: append "from:to"; iterate. */
 void app_pause_append(struct app *, day_t from, day_t to);
-/* Parse the pauses text into arrays: returns count; from and to are allocated. */
+/* Parse the pauses text into arrays: returns count; from and to are allocated.
+ */
 size_t app_pauses_parse(const char *, day_t **from, day_t **to);
 
 #endif

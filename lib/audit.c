@@ -6,7 +6,7 @@
 
 void
 audit_hash(const uint8_t prev[32], const char *content, size_t len,
-	   uint8_t out[32])
+           uint8_t out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int n = 32;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 void audit_hash(const uint8_t prev[32], const char *content, size_t len,
-		uint8_t out[32]);
+                uint8_t out[32]);
 /* Lower-case hex of 32 bytes into out (65 bytes). */
 void audit_hex(const uint8_t h[32], char out[65]);
 

@@ -28,9 +28,9 @@ struct cal *cal_copy(const struct cal *);
  * Returns 0, or -1 with *why set to a static reason and *bad to the
  * offending date (DAY_NONE if not about a date).
  */
-int cal_set_year(struct cal *, int year, const day_t *holidays, size_t nholidays,
-                 const day_t *workdays, size_t nworkdays, const char **why,
-                 day_t *bad);
+int cal_set_year(struct cal *, int year, const day_t *holidays,
+                 size_t nholidays, const day_t *workdays, size_t nworkdays,
+                 const char **why, day_t *bad);
 /* Forget a year: weekends only again, and not known. */
 void cal_clear_year(struct cal *, int year);
 bool cal_year_known(const struct cal *, int year);
@@ -52,7 +52,8 @@ day_t cal_effective(const struct cal *, day_t d);
  * the effective date). DAY_NONE if it would leave the supported range.
  */
 day_t cal_add(const struct cal *, day_t d, int n);
-/* Working days x with from < x <= to; negative -count(to, from) if to < from. */
+/* Working days x with from < x <= to; negative -count(to, from) if to < from.
+ */
 int cal_count(const struct cal *, day_t from, day_t to);
 
 /*

@@ -8,20 +8,20 @@
 #include <stddef.h>
 
 struct ogi_config {
-	char listen[128];   /* "127.0.0.1:7420" */
-	char db[1024];      /* database file */
-	char timezone[64];  /* "Asia/Shanghai" */
-	char log_file[1024]; /* empty: stderr */
-	int due_soon_days;  /* 3 */
-	int correction_days; /* 15: applicant's correction period */
+	char listen[128];         /* "127.0.0.1:7420" */
+	char db[1024];            /* database file */
+	char timezone[64];        /* "Asia/Shanghai" */
+	char log_file[1024];      /* empty: stderr */
+	int due_soon_days;        /* 3 */
+	int correction_days;      /* 15: applicant's correction period */
 	size_t max_request_bytes; /* 1 MiB */
 	int max_connections;      /* 1024 */
 	int requests_per_event;   /* 64 */
 	size_t max_output_bytes;  /* 4 MiB: then stop reading; 2x: drop */
-	int idle_timeout;         /* seconds a connection may sit unauthenticated: 30 */
-	int request_timeout;      /* seconds a half-sent request may wait: 30 */
-	int auth_max_failures;    /* 5 */
-	int synchronous_full;     /* 1 */
+	int idle_timeout; /* seconds a connection may sit unauthenticated: 30 */
+	int request_timeout;   /* seconds a half-sent request may wait: 30 */
+	int auth_max_failures; /* 5 */
+	int synchronous_full;  /* 1 */
 	char tls_cert[1024];
 	char tls_key[1024];
 	char tls_ca[1024];
@@ -33,9 +33,10 @@ void config_defaults(struct ogi_config *);
  * Read a config file over the current values. Returns 0, or -1 with a
  * message "FILE:LINE: reason" in err.
  */
-int config_load(struct ogi_config *, const char *path, char *err, size_t errlen);
+int config_load(struct ogi_config *, const char *path, char *err,
+                size_t errlen);
 /* Set one key from a string; -1 with reason in err. */
-int config_set(struct ogi_config *, const char *key, const char *value, char *err,
-               size_t errlen);
+int config_set(struct ogi_config *, const char *key, const char *value,
+               char *err, size_t errlen);
 
 #endif

@@ -18,7 +18,7 @@ enum dl_rules {
 
 /* The rule set for a date of receipt. */
 enum dl_rules dl_rules_for(day_t received_on);
-int dl_base_days(enum dl_rules);    /* 15 or 20 */
+int dl_base_days(enum dl_rules);     /* 15 or 20 */
 int dl_max_extension(enum dl_rules); /* 15 or 20 */
 
 struct dl_pause {
@@ -46,7 +46,8 @@ struct dl_result {
 
 /* Working days a closed pause adds: cal_count(from, to). 0 if open. */
 int dl_pause_days(const struct cal *, const struct dl_pause *);
-void dl_compute(const struct cal *, const struct dl_input *, struct dl_result *);
+void dl_compute(const struct cal *, const struct dl_input *,
+                struct dl_result *);
 
 /* cal_count(due_on, today) when today > due_on, else 0. */
 int dl_overdue_workdays(const struct cal *, day_t due_on, day_t today);

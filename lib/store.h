@@ -27,7 +27,8 @@ struct store;
 /* Create a new database (refuses an existing file): 0 or -1. */
 int store_create(const char *path, struct store **);
 /* Open an existing database, migrating it; readonly for the reader. */
-int store_open(const char *path, bool readonly, bool sync_full, struct store **);
+int store_open(const char *path, bool readonly, bool sync_full,
+               struct store **);
 void store_close(struct store *);
 const char *store_error(const struct store *);
 /* True if the last failure was SQLITE_FULL/IOERR/BUSY: retry later. */
@@ -52,15 +53,17 @@ struct store_user {
 	int64_t created_at;
 };
 int store_user_create(struct store *, const char *name, unsigned roles,
-		      const uint8_t hash[32], int64_t now, int64_t *id);
+                      const uint8_t hash[32], int64_t now, int64_t *id);
 /* By token hash (constant-time compare of the stored hash). */
-int store_user_by_token(struct store *, const uint8_t hash[32], struct store_user *);
+int store_user_by_token(struct store *, const uint8_t hash[32],
+                        struct store_user *);
 int store_user_by_name(struct store *, const char *name, struct store_user *);
 int store_user_by_id(struct store *, int64_t id, struct store_user *);
 /* Allocated array; caller frees. */
 int store_user_list(struct store *, struct store_user **, size_t *);
 int store_user_disable(struct store *, const char *name);
-int store_user_set_token(struct store *, const char *name, const uint8_t hash[32]);
+int store_user_set_token(struct store *, const char *name,
+                         const uint8_t hash[32]);
 int store_user_count(struct store *, int64_t *);
 
 /* Applications */
@@ -68,7 +71,8 @@ int store_app_next_seq(struct store *, int year, int *seq);
 int store_app_insert(struct store *, struct app *);
 int store_app_update(struct store *, const struct app *);
 int store_app_get(struct store *, const char *id, struct app *);
-int store_app_by_ref(struct store *, int64_t user, const char *ref, struct app *);
+int store_app_by_ref(struct store *, int64_t user, const char *ref,
+                     struct app *);
 
 struct store_list_q {
 	int state;            /* -1: any */
@@ -81,20 +85,21 @@ struct store_list_q {
 	const char *after; /* cursor: id of the last item seen, or NULL */
 };
 /* Allocated array of apps (app_clear each, then free). */
-int store_app_list(struct store *, const struct store_list_q *, struct app **, size_t *);
+int store_app_list(struct store *, const struct store_list_q *, struct app **,
+                   size_t *);
 /* Running and due_on < today, oldest due first, then id. */
 int store_overdue(struct store *, day_t today, int limit, const char *after,
-		  struct app **, size_t *);
+                  struct app **, size_t *);
 /* Running, today <= due_on <= last, earliest first, then id. */
 int store_due_soon(struct store *, day_t today, day_t last, int limit,
-		   const char *after, struct app **, size_t *);
+                   const char *after, struct app **, size_t *);
 void store_apps_free(struct app *, size_t);
 
 /* Timers: earliest next_event_at (0 if none). */
 int store_next_event_at(struct store *, int64_t *);
 /* Ids (APP_ID_LEN each) of apps with next_event_at <= until, in order. */
-int store_events_due(struct store *, int64_t until, int limit, char (**ids)[APP_ID_LEN],
-		     size_t *);
+int store_events_due(struct store *, int64_t until, int limit,
+                     char (**ids)[APP_ID_LEN], size_t *);
 /* Iterate open applications (for calendar changes). */
 int store_open_apps(struct store *, int (*fn)(struct app *, void *), void *);
 
@@ -108,13 +113,13 @@ struct store_event {
 	uint8_t hash[32];
 };
 int store_event_append(struct store *, const char *app_id, int64_t at,
-		       const char *content);
+                       const char *content);
 int store_events_for(struct store *, const char *app_id, struct store_event **,
-		     size_t *);
+                     size_t *);
 void store_events_free(struct store_event *, size_t);
 /* Walk every event in order; fn returns non-zero to stop. */
-int store_events_walk(struct store *, int (*fn)(const struct store_event *, void *),
-		      void *);
+int store_events_walk(struct store *,
+                      int (*fn)(const struct store_event *, void *), void *);
 
 /* Clock records: extensions and pauses, for the explanation. */
 struct store_clock {
@@ -126,11 +131,12 @@ struct store_clock {
 	char actor[64];
 	int64_t at;
 };
-int store_clock_add(struct store *, const char *app_id, const struct store_clock *);
-int store_clock_close(struct store *, const char *app_id, int cycle, const char *kind,
-		      day_t to, int days);
+int store_clock_add(struct store *, const char *app_id,
+                    const struct store_clock *);
+int store_clock_close(struct store *, const char *app_id, int cycle,
+                      const char *kind, day_t to, int days);
 int store_clock_list(struct store *, const char *app_id, struct store_clock **,
-		     size_t *);
+                     size_t *);
 void store_clocks_free(struct store_clock *, size_t);
 
 /* Appeals (SPEC section 7) */
@@ -141,16 +147,16 @@ struct store_appeal {
 	enum appeal_result result; /* AR_PENDING until decided */
 	day_t decided_on;
 };
-int store_appeal_add(struct store *, const char *app_id, enum appeal_kind, day_t filed,
-		     int *n);
-int store_appeal_decide(struct store *, const char *app_id, int n, enum appeal_result,
-			day_t decided);
-int store_appeals_for(struct store *, const char *app_id, struct store_appeal **,
-		      size_t *);
+int store_appeal_add(struct store *, const char *app_id, enum appeal_kind,
+                     day_t filed, int *n);
+int store_appeal_decide(struct store *, const char *app_id, int n,
+                        enum appeal_result, day_t decided);
+int store_appeals_for(struct store *, const char *app_id,
+                      struct store_appeal **, size_t *);
 
 /* Calendar years kept in the database. */
 int store_calendar_set(struct store *, int year, const day_t *hol, size_t nh,
-		       const day_t *work, size_t nw);
+                       const day_t *work, size_t nw);
 int store_calendar_load(struct store *, struct cal *);
 
 /* Operations */
@@ -184,7 +190,7 @@ struct store_summary {
 };
 /* Read in one snapshot; store_summary_free() after, even on failure. */
 int store_report_summary(struct store *, day_t from, day_t to, day_t today,
-			 struct store_summary *);
+                         struct store_summary *);
 void store_summary_free(struct store_summary *);
 
 #endif

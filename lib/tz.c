@@ -60,9 +60,9 @@ tz_format(int64_t t, char *buf, size_t len)
 	localtime_r(&tt, &tm);
 	off = tm.tm_gmtoff / 60;
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
-		 labs(off) % 60);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
+	         labs(off) % 60);
 	return buf;
 }
 
@@ -113,8 +113,8 @@ tz_parse(const char *s, int64_t *out)
 	if (*p != '+' && *p != '-')
 		return -1;
 	sign = *p == '-' ? -1 : 1;
-	if (date_digits(p + 1, 2, &oh) || p[3] != ':' || date_digits(p + 4, 2, &om) ||
-	    p[6] != '\0' || oh > 23 || om > 59)
+	if (date_digits(p + 1, 2, &oh) || p[3] != ':' ||
+	    date_digits(p + 4, 2, &om) || p[6] != '\0' || oh > 23 || om > 59)
 		return -1;
 	*out = t - sign * (oh * 3600 + om * 60);
 	return 0;

@@ -10,7 +10,7 @@
 
 #define S(x) (1u << (x))
 #define OPEN_STATES                                                            \
-	(S(ST_RECEIVED) | S(ST_CORRECTION) | S(ST_REVIEW) |                     \
+	(S(ST_RECEIVED) | S(ST_CORRECTION) | S(ST_REVIEW) |                    \
 	 S(ST_CONSULTATION) | S(ST_SECRECY) | S(ST_FEE) | S(ST_READY))
 #define RUNNING_STATES                                                         \
 	(S(ST_RECEIVED) | S(ST_REVIEW) | S(ST_SECRECY) | S(ST_READY))
@@ -21,25 +21,26 @@ static const struct {
 	unsigned from;  /* states it may start from */
 } rules[WF__COUNT] = {
 	[WF_ASSIGN] = { "app.assign", WF_ROLE_CLERK | WF_ROLE_SUPERVISOR,
-			S(ST_RECEIVED) | S(ST_REVIEW) },
+	                S(ST_RECEIVED) | S(ST_REVIEW) },
 	[WF_REQUEST_CORRECTION] = { "app.request_correction",
-				    WF_ROLE_CLERK | WF_ROLE_REVIEWER,
-				    S(ST_RECEIVED) | S(ST_REVIEW) },
+	                            WF_ROLE_CLERK | WF_ROLE_REVIEWER,
+	                            S(ST_RECEIVED) | S(ST_REVIEW) },
 	[WF_CORRECT] = { "app.correct", WF_ROLE_CLERK, S(ST_CORRECTION) },
 	[WF_CONSULT] = { "app.consult", WF_ROLE_REVIEWER, S(ST_REVIEW) },
-	[WF_CONSULTED] = { "app.consulted", WF_ROLE_REVIEWER, S(ST_CONSULTATION) },
+	[WF_CONSULTED] = { "app.consulted", WF_ROLE_REVIEWER,
+	                   S(ST_CONSULTATION) },
 	[WF_REVIEW] = { "app.review", WF_ROLE_REVIEWER, S(ST_REVIEW) },
 	[WF_SECRECY] = { "app.secrecy", WF_ROLE_SECRECY, S(ST_SECRECY) },
 	[WF_FEE_NOTICE] = { "app.fee_notice", WF_ROLE_CLERK,
-			    S(ST_REVIEW) | S(ST_READY) },
+	                    S(ST_REVIEW) | S(ST_READY) },
 	[WF_FEE_PAID] = { "app.fee_paid", WF_ROLE_CLERK, S(ST_FEE) },
 	[WF_EXTEND] = { "app.extend", WF_ROLE_SUPERVISOR, RUNNING_STATES },
 	[WF_REPLY] = { "app.reply", WF_ROLE_CLERK, S(ST_READY) },
 	[WF_WITHDRAW] = { "app.withdraw", WF_ROLE_CLERK, OPEN_STATES },
 	[WF_APPEAL] = { "app.appeal", WF_ROLE_CLERK,
-			S(ST_REPLIED) | S(ST_WITHDRAWN) },
+	                S(ST_REPLIED) | S(ST_WITHDRAWN) },
 	[WF_APPEAL_DECIDED] = { "app.appeal_decided", WF_ROLE_CLERK,
-				S(ST_REPLIED) | S(ST_WITHDRAWN) },
+	                        S(ST_REPLIED) | S(ST_WITHDRAWN) },
 	[WF_LAPSE_CORRECTION] = { "timer.lapse", 0, S(ST_CORRECTION) },
 	[WF_LAPSE_CONSULTATION] = { "timer.lapse", 0, S(ST_CONSULTATION) },
 	[WF_LAPSE_FEE] = { "timer.lapse", 0, S(ST_FEE) },
@@ -71,7 +72,7 @@ is_assignee(const struct app *a, const struct wf_actor *who)
 /* A reviewer acting as reviewer must be the assignee. */
 static int
 check_roles(const struct app *a, enum wf_action act, const struct wf_actor *who,
-	    struct wf_error *err)
+            struct wf_error *err)
 {
 	unsigned roles = rules[act].roles;
 
@@ -84,29 +85,31 @@ check_roles(const struct app *a, enum wf_action act, const struct wf_actor *who,
 		if ((who->roles & WF_ROLE_REVIEWER) && is_assignee(a, who))
 			return 0;
 		return fail(err, WF_E_FORBIDDEN, NULL,
-			    (who->roles & WF_ROLE_REVIEWER)
-				? "only the assigned reviewer may request a"
-				  " correction"
-				: "forbidden for your roles");
+		            (who->roles & WF_ROLE_REVIEWER)
+		                ? "only the assigned reviewer may request a"
+		                  " correction"
+		                : "forbidden for your roles");
 	}
 	if ((who->roles & roles) == 0)
-		return fail(err, WF_E_FORBIDDEN, NULL, "forbidden for your roles");
+		return fail(err, WF_E_FORBIDDEN, NULL,
+		            "forbidden for your roles");
 	if (roles == WF_ROLE_REVIEWER && !is_assignee(a, who))
 		return fail(err, WF_E_FORBIDDEN, NULL,
-			    "only the assigned reviewer may do this");
+		            "only the assigned reviewer may do this");
 	return 0;
 }
 
 int
 wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
-	 const struct wf_args *args, const struct cal *cal, struct wf_error *err)
+         const struct wf_args *args, const struct cal *cal,
+         struct wf_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	if (check_roles(a, act, who, err) == -1)
 		return -1;
 	if ((rules[act].from & S(a->state)) == 0)
 		return fail(err, WF_E_STATE, NULL,
-			    "not allowed in the current state");
+		            "not allowed in the current state");
 	switch (act) {
 	case WF_SECRECY:
 		/* Separation of duties. */
@@ -114,50 +117,50 @@ wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
 		    strcmp(a->proposer, who->name) == 0) {
 			err->required = WF_ROLE_SECRECY;
 			return fail(err, WF_E_FORBIDDEN, NULL,
-				    "separation of duties: the proposer of the"
-				    " outcome may not pass its secrecy check");
+			            "separation of duties: the proposer of the"
+			            " outcome may not pass its secrecy check");
 		}
 		break;
 	case WF_REVIEW:
 		if (args->outcome == OC_OTHER_NO_CORRECTION ||
 		    args->outcome == OC_OTHER_FEE_UNPAID)
 			return fail(err, WF_E_PARAM, "outcome",
-				    "set only by the deadline timers");
+			            "set only by the deadline timers");
 		break;
 	case WF_CORRECT:
 		if (args->date < a->received_on)
 			return fail(err, WF_E_PARAM, "received_on",
-				    "before the date of receipt");
+			            "before the date of receipt");
 		if (a->wait_from != DAY_NONE && args->date < a->wait_from)
 			return fail(err, WF_E_PARAM, "received_on",
-				    "before the correction notice");
+			            "before the correction notice");
 		break;
 	case WF_FEE_PAID:
 		if (args->date < a->received_on)
 			return fail(err, WF_E_PARAM, "paid_on",
-				    "before the date of receipt");
+			            "before the date of receipt");
 		if (a->wait_from != DAY_NONE && args->date < a->wait_from)
 			return fail(err, WF_E_PARAM, "paid_on",
-				    "before the fee notice");
+			            "before the fee notice");
 		break;
 	case WF_REPLY:
 		if (args->date < a->received_on)
 			return fail(err, WF_E_PARAM, "replied_on",
-				    "before the date of receipt");
+			            "before the date of receipt");
 		break;
 	case WF_EXTEND: {
 		int max = dl_max_extension((enum dl_rules)a->rules);
 
 		if (args->days < 1 || a->extension_days + args->days > max)
 			return fail(err, WF_E_PARAM, "days",
-				    a->rules == DL_RULES_2007
-					? "extensions total at most 15 working"
-					  " days (2007 Regulations)"
-					: "extensions total at most 20 working"
-					  " days");
+			            a->rules == DL_RULES_2007
+			                ? "extensions total at most 15 working"
+			                  " days (2007 Regulations)"
+			                : "extensions total at most 20 working"
+			                  " days");
 		if (a->due_on != DAY_NONE && args->today > a->due_on)
 			return fail(err, WF_E_STATE, NULL,
-				    "too late: the due date has passed");
+			            "too late: the due date has passed");
 		break;
 	}
 	default:
@@ -178,7 +181,7 @@ set_str(char **dst, const char *src)
 /* End the current pause at day `to`, recording its working days. */
 static void
 close_pause(struct app *a, const struct cal *cal, day_t to,
-	    struct wf_effects *fx)
+            struct wf_effects *fx)
 {
 	struct dl_pause p = { a->wait_from, to };
 
@@ -195,8 +198,8 @@ close_pause(struct app *a, const struct cal *cal, day_t to,
 }
 
 static void
-open_wait(struct app *a, const struct cal *cal, enum wait_kind kind, day_t notice,
-	  int days, struct wf_effects *fx)
+open_wait(struct app *a, const struct cal *cal, enum wait_kind kind,
+          day_t notice, int days, struct wf_effects *fx)
 {
 	a->wait = kind;
 	a->wait_from = notice;
@@ -207,7 +210,8 @@ open_wait(struct app *a, const struct cal *cal, enum wait_kind kind, day_t notic
 
 void
 wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
-	 const struct wf_args *args, const struct cal *cal, struct wf_effects *fx)
+         const struct wf_args *args, const struct cal *cal,
+         struct wf_effects *fx)
 {
 	memset(fx, 0, sizeof(*fx));
 	switch (act) {
@@ -216,10 +220,9 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 		a->state = ST_REVIEW;
 		break;
 	case WF_REQUEST_CORRECTION:
-		a->correction_late =
-		    args->today > cal_add(cal, a->start, 7);
+		a->correction_late = args->today > cal_add(cal, a->start, 7);
 		open_wait(a, cal, WAIT_CORRECTION, args->today,
-			  args->within_days, fx);
+		          args->within_days, fx);
 		a->state = ST_CORRECTION;
 		break;
 	case WF_CORRECT:
@@ -245,10 +248,10 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 	case WF_REVIEW:
 		a->outcome = args->outcome;
 		set_str(&a->proposer, who->name);
-		a->state = (args->outcome == OC_GRANT ||
-			    args->outcome == OC_PARTIAL)
-			       ? ST_SECRECY
-			       : ST_READY;
+		a->state =
+		    (args->outcome == OC_GRANT || args->outcome == OC_PARTIAL)
+		        ? ST_SECRECY
+		        : ST_READY;
 		break;
 	case WF_SECRECY:
 		if (args->pass)
@@ -295,7 +298,7 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 
 		close_pause(a, cal, last, fx);
 		a->outcome = act == WF_LAPSE_CORRECTION ? OC_OTHER_NO_CORRECTION
-							: OC_OTHER_FEE_UNPAID;
+		                                        : OC_OTHER_FEE_UNPAID;
 		a->concluded_on = last + 1;
 		a->state = ST_WITHDRAWN;
 		fx->concluded = true;
@@ -351,7 +354,7 @@ not_fired(day_t fired_for, day_t due_on)
 
 void
 wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
-	  day_t *event_day)
+          day_t *event_day)
 {
 	*event_day = DAY_NONE;
 	a->next_event = TK_NONE;
@@ -392,9 +395,9 @@ wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
 	if (a->wait != WAIT_NONE) {
 		*event_day = a->wait_last_day + 1;
 		a->next_event = a->wait == WAIT_CORRECTION ? TK_LAPSE_CORRECTION
-				: a->wait == WAIT_CONSULTATION
-				    ? TK_LAPSE_CONSULTATION
-				    : TK_LAPSE_FEE;
+		                : a->wait == WAIT_CONSULTATION
+		                    ? TK_LAPSE_CONSULTATION
+		                    : TK_LAPSE_FEE;
 		return;
 	}
 	if (!app_state_running(a->state) || a->due_on == DAY_NONE)

@@ -48,21 +48,21 @@ struct wf_actor {
 
 struct wf_args {
 	day_t today;
-	day_t date;          /* correct/paid/reply: the date given (or today) */
-	const char *reviewer; /* assign */
+	day_t date; /* correct/paid/reply: the date given (or today) */
+	const char *reviewer;    /* assign */
 	const char *description; /* correct: replacement, or NULL */
-	int within_days;     /* request_correction */
-	int days;            /* extend */
-	enum outcome outcome; /* review */
-	bool pass;           /* secrecy */
-	int64_t fee_fen;     /* fee_notice */
+	int within_days;         /* request_correction */
+	int days;                /* extend */
+	enum outcome outcome;    /* review */
+	bool pass;               /* secrecy */
+	int64_t fee_fen;         /* fee_notice */
 };
 
 enum wf_err_kind { WF_OK, WF_E_FORBIDDEN, WF_E_STATE, WF_E_PARAM };
 
 struct wf_error {
 	enum wf_err_kind kind;
-	unsigned required; /* WF_E_FORBIDDEN: roles that could */
+	unsigned required;  /* WF_E_FORBIDDEN: roles that could */
 	const char *field;  /* WF_E_PARAM */
 	const char *reason; /* static text */
 };
@@ -82,10 +82,10 @@ struct wf_effects {
 const char *wf_action_method(enum wf_action);
 /* Permission and state checks; nothing changes. 0 or -1 with err. */
 int wf_check(const struct app *, enum wf_action, const struct wf_actor *,
-	     const struct wf_args *, const struct cal *, struct wf_error *);
+             const struct wf_args *, const struct cal *, struct wf_error *);
 /* Apply an action already checked. */
 void wf_apply(struct app *, enum wf_action, const struct wf_actor *,
-	      const struct wf_args *, const struct cal *, struct wf_effects *);
+              const struct wf_args *, const struct cal *, struct wf_effects *);
 
 /*
  * Recompute the derived caches from the inputs: due_on (open apps), and
@@ -93,7 +93,7 @@ void wf_apply(struct app *, enum wf_action, const struct wf_actor *,
  * DAY_NONE if none). due_soon_days as configured.
  */
 void wf_derive(struct app *, const struct cal *, int due_soon_days,
-	       day_t *event_day);
+               day_t *event_day);
 
 /* The raw nth working day after d (count(d, x) == n), for due-soon lists. */
 day_t wf_nth_workday_after(const struct cal *, day_t d, int n);
