@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../lib/date.h"
@@ -208,6 +209,10 @@ static const struct optspec global_opts[] = {
 	  "ogid's address (OGI_ADDR; default " OGI_DEFAULT_ADDR ")" },
 	{ "token", OPT_STRING, false, "TOKEN", "your token (OGI_TOKEN)" },
 	{ "json", OPT_FLAG, false, NULL, "print raw JSON results" },
+	{ "tls", OPT_FLAG, false, NULL,
+	  "use TLS and check the server's certificate (OGI_TLS)" },
+	{ "cafile", OPT_STRING, false, "FILE",
+	  "CAs to trust; implies --tls (OGI_CAFILE)" },
 	OPT_END,
 };
 
@@ -233,7 +238,8 @@ usage_short(FILE *fp)
 {
 	fprintf(fp,
 	        "usage: %s [--addr HOST:PORT] [--token TOKEN] [--json] "
-	        "COMMAND [ARG ...]\n",
+	        "[--tls] [--cafile FILE]\n"
+	        "           COMMAND [ARG ...]\n",
 	        progname());
 }
 
@@ -320,8 +326,9 @@ help_all(FILE *fp)
 	fprintf(fp,
 	        "\nThe address and token may also come from OGI_ADDR and "
 	        "OGI_TOKEN, or from\n\"addr =\" and \"token =\" lines in "
-	        "~/.config/ogi/config.\n'%s COMMAND --help' describes a "
-	        "command; see also ogi(1).\n",
+	        "~/.config/ogi/config; TLS likewise from\nOGI_TLS and "
+	        "OGI_CAFILE, or \"tls = yes\" and \"cafile =\" lines.\n"
+	        "'%s COMMAND --help' describes a command; see also ogi(1).\n",
 	        progname());
 }
 
@@ -434,7 +441,8 @@ ctx_call(struct ctx *ctx, const char *method, json_t *params, json_t **result)
 
 	*result = NULL;
 	if (ctx->rpc == NULL) {
-		ctx->rpc = rpc_connect(ctx->addr, err, sizeof err);
+		ctx->rpc = rpc_connect(ctx->addr, ctx->tls, ctx->cafile, err,
+		                       sizeof err);
 		if (ctx->rpc == NULL) {
 			json_decref(params);
 			fprintf(stderr, "%s: %s\n", progname(), err);
@@ -693,10 +701,15 @@ config_check_mode(const char *path, int fd)
 		        progname(), path, (unsigned)(st.st_mode & 0777));
 }
 
-/* Read addr and token from ~/.config/ogi/config; values allocated. */
+/* The keys of ~/.config/ogi/config, in the order of config_read's vals. */
+static const char *const config_keys[] = { "addr", "token", "tls", "cafile" };
+#define NCONFIG_KEYS (sizeof config_keys / sizeof config_keys[0])
+
+/* Read ~/.config/ogi/config into vals by config_keys; values allocated. */
 static void
-config_read(char **addr, char **token)
+config_read(char **vals)
 {
+	size_t k;
 	const char *home = getenv("HOME");
 	char *path, *line = NULL, *key, *val, *end;
 	size_t cap = 0;
@@ -734,13 +747,14 @@ config_read(char **addr, char **token)
 		end = val + strlen(val);
 		while (end > val && strchr(" \t\r\n", end[-1]) != NULL)
 			*--end = '\0';
-		if (strcmp(key, "addr") == 0) {
-			free(*addr);
-			*addr = xstrdup(val);
-		} else if (strcmp(key, "token") == 0) {
-			free(*token);
-			*token = xstrdup(val);
-		} else
+		for (k = 0; k < NCONFIG_KEYS; k++) {
+			if (strcmp(key, config_keys[k]) == 0) {
+				free(vals[k]);
+				vals[k] = xstrdup(val);
+				break;
+			}
+		}
+		if (k == NCONFIG_KEYS)
 			fprintf(stderr, "%s: warning: %s:%d: unknown key %s\n",
 			        progname(), path, lineno, key);
 	}
@@ -757,13 +771,32 @@ env_nonempty(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* "yes" or "no" (or true, false, 1, 0, on, off) into *on; -1 if neither. */
+static int
+yes_no(const char *v, bool *on)
+{
+	static const char *const yes[] = { "yes", "true", "1", "on" };
+	static const char *const no[] = { "no", "false", "0", "off" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+			*on = strcasecmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *gvals[4] = { NULL, NULL, NULL, NULL };
+	const char *gvals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct args a;
 	struct ctx ctx;
-	char *cfg_addr = NULL, *cfg_token = NULL;
+	char *cfg[NCONFIG_KEYS] = { NULL, NULL, NULL, NULL };
+	const char *tls;
+	size_t k;
 	int i, r;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -816,30 +849,46 @@ main(int argc, char **argv)
 	ctx.json = gvals[2] != NULL;
 	ctx.addr = gvals[0] != NULL ? gvals[0] : env_nonempty("OGI_ADDR");
 	ctx.token = gvals[1] != NULL ? gvals[1] : env_nonempty("OGI_TOKEN");
-	if (ctx.addr == NULL || ctx.token == NULL) {
-		config_read(&cfg_addr, &cfg_token);
+	tls = gvals[3] != NULL ? "yes" : env_nonempty("OGI_TLS");
+	ctx.cafile = gvals[4] != NULL ? gvals[4] : env_nonempty("OGI_CAFILE");
+	if (ctx.addr == NULL || ctx.token == NULL || tls == NULL ||
+	    ctx.cafile == NULL) {
+		config_read(cfg);
 		if (ctx.addr == NULL)
-			ctx.addr = cfg_addr;
+			ctx.addr = cfg[0];
 		if (ctx.token == NULL)
-			ctx.token = cfg_token;
+			ctx.token = cfg[1];
+		if (tls == NULL)
+			tls = cfg[2];
+		if (ctx.cafile == NULL)
+			ctx.cafile = cfg[3];
 	}
 	if (ctx.addr == NULL || ctx.addr[0] == '\0')
 		ctx.addr = OGI_DEFAULT_ADDR;
-	if (ctx.token == NULL || ctx.token[0] == '\0') {
+	if (ctx.cafile != NULL && ctx.cafile[0] == '\0')
+		ctx.cafile = NULL;
+	if (tls != NULL && tls[0] != '\0' && yes_no(tls, &ctx.tls) == -1) {
+		fprintf(stderr, "%s: tls: expected yes or no, not %s\n",
+		        progname(), tls);
+		r = EXIT_USAGE;
+	} else if (ctx.token == NULL || ctx.token[0] == '\0') {
 		fprintf(stderr,
 		        "%s: no token: give --token, set OGI_TOKEN or "
 		        "put \"token = ...\" in ~/.config/ogi/config\n",
 		        progname());
 		r = EXIT_USAGE;
-	} else
+	} else {
+		/* A CA file means TLS: no token in the clear by mistake. */
+		ctx.tls = ctx.tls || ctx.cafile != NULL;
 		r = ctx.cmd->fn(&ctx, &a);
+	}
 	if (fflush(stdout) == EOF && r == EXIT_DONE) {
 		fprintf(stderr, "%s: writing output: %s\n", progname(),
 		        strerror(errno));
 		r = EXIT_USAGE;
 	}
 	rpc_close(ctx.rpc);
-	free(cfg_addr);
-	free(cfg_token);
+	for (k = 0; k < NCONFIG_KEYS; k++)
+		free(cfg[k]);
 	return r;
 }

@@ -30,8 +30,13 @@ enum rpc_status {
 	RPC_FAILED,  /* connection or protocol failure; message in err */
 };
 
-/* Connects to HOST:PORT, [V6]:PORT or HOST. NULL with err on failure. */
-struct rpc *rpc_connect(const char *addr, char *err, size_t errlen);
+/*
+ * Connects to HOST:PORT, [V6]:PORT or HOST. NULL with err on failure. With
+ * tls, the server's certificate must chain to cafile (NULL: the system's
+ * CA certificates) and name HOST.
+ */
+struct rpc *rpc_connect(const char *addr, bool tls, const char *cafile,
+                        char *err, size_t errlen);
 void rpc_close(struct rpc *);
 /* The token goes in a batch [auth, call] in front of the first call. */
 void rpc_set_token(struct rpc *, const char *token);
@@ -136,6 +141,8 @@ struct ctx {
 	bool json;       /* --json: raw results */
 	struct rpc *rpc; /* connected on first call */
 	const struct command *cmd;
+	bool tls;           /* --tls, OGI_TLS, tls = yes, or a CA file */
+	const char *cafile; /* --cafile, OGI_CAFILE, cafile = */
 };
 
 /*

@@ -3,11 +3,18 @@
  * section 5). The first call goes in a batch behind `auth`, so a one-shot
  * command costs one round trip. Notifications that arrive while waiting
  * for an answer (pushed events) are queued, not lost.
+ *
+ * With TLS the same lines go through OpenSSL on a non-blocking socket; the
+ * server's certificate must chain to the CA file (or the system's CAs) and
+ * name the host of the address, a DNS name or an IP address.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +23,10 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "../lib/xmalloc.h"
 #include "ogi.h"
@@ -33,6 +44,10 @@ struct rpc {
 	size_t len, cap;
 	bool eof;
 	json_t *events; /* queued event params */
+
+	SSL_CTX *tls_ctx; /* NULL: plain TCP */
+	SSL *ssl;
+	short tls_wait; /* POLLIN or POLLOUT: what OpenSSL waits for */
 };
 
 static void rpc_err(char *err, size_t errlen, const char *fmt, ...)
@@ -119,12 +134,172 @@ rpc_connect_fd(int fd, const struct sockaddr *sa, socklen_t salen)
 	return fcntl(fd, F_SETFL, flags);
 }
 
+/* The reason OpenSSL gives, the first queued; the queue is emptied. */
+static const char *
+rpc_tls_reason(void)
+{
+	unsigned long e = ERR_peek_error();
+	const char *s = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return s != NULL ? s : "connection closed";
+}
+
+/*
+ * OpenSSL writes with write(2): a server that has gone must not kill us
+ * with SIGPIPE. Block it around TLS calls and discard one it raised.
+ */
+static void
+rpc_sigpipe_block(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void
+rpc_sigpipe_restore(const sigset_t *old)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!sigismember(old, SIGPIPE) && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE))
+		sigtimedwait(&set, NULL, &zero);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/*
+ * After a TLS call returned r <= 0: 1 when it is to be called again once
+ * the socket is ready (rpc->tls_wait says for what), 0 at the end of the
+ * stream, -1 on an error.
+ */
+static int
+rpc_tls_again(struct rpc *rpc, int r)
+{
+	switch (SSL_get_error(rpc->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		rpc->tls_wait = POLLIN;
+		return 1;
+	case SSL_ERROR_WANT_WRITE:
+		rpc->tls_wait = POLLOUT;
+		return 1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		/* r == 0: EOF without close_notify (OpenSSL 1.1). */
+		return ERR_peek_error() == 0 && r == 0 ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+/* Wait until the socket is ready for what OpenSSL waits for. */
+static int
+rpc_tls_poll(struct rpc *rpc, int ms)
+{
+	struct pollfd pfd;
+	int n;
+
+	pfd.fd = rpc->fd;
+	pfd.events = rpc->tls_wait;
+	do
+		n = poll(&pfd, 1, ms);
+	while (n == -1 && errno == EINTR);
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n == 1 ? 0 : -1;
+}
+
+/* The TLS handshake on rpc->fd, verifying the server as host. */
+static int
+rpc_tls_start(struct rpc *rpc, const char *host, const char *cafile, char *err,
+              size_t errlen)
+{
+	unsigned char ip[sizeof(struct in6_addr)];
+	X509_VERIFY_PARAM *param;
+	sigset_t old;
+	long v;
+	int r, flags;
+
+	ERR_clear_error();
+	if ((rpc->tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(rpc->tls_ctx, TLS1_2_VERSION) != 1) {
+		rpc_err(err, errlen, "TLS: %s", rpc_tls_reason());
+		return -1;
+	}
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* The last answer is a whole JSON text or fails to parse. */
+	SSL_CTX_set_options(rpc->tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	if (cafile != NULL
+	        ? SSL_CTX_load_verify_locations(rpc->tls_ctx, cafile, NULL) != 1
+	        : SSL_CTX_set_default_verify_paths(rpc->tls_ctx) != 1) {
+		rpc_err(err, errlen, "%s: %s",
+		        cafile != NULL ? cafile
+		                       : "the system's CA certificates",
+		        rpc_tls_reason());
+		return -1;
+	}
+	SSL_CTX_set_verify(rpc->tls_ctx, SSL_VERIFY_PEER, NULL);
+	if ((rpc->ssl = SSL_new(rpc->tls_ctx)) == NULL ||
+	    SSL_set_fd(rpc->ssl, rpc->fd) != 1) {
+		rpc_err(err, errlen, "TLS: %s", rpc_tls_reason());
+		return -1;
+	}
+	param = SSL_get0_param(rpc->ssl);
+	if (inet_pton(AF_INET, host, ip) == 1 ||
+	    inet_pton(AF_INET6, host, ip) == 1)
+		r = X509_VERIFY_PARAM_set1_ip_asc(param, host);
+	else {
+		/* SNI carries names only, never an address. */
+		X509_VERIFY_PARAM_set_hostflags(
+		    param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		r = SSL_set1_host(rpc->ssl, host) == 1 &&
+		    SSL_set_tlsext_host_name(rpc->ssl, host) == 1;
+	}
+	if (r != 1) {
+		rpc_err(err, errlen, "TLS: cannot verify the name %s", host);
+		return -1;
+	}
+	flags = fcntl(rpc->fd, F_GETFL);
+	if (flags == -1 || fcntl(rpc->fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		rpc_err(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	rpc_sigpipe_block(&old);
+	while ((r = SSL_connect(rpc->ssl)) != 1) {
+		if (rpc_tls_again(rpc, r) != 1 ||
+		    rpc_tls_poll(rpc, RPC_CONNECT_TIMEOUT * 1000) == -1)
+			break;
+	}
+	rpc_sigpipe_restore(&old);
+	rpc->tls_wait = POLLIN;
+	if (r == 1)
+		return 0;
+	if ((v = SSL_get_verify_result(rpc->ssl)) != X509_V_OK) {
+		ERR_clear_error();
+		rpc_err(err, errlen, "TLS: the server's certificate: %s",
+		        X509_verify_cert_error_string(v));
+	} else if (errno == ETIMEDOUT && ERR_peek_error() == 0)
+		rpc_err(err, errlen, "TLS: no handshake in %d seconds",
+		        RPC_CONNECT_TIMEOUT);
+	else
+		rpc_err(err, errlen, "TLS: %s", rpc_tls_reason());
+	return -1;
+}
+
 struct rpc *
-rpc_connect(const char *addr, char *err, size_t errlen)
+rpc_connect(const char *addr, bool tls, const char *cafile, char *err,
+            size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	struct rpc *rpc;
-	char *host, *port;
+	char *host, *port, why[256];
 	int fd = -1, gai, saved = 0;
 
 	if (rpc_split_addr(addr, &host, &port) == -1) {
@@ -155,11 +330,11 @@ rpc_connect(const char *addr, char *err, size_t errlen)
 		fd = -1;
 	}
 	freeaddrinfo(res);
-	free(host);
 	free(port);
 	if (fd == -1) {
 		rpc_err(err, errlen, "cannot connect to %s: %s", addr,
 		        strerror(saved));
+		free(host);
 		return NULL;
 	}
 	rpc = xcalloc(1, sizeof *rpc);
@@ -167,14 +342,32 @@ rpc_connect(const char *addr, char *err, size_t errlen)
 	rpc->timeout = RPC_CALL_TIMEOUT;
 	rpc->next_id = 1;
 	rpc->events = json_array();
+	if (tls && rpc_tls_start(rpc, host, cafile, why, sizeof why) == -1) {
+		rpc_err(err, errlen, "cannot connect to %s: %s", addr, why);
+		rpc_close(rpc);
+		rpc = NULL;
+	}
+	free(host);
 	return rpc;
 }
 
 void
 rpc_close(struct rpc *rpc)
 {
+	sigset_t old;
+
 	if (rpc == NULL)
 		return;
+	if (rpc->ssl != NULL) {
+		rpc_sigpipe_block(&old);
+		if (SSL_is_init_finished(rpc->ssl))
+			(void)SSL_shutdown(
+			    rpc->ssl); /* close_notify, no wait */
+		rpc_sigpipe_restore(&old);
+		SSL_free(rpc->ssl);
+		ERR_clear_error();
+	}
+	SSL_CTX_free(rpc->tls_ctx);
 	close(rpc->fd);
 	if (rpc->token != NULL) {
 		explicit_bzero(rpc->token, strlen(rpc->token));
@@ -198,12 +391,44 @@ rpc_set_timeout(struct rpc *rpc, int seconds)
 	rpc->timeout = seconds;
 }
 
+/* All of buf over TLS; -1 with err on failure. */
+static int
+rpc_tls_write(struct rpc *rpc, const char *buf, size_t len, char *err,
+              size_t errlen)
+{
+	size_t off = 0;
+	sigset_t old;
+	int r;
+
+	rpc_sigpipe_block(&old);
+	while (off < len) {
+		/* After a WANT_*, the same bytes are offered again. */
+		r = SSL_write(rpc->ssl, buf + off,
+		              len - off > INT_MAX ? INT_MAX : (int)(len - off));
+		if (r > 0)
+			off += (size_t)r;
+		else if (rpc_tls_again(rpc, r) != 1 ||
+		         rpc_tls_poll(rpc, -1) == -1)
+			break;
+	}
+	rpc_sigpipe_restore(&old);
+	rpc->tls_wait = POLLIN;
+	if (off < len) {
+		rpc_err(err, errlen, "sending: %s",
+		        ERR_peek_error() != 0 ? rpc_tls_reason()
+		                              : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 rpc_send(struct rpc *rpc, json_t *msg, char *err, size_t errlen)
 {
 	char *text;
 	size_t len, off = 0;
 	ssize_t n;
+	int r;
 
 	/* Without JSON_INDENT a dump holds no newline: one text, one line. */
 	text = json_dumps(msg, JSON_COMPACT);
@@ -213,6 +438,11 @@ rpc_send(struct rpc *rpc, json_t *msg, char *err, size_t errlen)
 	}
 	len = strlen(text);
 	text[len++] = '\n'; /* replaces the NUL; len excludes it now */
+	if (rpc->ssl != NULL) {
+		r = rpc_tls_write(rpc, text, len, err, errlen);
+		free(text);
+		return r;
+	}
 	while (off < len) {
 		n = send(rpc->fd, text + off, len - off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
@@ -226,6 +456,30 @@ rpc_send(struct rpc *rpc, json_t *msg, char *err, size_t errlen)
 	}
 	free(text);
 	return 0;
+}
+
+/* Bytes read over TLS into the buffer, 0 at the end, -2 to wait, -1. */
+static ssize_t
+rpc_tls_read(struct rpc *rpc, char *err, size_t errlen)
+{
+	size_t room = rpc->cap - rpc->len;
+	sigset_t old;
+	int r, again;
+
+	rpc_sigpipe_block(&old);
+	r = SSL_read(rpc->ssl, rpc->buf + rpc->len,
+	             room > INT_MAX ? INT_MAX : (int)room);
+	again = r > 0 ? 0 : rpc_tls_again(rpc, r);
+	rpc_sigpipe_restore(&old);
+	if (r > 0)
+		return r;
+	if (again == 1)
+		return -2;
+	if (again == 0)
+		return 0;
+	rpc_err(err, errlen, "receiving: %s",
+	        ERR_peek_error() != 0 ? rpc_tls_reason() : strerror(errno));
+	return -1;
 }
 
 /*
@@ -268,11 +522,15 @@ rpc_read_line(struct rpc *rpc, size_t *consumed, char *err, size_t errlen)
 			rpc->buf = xreallocarray(rpc->buf, rpc->cap, 1);
 		}
 		pfd.fd = rpc->fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1,
-		         rpc->timeout > 0    ? rpc->timeout * 1000
-		         : rpc->timeout == 0 ? -1
-		                             : 1000);
+		pfd.events = rpc->ssl != NULL ? rpc->tls_wait : POLLIN;
+		/* OpenSSL may hold what was read already. */
+		if (rpc->ssl != NULL && SSL_has_pending(rpc->ssl))
+			r = 1;
+		else
+			r = poll(&pfd, 1,
+			         rpc->timeout > 0    ? rpc->timeout * 1000
+			         : rpc->timeout == 0 ? -1
+			                             : 1000);
 		if ((r == -1 && errno == EINTR) ||
 		    (r == 0 && rpc->timeout < 0)) {
 			err[0] = '\0';
@@ -288,6 +546,15 @@ rpc_read_line(struct rpc *rpc, size_t *consumed, char *err, size_t errlen)
 			        "seconds",
 			        rpc->timeout);
 			return NULL;
+		}
+		if (rpc->ssl != NULL) {
+			if ((n = rpc_tls_read(rpc, err, errlen)) == -2)
+				continue; /* not a whole record yet */
+			if (n == -1)
+				return NULL;
+			rpc->len += (size_t)n;
+			rpc->eof = n == 0;
+			continue;
 		}
 		n = recv(rpc->fd, rpc->buf + rpc->len, rpc->cap - rpc->len, 0);
 		if (n == -1 && errno == EINTR) {

@@ -64,14 +64,14 @@ struct conn {
 	struct event *timer;   /* idle, request and linger timeouts */
 	struct evbuffer *line; /* the response line being built */
 	struct rpc_work work;
-	bool working;   /* work holds a line being run */
-	bool waiting;   /* waiting for conn_commit_done */
-	bool eof;       /* the client closed its sending side */
-	bool paused;    /* output over the limit: not reading or running */
-	bool closing;   /* close once the output is flushed */
-	bool linger;    /* linger even when no input is seen (oversize) */
-	bool lingering; /* output flushed, draining input before close */
-	bool dead;      /* closed: the reaper frees it */
+	bool working;    /* work holds a line being run */
+	bool waiting;    /* waiting for conn_commit_done */
+	bool eof;        /* the client closed its sending side */
+	bool paused;     /* output over the limit: not reading or running */
+	bool closing;    /* close once the output is flushed */
+	bool linger;     /* linger even when no input is seen (oversize) */
+	bool lingering;  /* output flushed, draining input before close */
+	bool dead;       /* closed: the reaper frees it */
 	bool tls_failed; /* no close_notify after a TLS error */
 	unsigned long long dropped_events; /* pushes dropped: output full */
 	const char *reason;                /* why it is closing */
@@ -636,7 +636,14 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	bufferevent_priority_set(c->bev, 0);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	                  c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_max_request() + 1);
+	/*
+	 * At its high-water mark bufferevent_openssl stops reading with bytes
+	 * left decrypted inside OpenSSL, which no socket event brings out
+	 * again: no mark for TLS. conn_next_line bounds a line either way.
+	 */
+	if (c->ssl == NULL)
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		                         conn_max_request() + 1);
 	if (cfg->request_timeout > 0) {
 		tv.tv_sec = cfg->request_timeout;
 		tv.tv_usec = 0;

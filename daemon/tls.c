@@ -55,7 +55,6 @@ tls_check_key_mode(const char *path)
 int
 tls_init(const struct ogi_config *cfg)
 {
-	STACK_OF(X509_NAME) *names;
 	const char *what = "SSL_CTX_new";
 	SSL_CTX *ctx;
 	char why[256];
@@ -104,10 +103,13 @@ tls_init(const struct ogi_config *cfg)
 		goto fail;
 	if (cfg->tls_ca[0] != '\0') {
 		what = cfg->tls_ca;
-		if (SSL_CTX_load_verify_locations(ctx, cfg->tls_ca, NULL) != 1 ||
-		    (names = SSL_load_client_CA_file(cfg->tls_ca)) == NULL)
+		if (SSL_CTX_load_verify_locations(ctx, cfg->tls_ca, NULL) != 1)
 			goto fail;
-		SSL_CTX_set_client_CA_list(ctx, names);
+		/* The CAs the server names to clients: the same file's. */
+		SSL_CTX_set_client_CA_list(
+		    ctx, SSL_load_client_CA_file(cfg->tls_ca));
+		if (SSL_CTX_get_client_CA_list(ctx) == NULL)
+			goto fail;
 		SSL_CTX_set_verify(
 		    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 		    NULL);
