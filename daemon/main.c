@@ -33,6 +33,7 @@ static struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
 static const char *config_path;
 
 static void reload_config(void);
+static bool tls_from_flags; /* TLS set on the command line: not the file's */
 
 int64_t
 daemon_now(void)
@@ -48,17 +49,16 @@ daemon_today(void)
 	return tz_day(daemon_now());
 }
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: ogid init --db FILE\n"
-		"       ogid --db FILE [--listen ADDR:PORT] [--config FILE]"
-		" [--fake-clock T] [--check-config]\n"
-		"            [--allow-root] [--tls-cert FILE --tls-key FILE"
-		" [--tls-ca FILE]]\n"
-		"       ogid verify --db FILE\n"
-		"       ogid backup --db FILE OUT\n");
+	        "usage: ogid init --db FILE\n"
+	        "       ogid --db FILE [--listen ADDR:PORT] [--config FILE]"
+	        " [--fake-clock T] [--check-config]\n"
+	        "            [--allow-root] [--tls-cert FILE --tls-key FILE"
+	        " [--tls-ca FILE]]\n"
+	        "       ogid verify --db FILE\n"
+	        "       ogid backup --db FILE OUT\n");
 	exit(2);
 }
 
@@ -105,7 +105,7 @@ cmd_init(const char *db)
 	audit_hex(raw, token);
 	methods_token_hash(token, h);
 	if (store_user_create(st, "admin", ROLE_ALL, h, (int64_t)time(NULL),
-			      NULL) == -1 ||
+	                      NULL) == -1 ||
 	    store_meta_set(st, "created_by", "ogid " OGI_VERSION) == -1 ||
 	    store_commit(st) == -1)
 		goto fail;
@@ -113,9 +113,10 @@ cmd_init(const char *db)
 	cal_free(cal);
 	printf("%s\n", token);
 	fflush(stdout);
-	fprintf(stderr, "ogid: created %s; the line above is the token of user"
-			" \"admin\" (shown once)\n",
-		db);
+	fprintf(stderr,
+	        "ogid: created %s; the line above is the token of user"
+	        " \"admin\" (shown once)\n",
+	        db);
 	return 0;
 fail:
 	fprintf(stderr, "ogid: init: %s\n", store_error(st));
@@ -178,7 +179,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		} else
 			cal_free(cal);
 		log_info("event=reload calendar_known_until=%d",
-			 (int)cal_known_until(ogid->cal));
+		         (int)cal_known_until(ogid->cal));
 		notify_ready();
 		break;
 	}
@@ -206,10 +207,11 @@ reload_config(void)
 	}
 	if (strcmp(c.timezone, cur->timezone) != 0 ||
 	    c.synchronous_full != cur->synchronous_full ||
-	    strcmp(c.tls_cert, cur->tls_cert) != 0 ||
-	    strcmp(c.tls_key, cur->tls_key) != 0)
+	    (!tls_from_flags && (strcmp(c.tls_cert, cur->tls_cert) != 0 ||
+	                         strcmp(c.tls_key, cur->tls_key) != 0 ||
+	                         strcmp(c.tls_ca, cur->tls_ca) != 0)))
 		log_warnx("reload: timezone, synchronous and TLS settings"
-			  " change only at restart");
+		          " change only at restart");
 	cur->due_soon_days = c.due_soon_days;
 	cur->correction_days = c.correction_days;
 	cur->max_request_bytes = c.max_request_bytes;
@@ -244,11 +246,11 @@ check_calendar(void)
 
 	if (until == DAY_NONE)
 		log_warnx("calendar: no holiday calendar loaded: counting"
-			  " weekends only");
+		          " weekends only");
 	else if (!cal_year_known(ogid->cal, date_year(today)))
 		log_warnx("calendar: no holiday calendar for %d (known until"
-			  " %s): counting weekends only",
-			  date_year(today), date_format(until, buf));
+		          " %s): counting weekends only",
+		          date_year(today), date_format(until, buf));
 }
 
 static int
@@ -268,11 +270,11 @@ run(const char *listen, const char *fake)
 		ogid->fake_clock = true;
 	}
 	if (store_open(ogid->cfg.db, false, ogid->cfg.synchronous_full != 0,
-		       &ogid->store) == -1)
+	               &ogid->store) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->store));
 	chmod(ogid->cfg.db, 0600);
 	if (store_open(ogid->cfg.db, true, ogid->cfg.synchronous_full != 0,
-		       &ogid->rstore) == -1)
+	               &ogid->rstore) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->rstore));
 	ogid->db_path = ogid->cfg.db;
 	ogid->cal = cal_new();
@@ -305,17 +307,18 @@ run(const char *listen, const char *fake)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (listen != NULL)
-		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s", listen);
+		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s",
+		         listen);
 	if (server_listen() == -1)
 		return 1;
 	timers_rearm();
 	notify_ready();
 	if (notify_watchdog_usec(&wd_usec) == 1) {
 		struct timeval tv = { (time_t)(wd_usec / 2000000),
-				      (suseconds_t)(wd_usec / 2 % 1000000) };
+			              (suseconds_t)(wd_usec / 2 % 1000000) };
 
-		ev_watchdog = event_new(ogid->base, -1, EV_PERSIST, on_watchdog,
-					NULL);
+		ev_watchdog =
+		    event_new(ogid->base, -1, EV_PERSIST, on_watchdog, NULL);
 		event_add(ev_watchdog, &tv);
 	}
 	event_base_dispatch(ogid->base);
@@ -348,7 +351,7 @@ main(int argc, char **argv)
 	const char *out = NULL;
 	const char *tls[3] = { NULL, NULL, NULL }; /* TLS: cert, key, ca */
 	static const char *const tls_keys[3] = { "tls_cert", "tls_key",
-						 "tls_ca" };
+		                                 "tls_ca" };
 	bool check_only = false, allow_root = false;
 	char err[512];
 	int i;
@@ -377,8 +380,8 @@ main(int argc, char **argv)
 			tls[1] = argv[++i];
 		else if (strcmp(a, "--tls-ca") == 0 && i + 1 < argc)
 			tls[2] = argv[++i];
-		else if (cmd != NULL && strcmp(cmd, "backup") == 0 && a[0] != '-' &&
-			 out == NULL)
+		else if (cmd != NULL && strcmp(cmd, "backup") == 0 &&
+		         a[0] != '-' && out == NULL)
 			out = a;
 		else
 			usage();
@@ -400,9 +403,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	/* TLS: the flags override tls_cert, tls_key and tls_ca. */
+	tls_from_flags = tls[0] != NULL || tls[1] != NULL || tls[2] != NULL;
 	for (i = 0; i < 3; i++) {
-		if (tls[i] != NULL && config_set(&ogid->cfg, tls_keys[i], tls[i],
-						 err, sizeof(err)) == -1) {
+		if (tls[i] != NULL &&
+		    config_set(&ogid->cfg, tls_keys[i], tls[i], err,
+		               sizeof(err)) == -1) {
 			fprintf(stderr, "ogid: --%s: %s\n", tls_keys[i], err);
 			return 2;
 		}
@@ -419,13 +424,14 @@ main(int argc, char **argv)
 	if (cmd == NULL && geteuid() == 0 && !ogid->cfg.allow_root &&
 	    !allow_root && getenv("OGID_ALLOW_ROOT") == NULL) {
 		fprintf(stderr, "ogid: refusing to run as root: run it as a"
-				" dedicated user (the systemd unit uses"
-				" DynamicUser), or pass --allow-root\n");
+		                " dedicated user (the systemd unit uses"
+		                " DynamicUser), or pass --allow-root\n");
 		return 1;
 	}
 	if (tz_set(ogid->cfg.timezone) == -1)
 		fatal("timezone");
-	if (ogid->cfg.log_file[0] != '\0' && log_set_file(ogid->cfg.log_file) == -1)
+	if (ogid->cfg.log_file[0] != '\0' &&
+	    log_set_file(ogid->cfg.log_file) == -1)
 		fatal("%s", ogid->cfg.log_file);
 	if (cmd != NULL) {
 		if (db == NULL)
