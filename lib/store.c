@@ -199,6 +199,9 @@ static const char *sql[STMT__COUNT] = {
 	                  " VALUES (?, ?)",
 };
 
+static void store_seterr(struct store *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 store_seterr(struct store *s, const char *fmt, ...)
 {
