@@ -313,6 +313,8 @@ run(const char *listen, const char *fake)
 		return 1;
 	timers_rearm();
 	notify_ready();
+	notify_status("serving %s; calendar known until %d", ogid->db_path,
+		      date_year(cal_known_until(ogid->cal)));
 	if (notify_watchdog_usec(&wd_usec) == 1) {
 		struct timeval tv = { (time_t)(wd_usec / 2000000),
 			              (suseconds_t)(wd_usec / 2 % 1000000) };

@@ -338,6 +338,22 @@ def test_unknown_year_counts_weekends():
         w.close()
 
 
+def test_time_zone_is_configurable():
+    w = World(fake="2026-03-02T09:00:00+00:00", config="timezone = UTC\n")
+    try:
+        h = w.admin.call("system.health")
+        eq(h["timezone"], "UTC", "the configured zone is in force")
+        eq(h["now"], "2026-03-02T09:00:00+00:00", "times are shown in it")
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        nxt = d2s(s2d(due) + datetime.timedelta(days=1))
+        res = w.clock("%sT00:00:00+00:00" % nxt)
+        f = fired_of(res, a["id"], "overdue")
+        eq(f and f[0]["at"], "%sT00:00:00+00:00" % nxt, "midnight is local to the zone")
+    finally:
+        w.close()
+
+
 def test_real_clock_timer_fires():
     """Without --fake-clock the one libevent timer fires by itself: an
     application received long ago is due soon and overdue at once."""
