@@ -313,8 +313,12 @@ run(const char *listen, const char *fake)
 		return 1;
 	timers_rearm();
 	notify_ready();
-	notify_status("serving %s; calendar known until %d", ogid->db_path,
-		      date_year(cal_known_until(ogid->cal)));
+	if (cal_known_until(ogid->cal) != DAY_NONE)
+		notify_status("serving %s; calendar known until %d",
+			      ogid->db_path,
+			      date_year(cal_known_until(ogid->cal)));
+	else
+		notify_status("serving %s; no holiday calendar", ogid->db_path);
 	if (notify_watchdog_usec(&wd_usec) == 1) {
 		struct timeval tv = { (time_t)(wd_usec / 2000000),
 			              (suseconds_t)(wd_usec / 2 % 1000000) };
