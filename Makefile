@@ -52,7 +52,7 @@ $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
-.PHONY: all run check deps deps-ok unit integration clean install bench format stress
+.PHONY: all run check deps deps-ok unit integration clean install bench bench-full format stress
 .SECONDARY:
 
 all: build/ogid build/ogi
@@ -89,6 +89,10 @@ check: deps
 bench: deps all
 	@$(MAKE) --no-print-directory -C bench
 
+# A million applications; generating them takes minutes (kept for the day).
+bench-full: deps all
+	@$(MAKE) --no-print-directory -C bench full
+
 clean:
 	rm -rf build
 
@@ -105,3 +109,43 @@ install: all
 	install -m 644 man/ogi.1 $(DESTDIR)$(PREFIX)/share/man/man1/ogi.1
 	install -m 644 systemd/ogid.service systemd/ogid.socket $(DESTDIR)/lib/systemd/system/
 	install -m 644 systemd/ogid.conf.example $(DESTDIR)/etc/ogi/ogid.conf.example
+
+# ---- reliability: fuzzing and stress (tests/fuzz, tests/stress) ----
+# `make fuzz` builds the libFuzzer harnesses (clang) into build/fuzz/;
+# `make stress` runs each for FUZZ_TIME seconds, then the disk-full,
+# hostile-scale and long crash tests and two integration files under
+# valgrind (tests/stress/run.sh). Neither is part of `make check`.
+FUZZ_CC    = clang
+FUZZ_TIME ?= 60
+FUZZ_SAN   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+# clang warns where gcc does not: the project's objects warn, the harnesses
+# must be clean.
+FUZZ_CFLAGS = $(WARN) $(DEFS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
+FUZZ_OBJFLAGS = $(FUZZ_CFLAGS) -Wno-error
+FUZZ_LIB   = $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/holidays.o
+FUZZ_RPC   = $(patsubst %.c,build/fuzz/%.o,$(filter-out daemon/main.c \
+             daemon/server.c daemon/conn.c,$(DAEMON_SRC)))
+FUZZ_BINS  = build/fuzz/fuzz_rpc build/fuzz/fuzz_cal
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+
+build/fuzz/lib/%.o: lib/%.c lib/*.h | deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_OBJFLAGS) -c $< -o $@
+build/fuzz/daemon/%.o: daemon/%.c daemon/*.h lib/*.h | deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_OBJFLAGS) -c $< -o $@
+build/fuzz/tests/%.o: tests/fuzz/%.c daemon/*.h lib/*.h | deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/holidays.o: build/holidays.c
+	$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -c $< -o $@
+build/fuzz/fuzz_rpc: build/fuzz/tests/fuzz_rpc.o $(FUZZ_RPC) $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+build/fuzz/fuzz_cal: build/fuzz/tests/fuzz_cal.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
+stress: all fuzz
+	@FUZZ_TIME=$(FUZZ_TIME) sh tests/stress/run.sh
