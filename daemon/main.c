@@ -23,6 +23,7 @@
 #include "events.h"
 #include "methods.h"
 #include "notify.h"
+#include "rpc.h"
 #include "ogid.h"
 #include "timers.h"
 #include "verify.h"
@@ -341,6 +342,7 @@ run(const char *listen, const char *fake)
 	timers_free();
 	commit_free();
 	events_free();
+	rpc_free_buffers();
 	store_close(ogid->rstore);
 	store_close(ogid->store);
 	cal_free(ogid->cal);

@@ -173,6 +173,9 @@ rpc_error_line(int code, const char *message)
 	return line;
 }
 
+static char *emit_buf; /* the serialised response being emitted */
+static size_t emit_cap;
+
 static void
 rpc_emit(struct rpc_work *w, json_t *resp)
 {
@@ -180,13 +183,35 @@ rpc_emit(struct rpc_work *w, json_t *resp)
 		w->emit(w->opened ? "," : "[", 1, w->arg);
 		w->opened = true;
 	}
-	if (json_dump_callback(resp, w->emit, w->arg, JSON_COMPACT) != 0) {
-		/* Cannot happen with values we built; keep the framing. */
-		log_warnx("rpc: json_dump_callback failed");
-		w->emit("null", 4, w->arg);
+	/*
+	 * Serialise into one reusable buffer and hand it over in one piece:
+	 * one emit per response instead of one per JSON token.
+	 */
+	for (;;) {
+		size_t n = json_dumpb(resp, emit_buf, emit_cap, JSON_COMPACT);
+
+		if (n == 0) {
+			/* Cannot happen with values we built; keep the framing. */
+			log_warnx("rpc: json_dumpb failed");
+			w->emit("null", 4, w->arg);
+			break;
+		}
+		if (n < emit_cap) {
+			emit_buf[n++] = '\n';
+			w->emit(emit_buf, w->batch ? n - 1 : n, w->arg);
+			break;
+		}
+		emit_cap = n + 1 > 2 * emit_cap ? n + 1 : 2 * emit_cap;
+		emit_buf = xreallocarray(emit_buf, emit_cap, 1);
 	}
-	if (!w->batch)
-		w->emit("\n", 1, w->arg);
+}
+
+void
+rpc_free_buffers(void)
+{
+	free(emit_buf);
+	emit_buf = NULL;
+	emit_cap = 0;
 }
 
 static void

@@ -55,6 +55,9 @@ enum rpc_step rpc_work_step(struct rpc_work *, struct session *);
 bool rpc_work_commit_done(struct rpc_work *, bool ok, const char *why);
 void rpc_work_free(struct rpc_work *);
 
+/* Free the reusable serialisation buffer (at exit). */
+void rpc_free_buffers(void);
+
 /* One error response line with id null, "\n" included. Caller frees. */
 char *rpc_error_line(int code, const char *message);
 

@@ -239,7 +239,7 @@ recompute_one(struct app *a, void *arg)
 	timers_derive(a);
 	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
 		return 0;
-	if (store_app_update(ogid->store, a) == -1)
+	if (store_app_update_derived(ogid->store, a) == -1)
 		return -1;
 	(*(int *)arg)++;
 	return 0;

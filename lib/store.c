@@ -99,6 +99,15 @@ static const char *migrations[] = {
 	"CREATE INDEX apps_report_open ON apps(received_on, col)"
 	" WHERE concluded_on IS NULL;"
 	"DROP INDEX apps_concluded;",
+	/* 3: re-index the text only when it changed, not on every update. */
+	"DROP TRIGGER apps_au;"
+	"CREATE TRIGGER apps_au AFTER UPDATE OF name, description ON apps"
+	" WHEN old.name IS NOT new.name"
+	" OR old.description IS NOT new.description BEGIN"
+	" INSERT INTO apps_fts(apps_fts, rowid, id, name, description)"
+	" VALUES ('delete', old.rowid, old.id, old.name, old.description);"
+	" INSERT INTO apps_fts(rowid, id, name, description)"
+	" VALUES (new.rowid, new.id, new.name, new.description); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -148,11 +157,13 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
 	                    " WHERE created_by = ? AND client_ref = ?",
 	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
+	                 " INDEXED BY apps_running_due"
 	                 " WHERE state IN (0, 2, 4, 6) AND due_on < ?1"
 	                 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
 	                 " FROM apps WHERE id = ?2), ?2))"
 	                 " ORDER BY due_on, id LIMIT ?3",
 	[STMT_DUE_SOON] = "SELECT " APP_COLS " FROM apps"
+	                  " INDEXED BY apps_running_due"
 	                  " WHERE state IN (0, 2, 4, 6) AND due_on >= ?1"
 	                  " AND due_on <= ?4"
 	                  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
@@ -163,8 +174,12 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_EVENTS_DUE] = "SELECT id FROM apps WHERE next_event_at IS NOT"
 	                    " NULL AND next_event_at <= ?"
 	                    " ORDER BY next_event_at, id LIMIT ?",
-	[STMT_OPEN_APPS] = "SELECT " APP_COLS " FROM apps WHERE state < 7"
-	                   " AND rowid > ? ORDER BY rowid LIMIT 512",
+	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_open"
+	                     " WHERE state < 7",
+	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
+	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
+	                            " next_event_at = ?, next_event = ?"
+	                            " WHERE rowid = ?",
 	[STMT_EVENT_LAST] = "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
 	[STMT_EVENT_INSERT] = "INSERT INTO events(app_id, at, content,"
 	                      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
@@ -457,8 +472,7 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	if (exec_sql(s, sync_full ? "PRAGMA synchronous = FULL"
 	                          : "PRAGMA synchronous = NORMAL") == -1 ||
 	    exec_sql(s, "PRAGMA foreign_keys = ON") == -1 ||
-	    exec_sql(s, "PRAGMA cache_size = -65536") == -1 ||
-	    exec_sql(s, "PRAGMA temp_store = MEMORY") == -1)
+	    exec_sql(s, "PRAGMA cache_size = -16384") == -1)
 		return -1;
 	/* Make sure it is a database at all before anything else. */
 	if (exec_sql(s, "SELECT count(*) FROM sqlite_master") == -1)

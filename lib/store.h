@@ -100,6 +100,8 @@ int store_next_event_at(struct store *, int64_t *);
 /* Ids (APP_ID_LEN each) of apps with next_event_at <= until, in order. */
 int store_events_due(struct store *, int64_t until, int limit,
                      char (**ids)[APP_ID_LEN], size_t *);
+/* Rewrite only the derived caches: due_on and the next event. */
+int store_app_update_derived(struct store *, const struct app *);
 /* Iterate open applications (for calendar changes). */
 int store_open_apps(struct store *, int (*fn)(struct app *, void *), void *);
 

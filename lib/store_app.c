@@ -433,29 +433,62 @@ store_events_due(struct store *s, int64_t until, int limit,
 	                  "events due");
 }
 
+static void
+rowid_row(sqlite3_stmt *st, void *elem)
+{
+	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+}
+
+/* The open applications through their partial index, then one by one. */
 int
 store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
 {
-	struct app *batch;
+	sqlite3_stmt *st = store_stmt(s, STMT_OPEN_ROWIDS);
+	int64_t *rowids;
 	size_t n, i;
-	int64_t last = 0;
-	sqlite3_stmt *st;
-	int stop = 0;
+	struct app a;
+	int rc = 0;
 
-	do {
-		if ((st = store_stmt(s, STMT_OPEN_APPS)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, last);
-		if (app_rows(s, st, &batch, &n) == -1)
-			return -1;
-		for (i = 0; i < n && !stop; i++) {
-			last = batch[i].rowid;
-			if (fn(&batch[i], arg) != 0)
-				stop = 1;
+	if (st == NULL || store_rows(s, st, sizeof(*rowids), rowid_row, NULL,
+	                             (void **)&rowids, &n, "open apps") == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((st = store_stmt(s, STMT_APP_BY_ROWID)) == NULL) {
+			rc = -1;
+			break;
 		}
-		store_apps_free(batch, n);
-	} while (n > 0 && !stop);
-	return stop ? -1 : 0;
+		sqlite3_bind_int64(st, 1, rowids[i]);
+		switch (app_one(s, st, &a)) {
+		case 0:
+			if (fn(&a, arg) != 0)
+				rc = -1;
+			app_clear(&a);
+			break;
+		case STORE_NOTFOUND:
+			break;
+		default:
+			rc = -1;
+		}
+	}
+	free(rowids);
+	return rc;
+}
+
+int
+store_app_update_derived(struct store *s, const struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_UPDATE_DERIVED);
+
+	if (st == NULL)
+		return -1;
+	bind_day(st, 1, a->due_on);
+	if (a->next_event_at == 0)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int64(st, 2, a->next_event_at);
+	sqlite3_bind_int(st, 3, a->next_event);
+	sqlite3_bind_int64(st, 4, a->rowid);
+	return store_exec_stmt(s, st, "app update");
 }
 
 /* History */
