@@ -176,6 +176,8 @@ static const char *sql[STMT__COUNT] = {
 	                    " ORDER BY next_event_at, id LIMIT ?",
 	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_open"
 	                     " WHERE state < 7",
+	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM apps_fts"
+	                   " WHERE apps_fts MATCH ? LIMIT ?)",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
 	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
 	                            " next_event_at = ?, next_event = ?"

@@ -238,7 +238,15 @@ enum {
 	LF_FROM = 1 << 4,
 	LF_TO = 1 << 5,
 	LF_OVERDUE = 1 << 6, /* the value (over or not) is a parameter */
+	LF_MANY = 1 << 7,    /* a common search term: walk received order */
 };
+
+/*
+ * Past this many matches, finding them all and sorting costs more than
+ * walking apps_received in order and probing the match set until a page
+ * is full; below it the opposite.
+ */
+#define FTS_MANY 1000
 
 static sqlite3_stmt *
 list_stmt(struct store *s, int mask)
@@ -250,9 +258,10 @@ list_stmt(struct store *s, int mask)
 		return s->list_stmts[mask];
 	len = (size_t)snprintf(
 	    q, sizeof(q),
-	    "SELECT " APP_COLS " FROM apps"
+	    "SELECT " APP_COLS " FROM apps%s"
 	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
-	    " FROM apps WHERE id = ?1), ?1))");
+	    " FROM apps WHERE id = ?1), ?1))",
+	    mask & LF_MANY ? " INDEXED BY apps_received" : "");
 	if (mask & LF_STATE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND state = ?3");
@@ -338,6 +347,21 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 		mask |= LF_TO;
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
+	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
+		phrase = fts_phrase(lq->q);
+		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {
+			free(phrase);
+			return -1;
+		}
+		bind_text(st, 1, phrase);
+		sqlite3_bind_int(st, 2, FTS_MANY);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int(st, 0) >= FTS_MANY)
+			mask |= LF_MANY;
+		sqlite3_reset(st);
+		free(phrase);
+		phrase = NULL;
+	}
 	if ((st = list_stmt(s, mask)) == NULL)
 		return -1;
 	sqlite3_clear_bindings(st);

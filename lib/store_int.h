@@ -31,6 +31,7 @@ enum store_stmt {
 	STMT_NEXT_EVENT,
 	STMT_EVENTS_DUE,
 	STMT_OPEN_ROWIDS,
+	STMT_FTS_PROBE,
 	STMT_APP_BY_ROWID,
 	STMT_APP_UPDATE_DERIVED,
 	STMT_EVENT_LAST,
@@ -61,7 +62,7 @@ enum store_stmt {
 	" replied_on, created_at, updated_at"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
-#define STORE_LIST_VARIANTS 128
+#define STORE_LIST_VARIANTS 256
 /* report.annual and report.summary (lib/store_report.c). */
 #define STORE_REPORT_STMTS 8
 
