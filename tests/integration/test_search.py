@@ -1,0 +1,60 @@
+"""app.list text search over many applications: a common term (more than
+a thousand matches, walked in received order) and a rare one (fetched and
+sorted) give the same order and pages as the unfiltered list."""
+import json
+
+from harness import Daemon, eq, main, ok
+
+
+def submit_batch(c, start, n, desc):
+    reqs = []
+    for i in range(start, start + n):
+        reqs.append({"jsonrpc": "2.0", "id": i, "method": "app.submit", "params": {
+            "applicant": {"kind": "natural_person", "name": "申请人%d" % i},
+            "channel": "online", "description": desc(i),
+            "received_on": "2026-%02d-%02d" % (1 + i % 11, 1 + i % 28)}})
+    c.send_raw(json.dumps(reqs, ensure_ascii=False) + "\n")
+    resp = c.recv_line(timeout=60)
+    return [r["result"]["id"] for r in resp if "result" in r]
+
+
+def all_pages(c, params):
+    items, after = [], None
+    while True:
+        p = dict(params, limit=500)
+        if after:
+            p["after"] = after
+        r = c.call("app.list", p)
+        items += [i["id"] for i in r["items"]]
+        after = r["next"]
+        if after is None:
+            return items
+
+
+def test_common_and_rare_terms():
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = []
+        for b in range(12):
+            ids += submit_batch(a, b * 100, 100,
+                                lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
+        eq(len(ids), 1200, "1200 applications submitted in batches")
+        everything = all_pages(a, {})
+        common = all_pages(a, {"q": "拆迁安置"})
+        rare = all_pages(a, {"q": "罕见事项"})
+        eq(common, [i for i in everything if i in set(common)], "common term: received order")
+        ok(len(common) > 1000, "common term matches more than a thousand (%d)" % len(common))
+        eq(len(common) + len(rare), 1200, "common and rare split the set")
+        eq(rare, [i for i in everything if i in set(rare)], "rare term: received order")
+        first = a.call("app.list", {"q": "拆迁安置", "limit": 50})
+        eq([i["id"] for i in first["items"]], common[:50], "first page of a common term")
+        second = a.call("app.list", {"q": "拆迁安置", "limit": 50, "after": first["next"]})
+        eq([i["id"] for i in second["items"]], common[50:100], "second page follows")
+        a.close()
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    main(globals())
