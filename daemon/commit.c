@@ -94,6 +94,23 @@ commit_forget(struct conn *c)
 			waiters[i] = NULL;
 }
 
+/*
+ * A failed COMMIT rolled back everything of the batch; what the batch had
+ * already put in memory must follow: the calendar is reloaded from the
+ * database (calendar.set swaps it in before the commit).
+ */
+static void
+commit_restore_memory(void)
+{
+	struct cal *cal = cal_new();
+
+	if (store_calendar_load(ogid->store, cal) == 0) {
+		cal_free(ogid->cal);
+		ogid->cal = cal;
+	} else
+		cal_free(cal);
+}
+
 /* Commit the open transaction and answer the waiters. */
 int
 commit_now(void)
@@ -114,8 +131,10 @@ commit_now(void)
 	}
 	if (ok)
 		events_flush();
-	else
+	else {
 		events_discard();
+		commit_restore_memory();
+	}
 	/* Answering may queue new writes: take the list first. */
 	w = waiters;
 	n = nwaiters;
