@@ -14,7 +14,8 @@
 #include "ogid.h"
 #include "timers.h"
 
-static struct event *commit_ev;
+static struct event *commit_ev;    /* low priority: after the reads */
+static struct event *commit_timer; /* fallback: at most one loop pass */
 static struct conn **waiters;
 static size_t nwaiters, capwaiters;
 static unsigned long long commits, writes;
@@ -28,6 +29,15 @@ commit_init(struct event_base *base)
 	if (commit_ev == NULL)
 		fatalx("commit: event_new");
 	event_priority_set(commit_ev, 1);
+	/*
+	 * While clients keep the loop busy at priority 0 the low-priority
+	 * event would never run: a zero timeout at priority 0 commits on the
+	 * next pass anyway, after every read already active in this one.
+	 */
+	commit_timer = evtimer_new(base, commit_cb, NULL);
+	if (commit_timer == NULL)
+		fatalx("commit: evtimer_new");
+	event_priority_set(commit_timer, 0);
 }
 
 void
@@ -35,7 +45,9 @@ commit_free(void)
 {
 	if (commit_ev != NULL)
 		event_free(commit_ev);
-	commit_ev = NULL;
+	if (commit_timer != NULL)
+		event_free(commit_timer);
+	commit_ev = commit_timer = NULL;
 	free(waiters);
 	waiters = NULL;
 	nwaiters = capwaiters = 0;
@@ -49,8 +61,12 @@ commit_begin(void)
 	if (!store_in_txn(st)) {
 		if (store_begin(st) == -1)
 			return -1;
-		if (commit_ev != NULL)
+		if (commit_ev != NULL) {
+			struct timeval now = { 0, 0 };
+
 			event_active(commit_ev, 0, 0);
+			evtimer_add(commit_timer, &now);
+		}
 	}
 	if (store_savepoint(st) == -1)
 		return -1;
@@ -121,6 +137,8 @@ commit_now(void)
 	bool ok = true;
 	const char *why = NULL;
 
+	if (commit_timer != NULL)
+		evtimer_del(commit_timer);
 	if (store_in_txn(st)) {
 		if (store_commit(st) == -1) {
 			ok = false;
@@ -134,6 +152,7 @@ commit_now(void)
 	else {
 		events_discard();
 		commit_restore_memory();
+		store_checkpoint(st); /* give the space of the log back */
 	}
 	/* Answering may queue new writes: take the list first. */
 	w = waiters;

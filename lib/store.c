@@ -474,7 +474,8 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	if (exec_sql(s, sync_full ? "PRAGMA synchronous = FULL"
 	                          : "PRAGMA synchronous = NORMAL") == -1 ||
 	    exec_sql(s, "PRAGMA foreign_keys = ON") == -1 ||
-	    exec_sql(s, "PRAGMA cache_size = -16384") == -1)
+	    exec_sql(s, "PRAGMA cache_size = -16384") == -1 ||
+	    exec_sql(s, "PRAGMA journal_size_limit = 8388608") == -1)
 		return -1;
 	/* Make sure it is a database at all before anything else. */
 	if (exec_sql(s, "SELECT count(*) FROM sqlite_master") == -1)
@@ -884,6 +885,13 @@ store_backup(struct store *s, const char *out)
 	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close(dst);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+void
+store_checkpoint(struct store *s)
+{
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	                          NULL);
 }
 
 int

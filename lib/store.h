@@ -163,6 +163,8 @@ int store_calendar_load(struct store *, struct cal *);
 
 /* Operations */
 int store_backup(struct store *, const char *out);
+/* Checkpoint and truncate the write-ahead log (after a failed commit). */
+void store_checkpoint(struct store *);
 int store_integrity_check(struct store *, char *msg, size_t msglen);
 int store_meta_get(struct store *, const char *key, char *val, size_t len);
 int store_meta_set(struct store *, const char *key, const char *val);
