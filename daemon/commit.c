@@ -10,6 +10,7 @@
 #include "../lib/log.h"
 #include "../lib/store.h"
 #include "../lib/xmalloc.h"
+#include "appcache.h"
 #include "events.h"
 #include "ogid.h"
 #include "timers.h"
@@ -125,6 +126,7 @@ commit_restore_memory(void)
 		ogid->cal = cal;
 	} else
 		cal_free(cal);
+	appcache_clear();
 }
 
 /* Commit the open transaction and answer the waiters. */
@@ -147,6 +149,7 @@ commit_now(void)
 		} else
 			commits++;
 	}
+	appcache_txn_done();
 	if (ok)
 		events_flush();
 	else {

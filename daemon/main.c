@@ -20,6 +20,7 @@
 #include "../lib/store.h"
 #include "../lib/tz.h"
 #include "../lib/xmalloc.h"
+#include "appcache.h"
 #include "events.h"
 #include "methods.h"
 #include "notify.h"
@@ -177,6 +178,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		if (store_calendar_load(ogid->rstore, cal) == 0) {
 			cal_free(ogid->cal);
 			ogid->cal = cal;
+			appcache_clear();
 		} else
 			cal_free(cal);
 		log_info("event=reload calendar_known_until=%d",
@@ -316,8 +318,8 @@ run(const char *listen, const char *fake)
 	notify_ready();
 	if (cal_known_until(ogid->cal) != DAY_NONE)
 		notify_status("serving %s; calendar known until %d",
-			      ogid->db_path,
-			      date_year(cal_known_until(ogid->cal)));
+		              ogid->db_path,
+		              date_year(cal_known_until(ogid->cal)));
 	else
 		notify_status("serving %s; no holiday calendar", ogid->db_path);
 	if (notify_watchdog_usec(&wd_usec) == 1) {
@@ -343,6 +345,7 @@ run(const char *listen, const char *fake)
 	commit_free();
 	events_free();
 	rpc_free_buffers();
+	appcache_free();
 	store_close(ogid->rstore);
 	store_close(ogid->store);
 	cal_free(ogid->cal);

@@ -17,6 +17,7 @@
 #include "../lib/store.h"
 #include "../lib/tz.h"
 #include "../lib/xmalloc.h"
+#include "appcache.h"
 #include "events.h"
 #include "methods.h"
 #include "params.h"
@@ -194,6 +195,7 @@ history_append(const char *app_id, int64_t at, const char *actor,
 	               (json_int_t)version);
 	if (ev == NULL)
 		return -1;
+	appcache_dirty(app_id);
 	content =
 	    json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(ev);
@@ -729,6 +731,7 @@ m_cal_set(struct session *s, json_t *params, json_t **result,
 	free(w);
 	cal_free(old);
 	commit_end(true);
+	appcache_clear();
 	log_info("event=calendar_set year=%d by=%s", year, s->user);
 	*result = calendar_year(year);
 	return 0;

@@ -13,6 +13,7 @@
 #include "../lib/tz.h"
 #include "../lib/workflow.h"
 #include "../lib/xmalloc.h"
+#include "appcache.h"
 #include "events.h"
 #include "methods.h"
 #include "params.h"
@@ -282,8 +283,13 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 {
 	static const struct pspec spec[] = { { "id", P_STRING, true, 1, 64 },
 		                             PSPEC_END };
-	const char *id;
+	const char *id, *text;
+	char *rendered;
 	struct app a;
+	json_t *view;
+	day_t today = daemon_today();
+	size_t len;
+	bool personal;
 	int rc;
 
 	if (params_check(params, spec, NULL, err) == -1)
@@ -292,6 +298,12 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	if (!valid_id(id)) {
 		not_found(err, id);
 		return -1;
+	}
+	personal =
+	    (s->roles & (ROLE_CLERK | ROLE_SUPERVISOR | ROLE_ADMIN)) != 0;
+	if ((text = appcache_get(id, today, personal, &len)) != NULL) {
+		*result = rpc_raw_result(text, len);
+		return 0;
 	}
 	rc = store_app_get(ogid->rstore, id, &a);
 	if (rc == STORE_NOTFOUND) {
@@ -302,8 +314,17 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	*result = view_app(ogid->rstore, &a, daemon_today(), s->roles);
+	view = view_app(ogid->rstore, &a, today, s->roles);
 	app_clear(&a);
+	rendered = json_dumps(view, JSON_COMPACT);
+	json_decref(view);
+	if (rendered == NULL) {
+		rpc_error_set(err, RPC_INTERNAL, "internal error: rendering");
+		return -1;
+	}
+	appcache_put(id, today, personal, rendered, strlen(rendered));
+	*result = rpc_raw_result(rendered, strlen(rendered));
+	free(rendered);
 	return 0;
 }
 

@@ -89,6 +89,8 @@ void rpc_error_param(struct rpc_error *, const char *field, const char *reason);
 void rpc_error_forbidden(struct rpc_error *, unsigned required_roles, const char *why);
 void rpc_error_clear(struct rpc_error *);
 json_t *roles_to_json(unsigned roles); /* new reference */
+/* A result already rendered as JSON text, spliced as it is (new ref). */
+json_t *rpc_raw_result(const char *text, size_t len);
 int roles_from_name(const char *name, unsigned *role);
 
 /*

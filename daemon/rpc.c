@@ -176,6 +176,48 @@ rpc_error_line(int code, const char *message)
 static char *emit_buf; /* the serialised response being emitted */
 static size_t emit_cap;
 
+/*
+ * A result already rendered as JSON text (app.get from its cache) travels
+ * as {RPC_RAW_KEY: "text"}: a key no result has, since it holds a control
+ * character. It is spliced into the response as it is.
+ */
+#define RPC_RAW_KEY "\001raw"
+#define RAW_HEAD "{\"jsonrpc\":\"2.0\",\"result\":"
+#define RAW_ID ",\"id\":"
+
+json_t *
+rpc_raw_result(const char *text, size_t len)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, RPC_RAW_KEY, json_stringn_nocheck(text, len));
+	return o;
+}
+
+static bool
+rpc_emit_raw(struct rpc_work *w, json_t *resp)
+{
+	json_t *result = json_object_get(resp, "result"), *raw;
+	char idbuf[64];
+	size_t n;
+
+	if (!json_is_object(result) || json_object_size(result) != 1 ||
+	    (raw = json_object_get(result, RPC_RAW_KEY)) == NULL)
+		return false;
+	n = json_dumpb(json_object_get(resp, "id"), idbuf, sizeof(idbuf) - 3,
+	               JSON_COMPACT | JSON_ENCODE_ANY);
+	if (n == 0 || n >= sizeof(idbuf) - 3)
+		return false; /* an id too long to splice: plain path */
+	w->emit(RAW_HEAD, sizeof(RAW_HEAD) - 1, w->arg);
+	w->emit(json_string_value(raw), json_string_length(raw), w->arg);
+	w->emit(RAW_ID, sizeof(RAW_ID) - 1, w->arg);
+	idbuf[n++] = '}';
+	if (!w->batch)
+		idbuf[n++] = '\n';
+	w->emit(idbuf, n, w->arg);
+	return true;
+}
+
 static void
 rpc_emit(struct rpc_work *w, json_t *resp)
 {
@@ -183,6 +225,8 @@ rpc_emit(struct rpc_work *w, json_t *resp)
 		w->emit(w->opened ? "," : "[", 1, w->arg);
 		w->opened = true;
 	}
+	if (rpc_emit_raw(w, resp))
+		return;
 	/*
 	 * Serialise into one reusable buffer and hand it over in one piece:
 	 * one emit per response instead of one per JSON token.
@@ -191,7 +235,8 @@ rpc_emit(struct rpc_work *w, json_t *resp)
 		size_t n = json_dumpb(resp, emit_buf, emit_cap, JSON_COMPACT);
 
 		if (n == 0) {
-			/* Cannot happen with values we built; keep the framing. */
+			/* Cannot happen with values we built; keep the framing.
+			 */
 			log_warnx("rpc: json_dumpb failed");
 			w->emit("null", 4, w->arg);
 			break;
