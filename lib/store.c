@@ -108,6 +108,25 @@ static const char *migrations[] = {
 	" VALUES ('delete', old.rowid, old.id, old.name, old.description);"
 	" INSERT INTO apps_fts(rowid, id, name, description)"
 	" VALUES (new.rowid, new.id, new.name, new.description); END;",
+	/*
+	 * 4: new applications are indexed for search once per transaction,
+	 * just before COMMIT (store_commit), not one FTS segment per write;
+	 * meta fts_last is the last rowid indexed. An update re-indexes only
+	 * rows already indexed; newer ones are indexed with their final text.
+	 */
+	"DROP TRIGGER apps_ai;"
+	"DROP TRIGGER apps_au;"
+	"INSERT OR REPLACE INTO meta(key, value)"
+	" SELECT 'fts_last', coalesce(max(rowid), 0) FROM apps;"
+	"CREATE TRIGGER apps_au AFTER UPDATE OF name, description ON apps"
+	" WHEN (old.name IS NOT new.name"
+	" OR old.description IS NOT new.description)"
+	" AND old.rowid <= (SELECT CAST(value AS INTEGER) FROM meta"
+	" WHERE key = 'fts_last') BEGIN"
+	" INSERT INTO apps_fts(apps_fts, rowid, id, name, description)"
+	" VALUES ('delete', old.rowid, old.id, old.name, old.description);"
+	" INSERT INTO apps_fts(rowid, id, name, description)"
+	" VALUES (new.rowid, new.id, new.name, new.description); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -176,6 +195,12 @@ static const char *sql[STMT__COUNT] = {
 	                    " ORDER BY next_event_at, id LIMIT ?",
 	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_open"
 	                     " WHERE state < 7",
+	[STMT_FTS_SYNC] = "INSERT INTO apps_fts(rowid, id, name, description)"
+	                  " SELECT rowid, id, name, description FROM apps"
+	                  " WHERE rowid > (SELECT CAST(value AS INTEGER)"
+	                  " FROM meta WHERE key = 'fts_last')",
+	[STMT_FTS_MARK] = "UPDATE meta SET value = (SELECT coalesce(max(rowid),"
+	                  " 0) FROM apps) WHERE key = 'fts_last'",
 	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM apps_fts"
 	                   " WHERE apps_fts MATCH ? LIMIT ?)",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
@@ -584,9 +609,26 @@ store_begin(struct store *s)
 	return 0;
 }
 
+/* Index the applications inserted since the last indexing (migration 4). */
+static int
+store_fts_sync(struct store *s)
+{
+	if (!s->fts_dirty)
+		return 0;
+	if (run_simple(s, STMT_FTS_SYNC, "search index") == -1 ||
+	    run_simple(s, STMT_FTS_MARK, "search index") == -1)
+		return -1;
+	s->fts_dirty = false;
+	return 0;
+}
+
 int
 store_commit(struct store *s)
 {
+	if (store_fts_sync(s) == -1) {
+		store_rollback(s);
+		return -1;
+	}
 	if (run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);
@@ -608,6 +650,7 @@ store_rollback(struct store *s)
 		}
 	}
 	s->in_txn = false;
+	s->fts_dirty = false;
 	memcpy(s->last_hash, s->txn_hash, 32);
 }
 

@@ -140,6 +140,7 @@ store_app_insert(struct store *s, struct app *a)
 	if (store_exec_stmt(s, st, "app insert") == -1)
 		return -1;
 	a->rowid = sqlite3_last_insert_rowid(s->db);
+	s->fts_dirty = true;
 	return 0;
 }
 

@@ -31,6 +31,8 @@ enum store_stmt {
 	STMT_NEXT_EVENT,
 	STMT_EVENTS_DUE,
 	STMT_OPEN_ROWIDS,
+	STMT_FTS_SYNC,
+	STMT_FTS_MARK,
 	STMT_FTS_PROBE,
 	STMT_APP_BY_ROWID,
 	STMT_APP_UPDATE_DERIVED,
@@ -71,6 +73,7 @@ struct store {
 	sqlite3_stmt *stmts[STMT__COUNT];
 	sqlite3_stmt *list_stmts[STORE_LIST_VARIANTS];
 	bool creating, readonly, in_txn, hash_loaded;
+	bool fts_dirty; /* applications inserted, not yet indexed */
 	int last_rc;
 	uint8_t last_hash[32]; /* hash of the last event written */
 	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */

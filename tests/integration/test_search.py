@@ -2,6 +2,7 @@
 a thousand matches, walked in received order) and a rare one (fetched and
 sorted) give the same order and pages as the unfiltered list."""
 import json
+import sqlite3
 
 from harness import Daemon, eq, main, ok
 
@@ -52,6 +53,31 @@ def test_common_and_rare_terms():
         second = a.call("app.list", {"q": "拆迁安置", "limit": 50, "after": first["next"]})
         eq([i["id"] for i in second["items"]], common[50:100], "second page follows")
         a.close()
+    finally:
+        d.cleanup()
+
+
+def test_corrected_text_is_searched():
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        # Several in one batch: they share one commit, indexed together.
+        ids = submit_batch(a, 0, 5, lambda i: "原始描述第%d号文件" % i)
+        x = ids[2]
+        a.call("app.request_correction", {"id": x, "note": "请补正"})
+        a.call("app.correct", {"id": x, "description": "补正后的全新内容"})
+        eq([i["id"] for i in a.call("app.list", {"q": "全新内容"})["items"]], [x],
+           "the corrected description is found")
+        eq([i["id"] for i in a.call("app.list", {"q": "第2号文件"})["items"]], [],
+           "the old description is not")
+        eq(len(a.call("app.list", {"q": "原始描述"})["items"]), 4, "the others are still found")
+        a.close()
+        d.stop()
+        con = sqlite3.connect(d.db)
+        con.execute("INSERT INTO apps_fts(apps_fts) VALUES ('integrity-check')")
+        ok(True, "the search index passes its integrity check")
+        eq(con.execute("SELECT count(*) FROM apps_fts").fetchone()[0], 5, "one entry per application")
+        con.close()
     finally:
         d.cleanup()
 
