@@ -241,7 +241,7 @@ history(const struct app *a, int64_t at, const char *actor,
 		fprintf(stderr, "gen: json_pack failed\n");
 		exit(1);
 	}
-	content = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+	content = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(ev);
 	if (store_event_append(G.st, a->id, at, content) == -1)
 		die_store("event");

@@ -173,7 +173,7 @@ methods_call(struct session *s, const char *name, json_t *params,
 	return m->fn(s, params, result, err, wrote);
 }
 
-/* Canonical content: sorted keys, no whitespace; then the chain. */
+/* Canonical content: sorted keys, no whitespace, UTF-8; then the chain. */
 int
 history_append(const char *app_id, int64_t at, const char *actor,
                const char *method, int from_state, int to_state, json_t *params,
@@ -197,7 +197,7 @@ history_append(const char *app_id, int64_t at, const char *actor,
 		return -1;
 	appcache_dirty(app_id);
 	content =
-	    json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+	    json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(ev);
 	if (content == NULL)
 		return -1;
