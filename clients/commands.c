@@ -607,6 +607,19 @@ put_pos(struct ctx *ctx, json_t *params, const char *key, const char *v)
 	return 0;
 }
 
+/* A transition whose params are the id and options renamed by pairs. */
+static int
+simple_transition(struct ctx *ctx, struct args *a, const char *method,
+                  const char *const *pairs)
+{
+	json_t *params = params_id(a);
+	int r;
+
+	if ((r = put_opts(ctx, a, params, pairs)) != 0)
+		return r;
+	return transition(ctx, a, method, params);
+}
+
 int
 cmd_submit(struct ctx *ctx, struct args *a)
 {
@@ -1026,12 +1039,8 @@ cmd_correction(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "note", "note", "within",
 		                            "within_days", NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.request_correction", params);
+	return simple_transition(ctx, a, "app.request_correction", opts);
 }
 
 int
@@ -1040,12 +1049,8 @@ cmd_corrected(struct ctx *ctx, struct args *a)
 	static const char *const opts[] = { "received", "received_on",
 		                            "description", "description",
 		                            NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.correct", params);
+	return simple_transition(ctx, a, "app.correct", opts);
 }
 
 int
@@ -1053,24 +1058,16 @@ cmd_consult(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "party", "party", "note", "note",
 		                            NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.consult", params);
+	return simple_transition(ctx, a, "app.consult", opts);
 }
 
 int
 cmd_consulted(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "opinion", "opinion", NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.consulted", params);
+	return simple_transition(ctx, a, "app.consulted", opts);
 }
 
 int
@@ -1078,24 +1075,16 @@ cmd_fee(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "amount", "amount_yuan", "note",
 		                            "note", NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.fee_notice", params);
+	return simple_transition(ctx, a, "app.fee_notice", opts);
 }
 
 int
 cmd_paid(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "on", "paid_on", NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.fee_paid", params);
+	return simple_transition(ctx, a, "app.fee_paid", opts);
 }
 
 int
@@ -1120,24 +1109,16 @@ cmd_reply(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "on", "replied_on", "note", "note",
 		                            NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.reply", params);
+	return simple_transition(ctx, a, "app.reply", opts);
 }
 
 int
 cmd_withdraw(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "reason", "reason", NULL };
-	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, opts)) != 0)
-		return r;
-	return transition(ctx, a, "app.withdraw", params);
+	return simple_transition(ctx, a, "app.withdraw", opts);
 }
 
 int
