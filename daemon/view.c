@@ -97,6 +97,22 @@ is_overdue(const struct app *a, day_t today)
 	       today > a->due_on;
 }
 
+/* remaining_workdays and overdue_workdays: null unless the clock runs. */
+static void
+put_workdays(json_t *o, const struct app *a, day_t today)
+{
+	bool counted = app_state_running(a->state) && a->due_on != DAY_NONE;
+
+	json_object_set_new(o, "remaining_workdays",
+	                    counted ? json_integer(dl_remaining_workdays(
+	                                  ogid->cal, a->due_on, today))
+	                            : json_null());
+	json_object_set_new(o, "overdue_workdays",
+	                    counted ? json_integer(dl_overdue_workdays(
+	                                  ogid->cal, a->due_on, today))
+	                            : json_null());
+}
+
 json_t *
 view_summary(const struct app *a, day_t today, unsigned roles)
 {
@@ -120,17 +136,7 @@ view_summary(const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(
 	    o, "due_on", running || !open ? json_date(a->due_on) : json_null());
 	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
-	if (running && a->due_on != DAY_NONE) {
-		json_object_set_new(o, "remaining_workdays",
-		                    json_integer(dl_remaining_workdays(
-		                        ogid->cal, a->due_on, today)));
-		json_object_set_new(o, "overdue_workdays",
-		                    json_integer(dl_overdue_workdays(
-		                        ogid->cal, a->due_on, today)));
-	} else {
-		json_object_set_new(o, "remaining_workdays", json_null());
-		json_object_set_new(o, "overdue_workdays", json_null());
-	}
+	put_workdays(o, a, today);
 	return o;
 }
 
@@ -246,17 +252,7 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 	json_object_set_new(o, "paused_days", json_integer(paused_days));
 	json_object_set_new(o, "extension_days",
 	                    json_integer(a->extension_days));
-	if (running && a->due_on != DAY_NONE) {
-		json_object_set_new(o, "remaining_workdays",
-		                    json_integer(dl_remaining_workdays(
-		                        ogid->cal, a->due_on, today)));
-		json_object_set_new(o, "overdue_workdays",
-		                    json_integer(dl_overdue_workdays(
-		                        ogid->cal, a->due_on, today)));
-	} else {
-		json_object_set_new(o, "remaining_workdays", json_null());
-		json_object_set_new(o, "overdue_workdays", json_null());
-	}
+	put_workdays(o, a, today);
 	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
 	json_object_set_new(o, "correction_late",
 	                    json_boolean(a->correction_late));
