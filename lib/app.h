@@ -147,6 +147,7 @@ struct app {
 	enum wait_kind wait;
 	day_t wait_from; /* notice day (pause start) */
 	day_t wait_last_day;
+	int wait_days; /* the period's length in working days (0: unknown) */
 	enum app_state fee_return; /* state to return to after fee */
 	char *proposer;            /* who proposed the outcome (app.review) */
 	bool correction_late;

@@ -127,6 +127,9 @@ static const char *migrations[] = {
 	" VALUES ('delete', old.rowid, old.id, old.name, old.description);"
 	" INSERT INTO apps_fts(rowid, id, name, description)"
 	" VALUES (new.rowid, new.id, new.name, new.description); END;",
+	/* 5: the length of the period waited on, so its last day follows the
+	 * calendar like every other deadline. */
+	"ALTER TABLE apps ADD COLUMN wait_days INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -159,7 +162,7 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_APP_INSERT] =
 	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_APP_UPDATE] =
 	    "UPDATE apps SET id = ?, state = ?, col = ?, name = ?,"
 	    " id_number = ?, phone = ?, email = ?, address = ?, channel = ?,"
@@ -171,7 +174,7 @@ static const char *sql[STMT__COUNT] = {
 	    " correction_late = ?, fee_fen = ?, due_on = ?, next_event_at = ?,"
 	    " next_event = ?, due_soon_fired = ?, overdue_fired = ?,"
 	    " concluded_on = ?, replied_on = ?, created_at = ?,"
-	    " updated_at = ? WHERE rowid = ?",
+	    " updated_at = ?, wait_days = ? WHERE rowid = ?",
 	[STMT_APP_GET] = "SELECT " APP_COLS " FROM apps WHERE id = ?",
 	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
 	                    " WHERE created_by = ? AND client_ref = ?",
@@ -205,8 +208,8 @@ static const char *sql[STMT__COUNT] = {
 	                   " WHERE apps_fts MATCH ? LIMIT ?)",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
 	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
-	                            " next_event_at = ?, next_event = ?"
-	                            " WHERE rowid = ?",
+	                            " next_event_at = ?, next_event = ?,"
+	                            " wait_last_day = ? WHERE rowid = ?",
 	[STMT_EVENT_LAST] = "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
 	[STMT_EVENT_INSERT] = "INSERT INTO events(app_id, at, content,"
 	                      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",

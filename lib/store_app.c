@@ -60,6 +60,7 @@ row_to_app(sqlite3_stmt *st, struct app *a)
 	a->replied_on = col_day(st, 37);
 	a->created_at = sqlite3_column_int64(st, 38);
 	a->updated_at = sqlite3_column_int64(st, 39);
+	a->wait_days = sqlite3_column_int(st, 40);
 }
 
 /* Binds every column but rowid from index first; returns next index. */
@@ -108,6 +109,7 @@ bind_app(sqlite3_stmt *st, int i, const struct app *a)
 	bind_day(st, i++, a->replied_on);
 	sqlite3_bind_int64(st, i++, a->created_at);
 	sqlite3_bind_int64(st, i++, a->updated_at);
+	sqlite3_bind_int(st, i++, a->wait_days);
 	return i;
 }
 
@@ -512,7 +514,8 @@ store_app_update_derived(struct store *s, const struct app *a)
 	else
 		sqlite3_bind_int64(st, 2, a->next_event_at);
 	sqlite3_bind_int(st, 3, a->next_event);
-	sqlite3_bind_int64(st, 4, a->rowid);
+	bind_day(st, 4, a->wait_last_day);
+	sqlite3_bind_int64(st, 5, a->rowid);
 	return store_exec_stmt(s, st, "app update");
 }
 

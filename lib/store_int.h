@@ -61,7 +61,7 @@ enum store_stmt {
 	" extension_days, pauses, wait, wait_from, wait_last_day, fee_return," \
 	" proposer, correction_late, fee_fen, due_on, next_event_at,"          \
 	" next_event, due_soon_fired, overdue_fired, concluded_on,"            \
-	" replied_on, created_at, updated_at"
+	" replied_on, created_at, updated_at, wait_days"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
 #define STORE_LIST_VARIANTS 256

@@ -195,6 +195,7 @@ close_pause(struct app *a, const struct cal *cal, day_t to,
 		app_pause_append(a, a->wait_from, to);
 	a->wait = WAIT_NONE;
 	a->wait_from = a->wait_last_day = DAY_NONE;
+	a->wait_days = 0;
 }
 
 static void
@@ -203,6 +204,7 @@ open_wait(struct app *a, const struct cal *cal, enum wait_kind kind,
 {
 	a->wait = kind;
 	a->wait_from = notice;
+	a->wait_days = days;
 	a->wait_last_day = dl_period_last_day(cal, notice, days);
 	fx->pause_opened = true;
 	fx->opened = kind;
@@ -393,6 +395,10 @@ wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
 		a->due_on = DAY_NONE;
 
 	if (a->wait != WAIT_NONE) {
+		/* The period's last day follows the calendar too. */
+		if (a->wait_days > 0)
+			a->wait_last_day =
+			    dl_period_last_day(cal, a->wait_from, a->wait_days);
 		*event_day = a->wait_last_day + 1;
 		a->next_event = a->wait == WAIT_CORRECTION ? TK_LAPSE_CORRECTION
 		                : a->wait == WAIT_CONSULTATION

@@ -303,6 +303,28 @@ def test_calendar_set_moves_deadlines():
         w.close()
 
 
+def test_calendar_set_moves_waiting_periods():
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        r = w.clerk.call("app.request_correction", {"id": a["id"], "note": "补正", "within_days": 10})
+        last = r["deadline"]["waiting"]["last_day"]
+        eq(last, w.add("2026-03-02", 10), "last day of the correction period")
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        w.admin.call("calendar.set", {"year": 2026, "holidays": sorted(cal["holidays"] + ["2026-03-05"]),
+                                      "workdays": cal["workdays"]})
+        g = w.get(a["id"])
+        new_last = g["deadline"]["waiting"]["last_day"]
+        eq(new_last, w.add("2026-03-02", 10), "the period's last day follows the calendar")
+        ok(new_last > last, "one working day later")
+        res = w.clock(midnight(d2s(s2d(last) + datetime.timedelta(days=1))))
+        eq(fired_of(res, a["id"]), [], "no lapse at the old instant")
+        res = w.clock(midnight(d2s(s2d(new_last) + datetime.timedelta(days=1))))
+        eq(len(fired_of(res, a["id"], "lapsed")), 1, "the lapse at the new instant")
+    finally:
+        w.close()
+
+
 def test_clock_set_rules():
     w = World()
     try:
