@@ -119,10 +119,8 @@ FUZZ_CC    = clang
 FUZZ_TIME ?= 60
 FUZZ_SAN   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
-# clang warns where gcc does not: the project's objects warn, the harnesses
-# must be clean.
 FUZZ_CFLAGS = $(WARN) $(DEFS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
-FUZZ_OBJFLAGS = $(FUZZ_CFLAGS) -Wno-error
+FUZZ_OBJFLAGS = $(FUZZ_CFLAGS)
 FUZZ_LIB   = $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/holidays.o
 FUZZ_RPC   = $(patsubst %.c,build/fuzz/%.o,$(filter-out daemon/main.c \
              daemon/server.c daemon/conn.c,$(DAEMON_SRC)))
