@@ -213,6 +213,10 @@ static const struct optspec global_opts[] = {
 	  "use TLS and check the server's certificate (OGI_TLS)" },
 	{ "cafile", OPT_STRING, false, "FILE",
 	  "CAs to trust; implies --tls (OGI_CAFILE)" },
+	{ "cert", OPT_STRING, false, "FILE",
+	  "client certificate for ogid --tls-ca; implies --tls (OGI_CERT)" },
+	{ "key", OPT_STRING, false, "FILE",
+	  "its private key, if not in the certificate file (OGI_KEY)" },
 	OPT_END,
 };
 
@@ -239,6 +243,8 @@ usage_short(FILE *fp)
 	fprintf(fp,
 	        "usage: %s [--addr HOST:PORT] [--token TOKEN] [--json] "
 	        "[--tls] [--cafile FILE]\n"
+	        "           [--cert FILE [--key FILE]]"
+	        "\n"
 	        "           COMMAND [ARG ...]\n",
 	        progname());
 }
@@ -441,8 +447,10 @@ ctx_call(struct ctx *ctx, const char *method, json_t *params, json_t **result)
 
 	*result = NULL;
 	if (ctx->rpc == NULL) {
-		ctx->rpc = rpc_connect(ctx->addr, ctx->tls, ctx->cafile, err,
-		                       sizeof err);
+		struct rpc_tls tls = { ctx->tls, ctx->cafile, ctx->cert,
+			               ctx->key };
+
+		ctx->rpc = rpc_connect(ctx->addr, &tls, err, sizeof err);
 		if (ctx->rpc == NULL) {
 			json_decref(params);
 			fprintf(stderr, "%s: %s\n", progname(), err);
@@ -702,7 +710,8 @@ config_check_mode(const char *path, int fd)
 }
 
 /* The keys of ~/.config/ogi/config, in the order of config_read's vals. */
-static const char *const config_keys[] = { "addr", "token", "tls", "cafile" };
+static const char *const config_keys[] = { "addr",   "token", "tls",
+	                                   "cafile", "cert",  "key" };
 #define NCONFIG_KEYS (sizeof config_keys / sizeof config_keys[0])
 
 /* Read ~/.config/ogi/config into vals by config_keys; values allocated. */
@@ -791,10 +800,12 @@ yes_no(const char *v, bool *on)
 int
 main(int argc, char **argv)
 {
-	const char *gvals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *gvals[8] = {
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	};
 	struct args a;
 	struct ctx ctx;
-	char *cfg[NCONFIG_KEYS] = { NULL, NULL, NULL, NULL };
+	char *cfg[NCONFIG_KEYS] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	const char *tls;
 	size_t k;
 	int i, r;
@@ -851,8 +862,10 @@ main(int argc, char **argv)
 	ctx.token = gvals[1] != NULL ? gvals[1] : env_nonempty("OGI_TOKEN");
 	tls = gvals[3] != NULL ? "yes" : env_nonempty("OGI_TLS");
 	ctx.cafile = gvals[4] != NULL ? gvals[4] : env_nonempty("OGI_CAFILE");
+	ctx.cert = gvals[5] != NULL ? gvals[5] : env_nonempty("OGI_CERT");
+	ctx.key = gvals[6] != NULL ? gvals[6] : env_nonempty("OGI_KEY");
 	if (ctx.addr == NULL || ctx.token == NULL || tls == NULL ||
-	    ctx.cafile == NULL) {
+	    ctx.cafile == NULL || ctx.cert == NULL || ctx.key == NULL) {
 		config_read(cfg);
 		if (ctx.addr == NULL)
 			ctx.addr = cfg[0];
@@ -862,7 +875,15 @@ main(int argc, char **argv)
 			tls = cfg[2];
 		if (ctx.cafile == NULL)
 			ctx.cafile = cfg[3];
+		if (ctx.cert == NULL)
+			ctx.cert = cfg[4];
+		if (ctx.key == NULL)
+			ctx.key = cfg[5];
 	}
+	if (ctx.cert != NULL && ctx.cert[0] == '\0')
+		ctx.cert = NULL;
+	if (ctx.key != NULL && ctx.key[0] == '\0')
+		ctx.key = NULL;
 	if (ctx.addr == NULL || ctx.addr[0] == '\0')
 		ctx.addr = OGI_DEFAULT_ADDR;
 	if (ctx.cafile != NULL && ctx.cafile[0] == '\0')
@@ -879,7 +900,7 @@ main(int argc, char **argv)
 		r = EXIT_USAGE;
 	} else {
 		/* A CA file means TLS: no token in the clear by mistake. */
-		ctx.tls = ctx.tls || ctx.cafile != NULL;
+		ctx.tls = ctx.tls || ctx.cafile != NULL || ctx.cert != NULL;
 		r = ctx.cmd->fn(&ctx, &a);
 	}
 	if (fflush(stdout) == EOF && r == EXIT_DONE) {

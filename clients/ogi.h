@@ -30,13 +30,21 @@ enum rpc_status {
 	RPC_FAILED,  /* connection or protocol failure; message in err */
 };
 
+/* TLS settings of a connection. */
+struct rpc_tls {
+	bool on;
+	const char *cafile; /* NULL: the system's CA certificates */
+	const char *cert;   /* client certificate (PEM chain) or NULL */
+	const char *key;    /* its key; NULL: in cert */
+};
+
 /*
  * Connects to HOST:PORT, [V6]:PORT or HOST. NULL with err on failure. With
- * tls, the server's certificate must chain to cafile (NULL: the system's
- * CA certificates) and name HOST.
+ * TLS, the server's certificate must chain to the CA file and name HOST;
+ * a client certificate is presented when given.
  */
-struct rpc *rpc_connect(const char *addr, bool tls, const char *cafile,
-                        char *err, size_t errlen);
+struct rpc *rpc_connect(const char *addr, const struct rpc_tls *, char *err,
+                        size_t errlen);
 void rpc_close(struct rpc *);
 /* The token goes in a batch [auth, call] in front of the first call. */
 void rpc_set_token(struct rpc *, const char *token);
@@ -143,6 +151,8 @@ struct ctx {
 	const struct command *cmd;
 	bool tls;           /* --tls, OGI_TLS, tls = yes, or a CA file */
 	const char *cafile; /* --cafile, OGI_CAFILE, cafile = */
+	const char *cert;   /* --cert, OGI_CERT, cert = */
+	const char *key;    /* --key, OGI_KEY, key = */
 };
 
 /*

@@ -217,9 +217,10 @@ rpc_tls_poll(struct rpc *rpc, int ms)
 
 /* The TLS handshake on rpc->fd, verifying the server as host. */
 static int
-rpc_tls_start(struct rpc *rpc, const char *host, const char *cafile, char *err,
-              size_t errlen)
+rpc_tls_start(struct rpc *rpc, const char *host, const struct rpc_tls *tls,
+              char *err, size_t errlen)
 {
+	const char *cafile = tls->cafile;
 	unsigned char ip[sizeof(struct in6_addr)];
 	X509_VERIFY_PARAM *param;
 	sigset_t old;
@@ -246,6 +247,15 @@ rpc_tls_start(struct rpc *rpc, const char *host, const char *cafile, char *err,
 		return -1;
 	}
 	SSL_CTX_set_verify(rpc->tls_ctx, SSL_VERIFY_PEER, NULL);
+	if (tls->cert != NULL &&
+	    (SSL_CTX_use_certificate_chain_file(rpc->tls_ctx, tls->cert) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(rpc->tls_ctx,
+	                                 tls->key ? tls->key : tls->cert,
+	                                 SSL_FILETYPE_PEM) != 1 ||
+	     SSL_CTX_check_private_key(rpc->tls_ctx) != 1)) {
+		rpc_err(err, errlen, "%s: %s", tls->cert, rpc_tls_reason());
+		return -1;
+	}
 	if ((rpc->ssl = SSL_new(rpc->tls_ctx)) == NULL ||
 	    SSL_set_fd(rpc->ssl, rpc->fd) != 1) {
 		rpc_err(err, errlen, "TLS: %s", rpc_tls_reason());
@@ -294,7 +304,7 @@ rpc_tls_start(struct rpc *rpc, const char *host, const char *cafile, char *err,
 }
 
 struct rpc *
-rpc_connect(const char *addr, bool tls, const char *cafile, char *err,
+rpc_connect(const char *addr, const struct rpc_tls *tls, char *err,
             size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
@@ -342,7 +352,7 @@ rpc_connect(const char *addr, bool tls, const char *cafile, char *err,
 	rpc->timeout = RPC_CALL_TIMEOUT;
 	rpc->next_id = 1;
 	rpc->events = json_array();
-	if (tls && rpc_tls_start(rpc, host, cafile, why, sizeof why) == -1) {
+	if (tls->on && rpc_tls_start(rpc, host, tls, why, sizeof why) == -1) {
 		rpc_err(err, errlen, "cannot connect to %s: %s", addr, why);
 		rpc_close(rpc);
 		rpc = NULL;

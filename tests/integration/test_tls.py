@@ -484,6 +484,18 @@ def test_client_certificates():
         h = TlsClient(d.port, context(cert="client"), token=d.admin_token)
         eq(h.call("system.health").get("tls"), True, "system.health over it")
         h.close()
+        r = ogi(d, "--cafile", p.path("ca.pem"), "--cert", p.path("client.pem"),
+                "--key", p.path("client.key"), "call", "system.health")
+        ok(r.returncode == 0 and '"tls"' in r.stdout, "ogi --cert --key is served", r.stderr)
+        r = ogi(d, "--cafile", p.path("ca.pem"), "call", "system.health")
+        eq(r.returncode, 2, "ogi without a client certificate: connection error (exit 2)")
+        r = ogi(d, "--cafile", p.path("ca.pem"), "call", "system.health",
+                env={"OGI_CERT": p.path("client.pem"), "OGI_KEY": p.path("client.key")})
+        eq(r.returncode, 0, "OGI_CERT and OGI_KEY work too")
+        r = ogi(d, "--cafile", p.path("ca.pem"), "--cert", p.path("client.pem"),
+                "--key", p.path("stranger.key"), "call", "system.health")
+        ok(r.returncode == 2 and "client.pem" in r.stderr,
+           "a key that does not match the certificate: a clear error", r.stderr)
     finally:
         d.cleanup()
 
