@@ -104,6 +104,8 @@ conn_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static unsigned conn_npaused; /* paused for output: see max_output_total */
+
 static size_t
 conn_max_output(void)
 {
@@ -210,6 +212,8 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 		if (!c->dead)
 			continue;
 		TAILQ_REMOVE(&conn_list, c, entry);
+		if (c->paused)
+			conn_npaused--;
 		rpc_work_free(&c->work);
 		bufferevent_free(c->bev);
 		event_free(c->resume);
@@ -339,6 +343,7 @@ conn_pause(struct conn *c)
 	if (c->paused)
 		return;
 	c->paused = true;
+	conn_npaused++;
 	bufferevent_disable(c->bev, EV_READ);
 	log_debug("conn=%llu event=pause output=%zu", (unsigned long long)c->id,
 	          conn_output_len(c));
@@ -451,6 +456,13 @@ conn_process(struct conn *c)
 		if (c->working && c->waiting)
 			break;
 		if (conn_output_len(c) > conn_max_output()) {
+			/* Clients that never read hold memory: cap the sum. */
+			if (!c->paused &&
+			    (size_t)(conn_npaused + 1) * conn_max_output() >
+			        ogid->cfg.max_output_total) {
+				conn_close(c, "output_budget");
+				return;
+			}
 			conn_pause(c);
 			break;
 		}
@@ -508,6 +520,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->paused) {
 		c->paused = false;
+		conn_npaused--;
 		if (!c->eof && !conn_shutting_down)
 			bufferevent_enable(c->bev, EV_READ);
 		conn_schedule(c); /* may be inside bufferevent_write */

@@ -221,6 +221,7 @@ reload_config(void)
 	cur->max_connections = c.max_connections;
 	cur->requests_per_event = c.requests_per_event;
 	cur->max_output_bytes = c.max_output_bytes;
+	cur->max_output_total = c.max_output_total;
 	cur->idle_timeout = c.idle_timeout;
 	cur->request_timeout = c.request_timeout;
 	cur->auth_max_failures = c.auth_max_failures;

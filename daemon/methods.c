@@ -196,8 +196,7 @@ history_append(const char *app_id, int64_t at, const char *actor,
 	if (ev == NULL)
 		return -1;
 	appcache_dirty(app_id);
-	content =
-	    json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
+	content = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(ev);
 	if (content == NULL)
 		return -1;
@@ -397,11 +396,12 @@ m_health(struct session *s, json_t *params, json_t **result,
 	json_object_set_new(
 	    o, "limits",
 	    json_pack(
-	        "{s:I, s:i, s:i, s:I, s:i, s:i, s:i, s:i, s:i}",
+	        "{s:I, s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:i, s:i}",
 	        "max_request_bytes", (json_int_t)ogid->cfg.max_request_bytes,
 	        "max_connections", ogid->cfg.max_connections,
 	        "requests_per_event", ogid->cfg.requests_per_event,
 	        "max_output_bytes", (json_int_t)ogid->cfg.max_output_bytes,
+	        "max_output_total", (json_int_t)ogid->cfg.max_output_total,
 	        "idle_timeout", ogid->cfg.idle_timeout, "request_timeout",
 	        ogid->cfg.request_timeout, "auth_max_failures",
 	        ogid->cfg.auth_max_failures, "due_soon_days",

@@ -61,6 +61,8 @@ static const struct config_key config_keys[] = {
 	  .max = 1000000 },
 	{ "max_output_bytes", CONFIG_SIZE, OFF(max_output_bytes), .min = 65536,
 	  .max = 1LL << 32 },
+	{ "max_output_total", CONFIG_SIZE, OFF(max_output_total),
+	  .min = 1LL << 20, .max = 1LL << 36 },
 	{ "idle_timeout", CONFIG_INT, OFF(idle_timeout), .min = 1,
 	  .max = 86400 },
 	{ "request_timeout", CONFIG_INT, OFF(request_timeout), .min = 1,
@@ -130,6 +132,7 @@ config_defaults(struct ogi_config *cfg)
 	cfg->max_connections = 1024;
 	cfg->requests_per_event = 64;
 	cfg->max_output_bytes = 4194304;
+	cfg->max_output_total = 268435456;
 	cfg->idle_timeout = 30;
 	cfg->request_timeout = 30;
 	cfg->auth_max_failures = 5;

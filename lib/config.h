@@ -18,6 +18,7 @@ struct ogi_config {
 	int max_connections;      /* 1024 */
 	int requests_per_event;   /* 64 */
 	size_t max_output_bytes;  /* 4 MiB: then stop reading; 2x: drop */
+	size_t max_output_total;  /* 256 MiB: held by all paused clients */
 	int idle_timeout; /* seconds a connection may sit unauthenticated: 30 */
 	int request_timeout;   /* seconds a half-sent request may wait: 30 */
 	int auth_max_failures; /* 5 */
