@@ -115,6 +115,13 @@ appcache_dirty(const char *id)
 }
 
 void
+appcache_dirty_all(void)
+{
+	appcache_clear();
+	dirty_overflow = true;
+}
+
+void
 appcache_txn_done(void)
 {
 	size_t i;

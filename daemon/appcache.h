@@ -25,6 +25,8 @@ void appcache_dirty(const char *id);
 void appcache_txn_done(void);
 /* The calendar changed: drop everything. */
 void appcache_clear(void);
+/* Everything is written in the open transaction (calendar.set). */
+void appcache_dirty_all(void);
 void appcache_free(void);
 
 #endif

@@ -731,7 +731,7 @@ m_cal_set(struct session *s, json_t *params, json_t **result,
 	free(w);
 	cal_free(old);
 	commit_end(true);
-	appcache_clear();
+	appcache_dirty_all(); /* until the commit, readers see the old rows */
 	log_info("event=calendar_set year=%d by=%s", year, s->user);
 	*result = calendar_year(year);
 	return 0;
