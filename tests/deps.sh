@@ -17,6 +17,9 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need jansson libjansson-dev
 	need sqlite3 libsqlite3-dev
 	need libcrypto libssl-dev
+else
+	# Without pkg-config nothing can be checked: ask for all of them.
+	missing="$missing libevent-dev libjansson-dev libsqlite3-dev libssl-dev"
 fi
 need cmd:python3 python3
 need cmd:openssl openssl
