@@ -562,6 +562,22 @@ row_to_event(sqlite3_stmt *st, struct store_event *e)
 		memcpy(e->hash, sqlite3_column_blob(st, 5), 32);
 }
 
+/* Every row of one application's statement (bound to its id). */
+static int
+rows_for_app(struct store *s, enum store_stmt which, const char *app_id,
+             size_t elem, void (*row)(sqlite3_stmt *, void *),
+             void (*free_one)(void *), void **out, size_t *n, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, which);
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	return store_rows(s, st, elem, row, free_one, out, n, what);
+}
+
 static void
 event_row(sqlite3_stmt *st, void *elem)
 {
@@ -578,15 +594,9 @@ int
 store_events_for(struct store *s, const char *app_id, struct store_event **out,
                  size_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_EVENTS_FOR);
-
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, app_id);
-	return store_rows(s, st, sizeof(**out), event_row, event_free_one,
-	                  (void **)out, n, "events");
+	return rows_for_app(s, STMT_EVENTS_FOR, app_id, sizeof(**out),
+	                    event_row, event_free_one, (void **)out, n,
+	                    "events");
 }
 
 void
@@ -688,15 +698,9 @@ int
 store_clock_list(struct store *s, const char *app_id, struct store_clock **out,
                  size_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_LIST);
-
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, app_id);
-	return store_rows(s, st, sizeof(**out), clock_row, clock_free_one,
-	                  (void **)out, n, "clock list");
+	return rows_for_app(s, STMT_CLOCK_LIST, app_id, sizeof(**out),
+	                    clock_row, clock_free_one, (void **)out, n,
+	                    "clock list");
 }
 
 void
@@ -765,15 +769,8 @@ int
 store_appeals_for(struct store *s, const char *app_id,
                   struct store_appeal **out, size_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_APPEALS_FOR);
-
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, app_id);
-	return store_rows(s, st, sizeof(**out), appeal_row, NULL, (void **)out,
-	                  n, "appeals");
+	return rows_for_app(s, STMT_APPEALS_FOR, app_id, sizeof(**out),
+	                    appeal_row, NULL, (void **)out, n, "appeals");
 }
 
 /* Calendar: each year as two comma-separated lists of ISO dates. */
