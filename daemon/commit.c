@@ -5,6 +5,7 @@
  * drained what is readable, and only then are the writers answered and
  * the events pushed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../lib/log.h"
@@ -138,13 +139,16 @@ commit_now(void)
 	size_t n, i;
 	bool ok = true;
 	const char *why = NULL;
+	char whybuf[256];
 
 	if (commit_timer != NULL)
 		evtimer_del(commit_timer);
 	if (store_in_txn(st)) {
 		if (store_commit(st) == -1) {
 			ok = false;
-			why = store_error(st);
+			/* Copied: restoring memory below may reuse the buffer. */
+			snprintf(whybuf, sizeof(whybuf), "%s", store_error(st));
+			why = whybuf;
 			log_warnx("commit: %s", why);
 		} else
 			commits++;
