@@ -97,7 +97,8 @@ clean:
 	rm -rf build
 
 format:
-	clang-format -i lib/*.[ch] daemon/*.[ch] clients/*.[ch] tests/unit/*.[ch]
+	clang-format -i lib/*.[ch] daemon/*.[ch] clients/*.[ch] tests/unit/*.[ch] \
+	  tests/fuzz/*.c bench/*.c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

@@ -64,47 +64,74 @@ rfrac(void)
 
 /* ---- text ---- */
 
-static const char *surnames[] = { "王", "李", "张", "刘", "陈", "杨", "黄", "赵",
-				  "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-				  "何", "高", "林", "罗", "郑", "梁", "谢", "宋",
-				  "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾" };
-static const char *given[] = { "伟", "芳", "娜", "敏", "静", "丽", "强", "磊",
-			       "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-			       "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文",
-			       "华", "红", "玉兰", "志强", "海燕", "晓东", "建国", "淑珍" };
+static const char *surnames[] = { "王", "李", "张", "刘", "陈", "杨", "黄",
+	                          "赵", "吴", "周", "徐", "孙", "马", "朱",
+	                          "胡", "郭", "何", "高", "林", "罗", "郑",
+	                          "梁", "谢", "宋", "唐", "许", "韩", "冯",
+	                          "邓", "曹", "彭", "曾" };
+static const char *given[] = { "伟",   "芳",  "娜",   "敏",   "静",   "丽",
+	                       "强",   "磊",  "军",   "洋",   "勇",   "艳",
+	                       "杰",   "娟",  "涛",   "明",   "超",   "秀英",
+	                       "霞",   "平",  "刚",   "桂英", "建华", "文",
+	                       "华",   "红",  "玉兰", "志强", "海燕", "晓东",
+	                       "建国", "淑珍" };
 static const char *cities[] = { "北京", "上海", "广州", "深圳", "成都", "杭州",
-				"南京", "武汉", "西安", "重庆", "天津", "苏州",
-				"长沙", "郑州", "青岛", "合肥" };
+	                        "南京", "武汉", "西安", "重庆", "天津", "苏州",
+	                        "长沙", "郑州", "青岛", "合肥" };
 static const char *districts[] = { "朝阳区", "海淀区", "浦东新区", "天河区",
-				   "南山区", "武侯区", "西湖区", "鼓楼区",
-				   "江岸区", "雁塔区", "渝中区", "和平区",
-				   "姑苏区", "岳麓区", "金水区", "市南区" };
+	                           "南山区", "武侯区", "西湖区",   "鼓楼区",
+	                           "江岸区", "雁塔区", "渝中区",   "和平区",
+	                           "姑苏区", "岳麓区", "金水区",   "市南区" };
 static const char *org_words[] = { "华信", "中科", "恒达", "新世纪", "东方",
-				   "远景", "宏图", "金桥", "明德", "正源" };
-static const char *depts[] = { "住房和城乡建设局", "自然资源和规划局",
-			       "生态环境局", "财政局", "市场监督管理局",
-			       "教育局", "卫生健康委员会", "交通运输局",
-			       "人力资源和社会保障局", "城市管理综合执法局",
-			       "发展和改革委员会", "水务局", "应急管理局",
-			       "民政局", "农业农村局", "街道办事处" };
-static const char *topics[] = { "国有土地上房屋征收补偿", "集体土地征收补偿",
-				"建设项目环境影响评价", "政府采购项目",
-				"城市道路改造工程", "老旧小区改造", "拆迁安置",
-				"财政预算执行", "行政处罚决定", "义务教育学校划片招生",
-				"医疗保障基金使用", "专项资金分配", "违法建设查处",
-				"噪声污染投诉处理", "排水管网建设", "养老服务补贴发放",
-				"最低生活保障审批", "食品安全抽检", "建设用地规划许可",
-				"公共租赁住房分配" };
-static const char *docs[] = { "批准文件", "会议纪要", "审批材料", "补偿方案",
-			      "评估报告", "合同文本", "验收报告", "处理结果",
-			      "预算明细", "调查报告", "立项批复", "公告及附件" };
-static const char *endings[] = { "", "", "", "，包括相关附件",
-				 "，以及作出决定的法律依据",
-				 "，请以电子邮件方式提供", "，并提供纸质复印件",
-				 "及其执行情况" };
-static const char *notes[] = { "已核实", "按程序办理", "材料齐全",
-			       "请申请人补充说明所需信息的名称、文号或者便于查询的其他特征性描述",
-			       "经审查", "依法处理" };
+	                           "远景", "宏图", "金桥", "明德",   "正源" };
+static const char *depts[] = { "住房和城乡建设局",     "自然资源和规划局",
+	                       "生态环境局",           "财政局",
+	                       "市场监督管理局",       "教育局",
+	                       "卫生健康委员会",       "交通运输局",
+	                       "人力资源和社会保障局", "城市管理综合执法局",
+	                       "发展和改革委员会",     "水务局",
+	                       "应急管理局",           "民政局",
+	                       "农业农村局",           "街道办事处" };
+static const char *topics[] = { "国有土地上房屋征收补偿",
+	                        "集体土地征收补偿",
+	                        "建设项目环境影响评价",
+	                        "政府采购项目",
+	                        "城市道路改造工程",
+	                        "老旧小区改造",
+	                        "拆迁安置",
+	                        "财政预算执行",
+	                        "行政处罚决定",
+	                        "义务教育学校划片招生",
+	                        "医疗保障基金使用",
+	                        "专项资金分配",
+	                        "违法建设查处",
+	                        "噪声污染投诉处理",
+	                        "排水管网建设",
+	                        "养老服务补贴发放",
+	                        "最低生活保障审批",
+	                        "食品安全抽检",
+	                        "建设用地规划许可",
+	                        "公共租赁住房分配" };
+static const char *docs[] = {
+	"批准文件", "会议纪要", "审批材料", "补偿方案", "评估报告", "合同文本",
+	"验收报告", "处理结果", "预算明细", "调查报告", "立项批复", "公告及附件"
+};
+static const char *endings[] = { "",
+	                         "",
+	                         "",
+	                         "，包括相关附件",
+	                         "，以及作出决定的法律依据",
+	                         "，请以电子邮件方式提供",
+	                         "，并提供纸质复印件",
+	                         "及其执行情况" };
+static const char *notes[] = {
+	"已核实",
+	"按程序办理",
+	"材料齐全",
+	"请申请人补充说明所需信息的名称、文号或者便于查询的其他特征性描述",
+	"经审查",
+	"依法处理"
+};
 
 static char *
 person_name(void)
@@ -112,7 +139,7 @@ person_name(void)
 	char buf[64];
 
 	snprintf(buf, sizeof(buf), "%s%s%s", PICK(surnames), PICK(given),
-		 rnd() % 2 ? PICK(given) : "");
+	         rnd() % 2 ? PICK(given) : "");
 	return strdup(buf);
 }
 
@@ -140,7 +167,7 @@ org_name(enum app_column col)
 		break;
 	}
 	snprintf(buf, sizeof(buf), "%s%s%s", PICK(cities), PICK(org_words),
-		 suffix);
+	         suffix);
 	return strdup(buf);
 }
 
@@ -151,12 +178,12 @@ description(int year)
 
 	if (rnd() % 1000 == 0)
 		snprintf(buf, sizeof(buf),
-			 "请求公开地铁十号线延伸工程%s涉及本人房屋的%s",
-			 PICK(districts), PICK(docs));
+		         "请求公开地铁十号线延伸工程%s涉及本人房屋的%s",
+		         PICK(districts), PICK(docs));
 	else
 		snprintf(buf, sizeof(buf), "请求公开%d年度%s%s关于%s的%s%s",
-			 year - rint_(0, 2), PICK(districts), PICK(depts),
-			 PICK(topics), PICK(docs), PICK(endings));
+		         year - rint_(0, 2), PICK(districts), PICK(depts),
+		         PICK(topics), PICK(docs), PICK(endings));
 	return strdup(buf);
 }
 
@@ -224,19 +251,19 @@ jdate(day_t d)
 
 /* As daemon/methods.c history_append. Steals params. */
 static void
-history(const struct app *a, int64_t at, const char *actor,
-	const char *method, int from, int to, json_t *params)
+history(const struct app *a, int64_t at, const char *actor, const char *method,
+        int from, int to, json_t *params)
 {
 	json_t *ev;
 	char *content, buf[40];
 
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I}", "app", a->id,
-		       "at", tz_format(at, buf, sizeof(buf)), "actor", actor,
-		       "method", method, "from",
-		       from < 0 ? json_null() : json_string(app_state_name(from)),
-		       "to", to < 0 ? json_null() : json_string(app_state_name(to)),
-		       "params", params ? params : json_null(), "version",
-		       (json_int_t)a->version);
+	ev = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I}", "app", a->id, "at",
+	    tz_format(at, buf, sizeof(buf)), "actor", actor, "method", method,
+	    "from", from < 0 ? json_null() : json_string(app_state_name(from)),
+	    "to", to < 0 ? json_null() : json_string(app_state_name(to)),
+	    "params", params ? params : json_null(), "version",
+	    (json_int_t)a->version);
 	if (ev == NULL) {
 		fprintf(stderr, "gen: json_pack failed\n");
 		exit(1);
@@ -282,36 +309,37 @@ fire(struct app *a)
 		else
 			a->overdue_fired = due;
 		derive(a);
-		history(a, at, "system",
-			kind == TK_DUE_SOON ? "timer.due_soon" : "timer.overdue",
-			from, a->state, json_pack("{s:o}", "due_on", jdate(due)));
+		history(
+		    a, at, "system",
+		    kind == TK_DUE_SOON ? "timer.due_soon" : "timer.overdue",
+		    from, a->state, json_pack("{s:o}", "due_on", jdate(due)));
 		break;
 	case TK_LAPSE_CORRECTION:
 	case TK_LAPSE_CONSULTATION:
 	case TK_LAPSE_FEE: {
 		const char *period = kind == TK_LAPSE_CORRECTION ? "correction"
-				     : kind == TK_LAPSE_CONSULTATION
-					 ? "consultation"
-					 : "fee";
+		                     : kind == TK_LAPSE_CONSULTATION
+		                         ? "consultation"
+		                         : "fee";
 		day_t last = a->wait_last_day;
 		int cycle = a->cycle;
-		enum wf_action act = kind == TK_LAPSE_CORRECTION
-					 ? WF_LAPSE_CORRECTION
-				     : kind == TK_LAPSE_CONSULTATION
-					 ? WF_LAPSE_CONSULTATION
-					 : WF_LAPSE_FEE;
+		enum wf_action act =
+		    kind == TK_LAPSE_CORRECTION     ? WF_LAPSE_CORRECTION
+		    : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
+		                                    : WF_LAPSE_FEE;
 
 		wf_apply(a, act, &sys, &args, G.cal, &fx);
 		derive(a);
 		a->version++;
 		a->updated_at = at;
 		if (fx.pause_closed &&
-		    store_clock_close(G.st, a->id, cycle, wait_kind_name(fx.closed),
-				      fx.closed_to, fx.closed_days) == -1)
+		    store_clock_close(G.st, a->id, cycle,
+		                      wait_kind_name(fx.closed), fx.closed_to,
+		                      fx.closed_days) == -1)
 			die_store("clock close");
 		history(a, at, "system", "timer.lapse", from, a->state,
-			json_pack("{s:s, s:s}", "period", period, "last_day",
-				  date_format(last, buf)));
+		        json_pack("{s:s, s:s}", "period", period, "last_day",
+		                  date_format(last, buf)));
 		G.lapses++;
 		break;
 	}
@@ -367,7 +395,8 @@ act(struct app *a, enum wf_action action, const char *actor, unsigned roles,
 		snprintf(c.kind, sizeof(c.kind), "extension");
 		c.from = c.to = DAY_NONE;
 		c.days = args->days;
-		c.reason = (char *)json_string_value(json_object_get(params, "reason"));
+		c.reason = (char *)json_string_value(
+		    json_object_get(params, "reason"));
 		snprintf(c.actor, sizeof(c.actor), "%s", actor);
 		c.at = now;
 		if (store_clock_add(G.st, a->id, &c) == -1)
@@ -375,12 +404,13 @@ act(struct app *a, enum wf_action action, const char *actor, unsigned roles,
 	}
 	if (fx.pause_closed &&
 	    store_clock_close(G.st, a->id, old_cycle, wait_kind_name(fx.closed),
-			      fx.closed_to, fx.closed_days) == -1)
+	                      fx.closed_to, fx.closed_days) == -1)
 		die_store("clock close");
 	if (fx.pause_opened) {
 		memset(&c, 0, sizeof(c));
 		c.cycle = a->cycle;
-		snprintf(c.kind, sizeof(c.kind), "%s", wait_kind_name(fx.opened));
+		snprintf(c.kind, sizeof(c.kind), "%s",
+		         wait_kind_name(fx.opened));
 		c.from = a->wait_from;
 		c.to = DAY_NONE;
 		c.reason = (char *)reason;
@@ -389,22 +419,44 @@ act(struct app *a, enum wf_action action, const char *actor, unsigned roles,
 		if (store_clock_add(G.st, a->id, &c) == -1)
 			die_store("clock add");
 	}
-	history(a, now, actor, wf_action_method(action), from, a->state, params);
+	history(a, now, actor, wf_action_method(action), from, a->state,
+	        params);
 	G.transitions++;
 	return 0;
 }
 
 static const enum outcome review_outcomes[] = {
-	OC_GRANT, OC_GRANT, OC_GRANT, OC_GRANT, OC_GRANT, OC_GRANT, OC_GRANT, OC_GRANT,
-	OC_PARTIAL, OC_PARTIAL, OC_PARTIAL, OC_PARTIAL,
-	OC_DENY_STATE_SECRET, OC_DENY_LAW_PROHIBITED, OC_DENY_SECURITY_STABILITY,
-	OC_DENY_THIRD_PARTY, OC_DENY_INTERNAL_AFFAIRS, OC_DENY_PROCESS_INFO,
-	OC_DENY_ENFORCEMENT_FILE, OC_DENY_ADMINISTRATIVE_QUERY,
-	OC_UNAVAILABLE_NOT_HELD, OC_UNAVAILABLE_NOT_HELD, OC_UNAVAILABLE_NOT_HELD,
-	OC_UNAVAILABLE_NEEDS_CREATION, OC_UNAVAILABLE_UNCLEAR,
-	OC_NOT_PROCESSED_PETITION, OC_NOT_PROCESSED_REPEAT,
-	OC_NOT_PROCESSED_PUBLICATION, OC_NOT_PROCESSED_EXCESSIVE,
-	OC_NOT_PROCESSED_CONFIRMATION, OC_OTHER_OTHER,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_GRANT,
+	OC_PARTIAL,
+	OC_PARTIAL,
+	OC_PARTIAL,
+	OC_PARTIAL,
+	OC_DENY_STATE_SECRET,
+	OC_DENY_LAW_PROHIBITED,
+	OC_DENY_SECURITY_STABILITY,
+	OC_DENY_THIRD_PARTY,
+	OC_DENY_INTERNAL_AFFAIRS,
+	OC_DENY_PROCESS_INFO,
+	OC_DENY_ENFORCEMENT_FILE,
+	OC_DENY_ADMINISTRATIVE_QUERY,
+	OC_UNAVAILABLE_NOT_HELD,
+	OC_UNAVAILABLE_NOT_HELD,
+	OC_UNAVAILABLE_NOT_HELD,
+	OC_UNAVAILABLE_NEEDS_CREATION,
+	OC_UNAVAILABLE_UNCLEAR,
+	OC_NOT_PROCESSED_PETITION,
+	OC_NOT_PROCESSED_REPEAT,
+	OC_NOT_PROCESSED_PUBLICATION,
+	OC_NOT_PROCESSED_EXCESSIVE,
+	OC_NOT_PROCESSED_CONFIRMATION,
+	OC_OTHER_OTHER,
 };
 
 /* The next step of an application's life, chosen from its state. */
@@ -449,7 +501,8 @@ choose(const struct app *a, double slow, int appeals, int pending_appeal,
 		p->roles = WF_ROLE_REVIEWER;
 		if (r < 0.07 && a->extension_days == 0) {
 			p->action = WF_EXTEND;
-			p->actor = user_name("supervisor", rint_(1, NSUPERVISORS));
+			p->actor =
+			    user_name("supervisor", rint_(1, NSUPERVISORS));
 			p->roles = WF_ROLE_SUPERVISOR;
 			p->delay = rint_(5, 15);
 		} else if (r < 0.15) {
@@ -562,63 +615,66 @@ simulate(struct app *a, int64_t t0, unsigned long long *state_count)
 		switch (p.action) {
 		case WF_ASSIGN:
 			args.reviewer = reviewer_list[rnd() % NREVIEWERS];
-			params = json_pack("{s:s, s:s}", "id", a->id, "reviewer",
-					   args.reviewer);
+			params = json_pack("{s:s, s:s}", "id", a->id,
+			                   "reviewer", args.reviewer);
 			break;
 		case WF_REQUEST_CORRECTION:
 			args.within_days = 15;
 			params = json_pack("{s:s, s:s}", "id", a->id, "note",
-					   notes[3]);
+			                   notes[3]);
 			break;
 		case WF_CORRECT:
-			params = json_pack("{s:s, s:s}", "id", a->id,
-					   "received_on", date_format(when, buf));
+			params =
+			    json_pack("{s:s, s:s}", "id", a->id, "received_on",
+			              date_format(when, buf));
 			break;
 		case WF_CONSULT:
-			params = json_pack("{s:s, s:s, s:s}", "id", a->id, "party",
-					   "第三方权利人", "note",
-					   "可能涉及商业秘密，征求第三方意见");
+			params = json_pack("{s:s, s:s, s:s}", "id", a->id,
+			                   "party", "第三方权利人", "note",
+			                   "可能涉及商业秘密，征求第三方意见");
 			break;
 		case WF_CONSULTED:
-			params = json_pack("{s:s, s:s}", "id", a->id, "opinion",
-					   rnd() % 2 ? "同意公开" : "不同意公开");
+			params =
+			    json_pack("{s:s, s:s}", "id", a->id, "opinion",
+			              rnd() % 2 ? "同意公开" : "不同意公开");
 			break;
 		case WF_REVIEW:
 			args.outcome = PICK(review_outcomes);
-			params = json_pack("{s:s, s:s, s:s}", "id", a->id, "outcome",
-					   outcome_name(args.outcome), "note",
-					   PICK(notes));
+			params = json_pack(
+			    "{s:s, s:s, s:s}", "id", a->id, "outcome",
+			    outcome_name(args.outcome), "note", PICK(notes));
 			break;
 		case WF_SECRECY:
 			args.pass = rfrac() < 0.92;
-			params = json_pack("{s:s, s:s, s:s}", "id", a->id, "result",
-					   args.pass ? "pass" : "fail", "note",
-					   "保密审查");
+			params = json_pack(
+			    "{s:s, s:s, s:s}", "id", a->id, "result",
+			    args.pass ? "pass" : "fail", "note", "保密审查");
 			break;
 		case WF_FEE_NOTICE:
 			args.fee_fen = 100 * rint_(1, 50) * 10;
 			params = json_pack("{s:s, s:f, s:s}", "id", a->id,
-					   "amount_yuan", args.fee_fen / 100.0,
-					   "note", "信息处理费");
+			                   "amount_yuan", args.fee_fen / 100.0,
+			                   "note", "信息处理费");
 			break;
 		case WF_FEE_PAID:
 			params = json_pack("{s:s, s:s}", "id", a->id, "paid_on",
-					   date_format(when, buf));
+			                   date_format(when, buf));
 			break;
 		case WF_EXTEND:
-			args.days = a->rules == 2007 ? rint_(5, 15) : rint_(5, 20);
-			params = json_pack("{s:s, s:i, s:s}", "id", a->id, "days",
-					   args.days, "reason",
-					   "需要调取档案，经负责人同意延长答复期限");
+			args.days =
+			    a->rules == 2007 ? rint_(5, 15) : rint_(5, 20);
+			params = json_pack(
+			    "{s:s, s:i, s:s}", "id", a->id, "days", args.days,
+			    "reason", "需要调取档案，经负责人同意延长答复期限");
 			break;
 		case WF_REPLY:
 			params = json_pack("{s:s, s:s, s:s}", "id", a->id,
-					   "replied_on", date_format(when, buf),
-					   "note", "已作出书面答复");
+			                   "replied_on", date_format(when, buf),
+			                   "note", "已作出书面答复");
 			break;
 		case WF_WITHDRAW:
 			params = json_pack("{s:s, s:s}", "id", a->id, "reason",
-					   "申请人撤回申请");
+			                   "申请人撤回申请");
 			break;
 		case WF_APPEAL: {
 			enum appeal_kind k = rnd() % 3;
@@ -626,9 +682,9 @@ simulate(struct app *a, int64_t t0, unsigned long long *state_count)
 
 			if (store_appeal_add(G.st, a->id, k, when, &n) == -1)
 				die_store("appeal");
-			params = json_pack("{s:s, s:s, s:s}", "id", a->id, "kind",
-					   appeal_kind_name(k), "filed_on",
-					   date_format(when, buf));
+			params = json_pack("{s:s, s:s, s:s}", "id", a->id,
+			                   "kind", appeal_kind_name(k),
+			                   "filed_on", date_format(when, buf));
 			appeals = n;
 			pending = 1;
 			break;
@@ -636,12 +692,13 @@ simulate(struct app *a, int64_t t0, unsigned long long *state_count)
 		case WF_APPEAL_DECIDED: {
 			enum appeal_result r = rnd() % 3;
 
-			if (store_appeal_decide(G.st, a->id, appeals, r, when) == -1)
+			if (store_appeal_decide(G.st, a->id, appeals, r,
+			                        when) == -1)
 				die_store("appeal decide");
 			params = json_pack("{s:s, s:i, s:s, s:s}", "id", a->id,
-					   "appeal", appeals, "result",
-					   appeal_result_name(r), "decided_on",
-					   date_format(when, buf));
+			                   "appeal", appeals, "result",
+			                   appeal_result_name(r), "decided_on",
+			                   date_format(when, buf));
 			pending = 0;
 			break;
 		}
@@ -663,7 +720,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: gen --db FILE --n N [--years Y] [--seed S]"
-			" [--ids FILE]\n");
+	                " [--ids FILE]\n");
 	exit(2);
 }
 
@@ -680,7 +737,7 @@ main(int argc, char **argv)
 	day_t first;
 	double span;
 	FILE *ids = NULL;
-	char (*sample)[APP_ID_LEN];
+	char(*sample)[APP_ID_LEN];
 	size_t nsample = 0, maxsample = 20000, nreview = 0, nover = 0;
 	struct timespec ts0, ts1;
 	char buf[16];
@@ -693,7 +750,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[k], "--years") == 0 && k + 1 < argc)
 			years = atoi(argv[++k]);
 		else if (strcmp(argv[k], "--seed") == 0 && k + 1 < argc)
-			rng_state = strtoull(argv[++k], NULL, 10) * 0x2545F4914F6CDD1DULL;
+			rng_state = strtoull(argv[++k], NULL, 10) *
+			            0x2545F4914F6CDD1DULL;
 		else if (strcmp(argv[k], "--ids") == 0 && k + 1 < argc)
 			ids_path = argv[++k];
 		else
@@ -742,38 +800,42 @@ main(int argc, char **argv)
 		double u = rfrac();
 		int64_t t0;
 		const char *chan[] = { "in_person", "mail", "online", "online",
-				       "online", "fax", "other" };
+			               "online",    "fax",  "other" };
 
 		app_init(&a);
 		/* In order of receipt, a little denser in recent years. */
-		a.received_on = first + (day_t)(span * ((double)i + u) / (double)n);
+		a.received_on =
+		    first + (day_t)(span * ((double)i + u) / (double)n);
 		if (a.received_on > G.today)
 			a.received_on = G.today;
 		t0 = tz_midnight(a.received_on) + 8 * 3600 + rint_(0, 9 * 3600);
 		if (t0 > G.now)
 			t0 = G.now;
-		a.column = rfrac() < 0.8 ? COL_NATURAL_PERSON
-					 : (enum app_column)rint_(1, COL__COUNT - 1);
+		a.column = rfrac() < 0.8
+		               ? COL_NATURAL_PERSON
+		               : (enum app_column)rint_(1, COL__COUNT - 1);
 		a.name = a.column == COL_NATURAL_PERSON ? person_name()
-							: org_name(a.column);
+		                                        : org_name(a.column);
 		app_channel_from(PICK(chan), &a.channel);
 		a.description = description(date_year(a.received_on));
 		if (a.column == COL_NATURAL_PERSON) {
-			snprintf(buf, sizeof(buf), "%06d", rint_(110000, 659999));
+			snprintf(buf, sizeof(buf), "%06d",
+			         rint_(110000, 659999));
 			a.id_number = malloc(40);
 			snprintf(a.id_number, 40, "%s%04d%02d%02d%03d%d", buf,
-				 rint_(1950, 2004), rint_(1, 12), rint_(1, 28),
-				 rint_(0, 999), rint_(0, 9));
+			         rint_(1950, 2004), rint_(1, 12), rint_(1, 28),
+			         rint_(0, 999), rint_(0, 9));
 		}
 		a.phone = malloc(16);
 		snprintf(a.phone, 16, "13%09d", rint_(0, 999999999));
 		if (rnd() % 3 == 0) {
 			a.email = malloc(40);
-			snprintf(a.email, 40, "user%d@example.cn", rint_(1, 999999));
+			snprintf(a.email, 40, "user%d@example.cn",
+			         rint_(1, 999999));
 		}
 		a.address = malloc(128);
 		snprintf(a.address, 128, "%s%s幸福路%d号", PICK(cities),
-			 PICK(districts), rint_(1, 999));
+		         PICK(districts), rint_(1, 999));
 		a.form = rnd() % 2 ? FORM_PAPER : FORM_ELECTRONIC;
 		a.delivery = (enum app_delivery)rint_(0, DLV__COUNT - 1);
 		a.created_by = 2 + NREVIEWERS + rint_(0, NCLERKS - 1);
@@ -782,37 +844,43 @@ main(int argc, char **argv)
 		a.rules = dl_rules_for(a.received_on);
 		a.start = a.received_on;
 		a.created_at = a.updated_at = t0;
-		if (store_app_next_seq(G.st, date_year(a.received_on), &seq) == -1)
+		if (store_app_next_seq(G.st, date_year(a.received_on), &seq) ==
+		    -1)
 			die_store("seq");
 		{
 			char idbuf[32];
 
 			snprintf(idbuf, sizeof(idbuf), "%04d-%06d",
-				 date_year(a.received_on) % 10000, seq % 1000000);
+			         date_year(a.received_on) % 10000,
+			         seq % 1000000);
 			memcpy(a.id, idbuf, APP_ID_LEN);
 		}
 		derive(&a);
 		ap = json_pack("{s:s, s:s}", "kind",
-			       a.column == COL_NATURAL_PERSON ? "natural_person"
-							      : "organization",
-			       "name", a.name);
+		               a.column == COL_NATURAL_PERSON ? "natural_person"
+		                                              : "organization",
+		               "name", a.name);
 		if (a.column != COL_NATURAL_PERSON)
-			json_object_set_new(ap, "category",
-					    json_string(app_column_name(a.column)));
+			json_object_set_new(
+			    ap, "category",
+			    json_string(app_column_name(a.column)));
 		if (a.id_number)
-			json_object_set_new(ap, "id_number", json_string(a.id_number));
+			json_object_set_new(ap, "id_number",
+			                    json_string(a.id_number));
 		json_object_set_new(ap, "phone", json_string(a.phone));
 		if (a.email)
 			json_object_set_new(ap, "email", json_string(a.email));
 		json_object_set_new(ap, "address", json_string(a.address));
-		params = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s}", "applicant", ap,
-				   "channel", app_channel_name(a.channel),
-				   "received_on", date_format(a.received_on, buf),
-				   "description", a.description, "form",
-				   app_form_name(a.form), "delivery",
-				   app_delivery_name(a.delivery));
-		history(&a, t0, user_name("clerk", (int)(a.created_by - 1 - NREVIEWERS)),
-			"app.submit", -1, ST_RECEIVED, params);
+		params = json_pack(
+		    "{s:o, s:s, s:s, s:s, s:s, s:s}", "applicant", ap,
+		    "channel", app_channel_name(a.channel), "received_on",
+		    date_format(a.received_on, buf), "description",
+		    a.description, "form", app_form_name(a.form), "delivery",
+		    app_delivery_name(a.delivery));
+		history(
+		    &a, t0,
+		    user_name("clerk", (int)(a.created_by - 1 - NREVIEWERS)),
+		    "app.submit", -1, ST_RECEIVED, params);
 		simulate(&a, t0, state_count);
 		if (store_app_insert(G.st, &a) == -1)
 			die_store("insert");
@@ -855,12 +923,12 @@ main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	fprintf(stderr,
-		"gen: %ld applications from %s, %llu events (%llu transitions,"
-		" %llu timer events, %llu lapses) in %.1f s\n",
-		n, date_format(first, buf), G.events, G.transitions, G.timers,
-		G.lapses,
-		(double)(ts1.tv_sec - ts0.tv_sec) +
-		    (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9);
+	        "gen: %ld applications from %s, %llu events (%llu transitions,"
+	        " %llu timer events, %llu lapses) in %.1f s\n",
+	        n, date_format(first, buf), G.events, G.transitions, G.timers,
+	        G.lapses,
+	        (double)(ts1.tv_sec - ts0.tv_sec) +
+	            (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9);
 	fprintf(stderr, "gen: states:");
 	for (k = 0; k < ST__COUNT; k++)
 		fprintf(stderr, " %s=%llu", app_state_name(k), state_count[k]);

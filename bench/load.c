@@ -131,7 +131,8 @@ read_line(int fd, struct lbuf *lb)
 	size_t n;
 
 	for (;;) {
-		if (lb->len > 0 && (nl = memchr(lb->b, '\n', lb->len)) != NULL) {
+		if (lb->len > 0 &&
+		    (nl = memchr(lb->b, '\n', lb->len)) != NULL) {
 			n = (size_t)(nl - lb->b);
 			line = malloc(n + 1);
 			memcpy(line, lb->b, n);
@@ -160,9 +161,10 @@ call_line(int fd, struct lbuf *lb, const char *method, const char *params)
 	char *req;
 	int n;
 
-	n = asprintf(&req, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\","
-			   "\"params\":%s}\n",
-		     ++id, method, params ? params : "{}");
+	n = asprintf(&req,
+	             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\","
+	             "\"params\":%s}\n",
+	             ++id, method, params ? params : "{}");
 	if (n < 0)
 		die("asprintf");
 	write_all(fd, req, (size_t)n);
@@ -192,10 +194,10 @@ enum workload { W_PING, W_CHEAP, W_GET, W_SUBMIT, W_MIXED };
 
 struct conn {
 	int fd;
-	int n;         /* index */
+	int n; /* index */
 	int authed;
-	uint64_t seq;  /* requests sent */
-	uint64_t t0;   /* send time of the request in flight */
+	uint64_t seq; /* requests sent */
+	uint64_t t0;  /* send time of the request in flight */
 	char *rb;
 	size_t rlen, rcap;
 	char wb[2048];
@@ -254,60 +256,65 @@ make_request(struct conn *c)
 	uint64_t id = c->seq + 1;
 
 	if (!c->authed) {
-		n = snprintf(c->wb, sizeof(c->wb),
-			     "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"auth\","
-			     "\"params\":{\"token\":\"%s\"}}\n",
-			     token ? token : "");
+		n = snprintf(
+		    c->wb, sizeof(c->wb),
+		    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"auth\","
+		    "\"params\":{\"token\":\"%s\"}}\n",
+		    token ? token : "");
 		goto done;
 	}
 	switch (wl) {
 	case W_PING:
-		n = snprintf(c->wb, sizeof(c->wb),
-			     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"ping\","
-			     "\"params\":{\"date\":\"2026-05-01\"}}\n",
-			     (unsigned long long)id);
+		n = snprintf(
+		    c->wb, sizeof(c->wb),
+		    "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"ping\","
+		    "\"params\":{\"date\":\"2026-05-01\"}}\n",
+		    (unsigned long long)id);
 		break;
 	case W_CHEAP:
 		n = snprintf(c->wb, sizeof(c->wb),
-			     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
-			     "\"calendar.is_workday\",\"params\":{\"date\":"
-			     "\"2026-05-01\"}}\n",
-			     (unsigned long long)id);
+		             "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
+		             "\"calendar.is_workday\",\"params\":{\"date\":"
+		             "\"2026-05-01\"}}\n",
+		             (unsigned long long)id);
 		break;
 	case W_GET:
-		n = snprintf(c->wb, sizeof(c->wb),
-			     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"app.get\","
-			     "\"params\":{\"id\":\"%s\"}}\n",
-			     (unsigned long long)id, get_id);
+		n = snprintf(
+		    c->wb, sizeof(c->wb),
+		    "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"app.get\","
+		    "\"params\":{\"id\":\"%s\"}}\n",
+		    (unsigned long long)id, get_id);
 		break;
 	case W_SUBMIT:
-		n = snprintf(c->wb, sizeof(c->wb),
-			     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
-			     "\"app.submit\",\"params\":{\"applicant\":{\"kind\":"
-			     "\"natural_person\",\"name\":\"压测用户%d\",\"phone\":"
-			     "\"13800000000\"},\"channel\":\"online\","
-			     "\"description\":\"请求公开2025年度朝阳区住房和城乡建设局"
-			     "关于老旧小区改造的批准文件及会议纪要\",\"form\":"
-			     "\"electronic\",\"delivery\":\"email\",\"client_ref\":"
-			     "\"bench-%x-%d-%llu\"}}\n",
-			     (unsigned long long)id, c->n, run_tag, c->n,
-			     (unsigned long long)id);
+		n = snprintf(
+		    c->wb, sizeof(c->wb),
+		    "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
+		    "\"app.submit\",\"params\":{\"applicant\":{\"kind\":"
+		    "\"natural_person\",\"name\":\"压测用户%d\",\"phone\":"
+		    "\"13800000000\"},\"channel\":\"online\","
+		    "\"description\":\"请求公开2025年度朝阳区住房和城乡建设局"
+		    "关于老旧小区改造的批准文件及会议纪要\",\"form\":"
+		    "\"electronic\",\"delivery\":\"email\",\"client_ref\":"
+		    "\"bench-%x-%d-%llu\"}}\n",
+		    (unsigned long long)id, c->n, run_tag, c->n,
+		    (unsigned long long)id);
 		break;
 	case W_MIXED:
 		if (rnd() % 100 < 80 || ids.nreview == 0)
-			n = snprintf(c->wb, sizeof(c->wb),
-				     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
-				     "\"app.get\",\"params\":{\"id\":\"%s\"}}\n",
-				     (unsigned long long)id,
-				     pick(ids.get, ids.nget));
+			n = snprintf(
+			    c->wb, sizeof(c->wb),
+			    "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
+			    "\"app.get\",\"params\":{\"id\":\"%s\"}}\n",
+			    (unsigned long long)id, pick(ids.get, ids.nget));
 		else
-			n = snprintf(c->wb, sizeof(c->wb),
-				     "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
-				     "\"app.assign\",\"params\":{\"id\":\"%s\","
-				     "\"reviewer\":\"%s\"}}\n",
-				     (unsigned long long)id,
-				     pick(ids.review, ids.nreview),
-				     pick(ids.reviewer, ids.nreviewer));
+			n = snprintf(
+			    c->wb, sizeof(c->wb),
+			    "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":"
+			    "\"app.assign\",\"params\":{\"id\":\"%s\","
+			    "\"reviewer\":\"%s\"}}\n",
+			    (unsigned long long)id,
+			    pick(ids.review, ids.nreview),
+			    pick(ids.reviewer, ids.nreviewer));
 		break;
 	}
 done:
@@ -473,7 +480,8 @@ cmd_run(int argc, char **argv)
 				if (c->woff == c->wlen) {
 					ev.events = EPOLLIN;
 					ev.data.ptr = c;
-					epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+					epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd,
+					          &ev);
 				}
 			}
 			if (!(evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
@@ -485,19 +493,22 @@ cmd_run(int argc, char **argv)
 					c->rcap *= 2;
 					c->rb = realloc(c->rb, c->rcap);
 				}
-				r = read(c->fd, c->rb + c->rlen, c->rcap - c->rlen);
+				r = read(c->fd, c->rb + c->rlen,
+				         c->rcap - c->rlen);
 				if (r == -1 && errno == EINTR)
 					continue;
 				if (r == -1 && errno == EAGAIN)
 					break;
 				if (r <= 0)
 					die("connection %d closed by the server"
-					    " (%s)", c->n,
+					    " (%s)",
+					    c->n,
 					    r == 0 ? "EOF" : strerror(errno));
 				c->rlen += (size_t)r;
 			}
 			p = c->rb;
-			while ((nl = memchr(p, '\n', c->rlen - (size_t)(p - c->rb))) !=
+			while ((nl = memchr(p, '\n',
+			                    c->rlen - (size_t)(p - c->rb))) !=
 			       NULL) {
 				uint64_t lat = now_ns() - c->t0;
 				int is_err;
@@ -517,7 +528,8 @@ cmd_run(int argc, char **argv)
 							samples = realloc(
 							    samples,
 							    capsamples *
-								sizeof(*samples));
+							        sizeof(
+							            *samples));
 						}
 						samples[nsamples++] =
 						    (uint32_t)(lat / 1000);
@@ -526,8 +538,10 @@ cmd_run(int argc, char **argv)
 							if (nerrors++ == 0)
 								snprintf(
 								    first_error,
-								    sizeof(first_error),
-								    "%.500s", p);
+								    sizeof(
+								        first_error),
+								    "%.500s",
+								    p);
 						}
 					}
 				}
@@ -539,17 +553,19 @@ cmd_run(int argc, char **argv)
 				}
 			}
 			if (p != c->rb) {
-				memmove(c->rb, p, c->rlen - (size_t)(p - c->rb));
+				memmove(c->rb, p,
+				        c->rlen - (size_t)(p - c->rb));
 				c->rlen -= (size_t)(p - c->rb);
 			}
 		}
 	}
 	qsort(samples, nsamples, sizeof(*samples), cmp_u32);
-	printf("rps=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f n=%llu"
-	       " errors=%llu\n",
-	       (double)ndone / seconds, pct(0.5), pct(0.99), pct(0.999),
-	       nsamples ? samples[nsamples - 1] / 1000.0 : 0.0,
-	       (unsigned long long)ndone, (unsigned long long)nerrors);
+	printf(
+	    "rps=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f n=%llu"
+	    " errors=%llu\n",
+	    (double)ndone / seconds, pct(0.5), pct(0.99), pct(0.999),
+	    nsamples ? samples[nsamples - 1] / 1000.0 : 0.0,
+	    (unsigned long long)ndone, (unsigned long long)nerrors);
 	if (nerrors > 0)
 		fprintf(stderr, "load: first error: %s\n", first_error);
 	for (i = 0; i < conns; i++)
@@ -649,13 +665,15 @@ cmd_probe(int argc, char **argv)
 			first = t[0];
 		if (r == NULL)
 			die("probe: connection closed");
-		if (strstr(r, "\"error\"") != NULL && strstr(r, "\"result\"") == NULL) {
+		if (strstr(r, "\"error\"") != NULL &&
+		    strstr(r, "\"result\"") == NULL) {
 			const char *m = strstr(r, "\"message\":\"");
 			char msg[200];
 			size_t j = 0;
 
 			if (m != NULL)
-				for (m += 11; *m && *m != '"' && j < sizeof(msg) - 1;)
+				for (m += 11;
+				     *m && *m != '"' && j < sizeof(msg) - 1;)
 					msg[j++] = *m++;
 			msg[j] = '\0';
 			printf("error=\"%s\" ms=%.3f\n", msg, t[i]);
@@ -667,7 +685,8 @@ cmd_probe(int argc, char **argv)
 		free(r);
 	}
 	qsort(t, (size_t)repeat, sizeof(*t), cmp_double);
-	printf("min_ms=%.3f med_ms=%.3f max_ms=%.3f first_ms=%.3f bytes=%zu items=%d\n",
+	printf("min_ms=%.3f med_ms=%.3f max_ms=%.3f first_ms=%.3f bytes=%zu "
+	       "items=%d\n",
 	       t[0], t[repeat / 2], t[repeat - 1], first, bytes, items);
 	close(fd);
 	return 0;
@@ -735,9 +754,10 @@ cmd_idle(int argc, char **argv)
 	raise_nofile((rlim_t)conns + 64);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < (rlim_t)conns + 16) {
-		fprintf(stderr, "load: idle: RLIMIT_NOFILE is %llu: %d connections"
-				" only\n",
-			(unsigned long long)rl.rlim_cur, (int)rl.rlim_cur - 16);
+		fprintf(stderr,
+		        "load: idle: RLIMIT_NOFILE is %llu: %d connections"
+		        " only\n",
+		        (unsigned long long)rl.rlim_cur, (int)rl.rlim_cur - 16);
 		conns = (int)rl.rlim_cur - 16;
 	}
 	if (rss_of(pid, &rss0, &hwm0) == -1)
@@ -754,8 +774,8 @@ cmd_idle(int argc, char **argv)
 	rss_of(pid, &rss1, &hwm1);
 	printf("conns=%d rss_before_kb=%ld rss_after_kb=%ld added_kb=%ld"
 	       " per_conn_kb=%.2f open_auth_s=%.2f\n",
-	       opened, rss0, rss1, rss1 - rss0,
-	       (double)(rss1 - rss0) / opened, secs);
+	       opened, rss0, rss1, rss1 - rss0, (double)(rss1 - rss0) / opened,
+	       secs);
 	for (i = 0; i < opened; i++)
 		close(fds[i]);
 	return 0;
@@ -829,7 +849,8 @@ cmd_spawn(int argc, char **argv)
 			if ((p = strstr(buf, "listening on ")) != NULL &&
 			    strchr(p, '\n') != NULL) {
 				double ms = (double)(now_ns() - t0) / 1e6;
-				char *colon = strrchr(strtok(p + 13, "\n"), ':');
+				char *colon =
+				    strrchr(strtok(p + 13, "\n"), ':');
 
 				printf("pid=%d port=%s startup_ms=%.1f\n", pid,
 				       colon ? colon + 1 : "0", ms);
@@ -837,9 +858,10 @@ cmd_spawn(int argc, char **argv)
 			}
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "load: spawn: %s exited before"
-					" listening:\n%s\n",
-				argv[0], n > 0 ? buf : "");
+			fprintf(stderr,
+			        "load: spawn: %s exited before"
+			        " listening:\n%s\n",
+			        argv[0], n > 0 ? buf : "");
 			return 1;
 		}
 		if ((double)(now_ns() - t0) / 1e9 > timeout) {
@@ -877,7 +899,8 @@ main(int argc, char **argv)
 			i++;
 			continue;
 		}
-		memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
+		memmove(&argv[i], &argv[i + 2],
+		        (size_t)(argc - i - 2) * sizeof(char *));
 		argc -= 2;
 	}
 	if (port <= 0)

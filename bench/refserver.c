@@ -60,7 +60,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-	  int len, void *arg)
+          int len, void *arg)
 {
 	struct bufferevent *bev;
 	int one = 1;
@@ -95,8 +95,8 @@ main(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	l = evconnlistener_new_bind(base, accept_cb, base,
-				    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE,
-				    1024, (struct sockaddr *)&sin, sizeof(sin));
+	                            LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE,
+	                            1024, (struct sockaddr *)&sin, sizeof(sin));
 	if (l == NULL) {
 		perror("refserver: bind");
 		return 1;

@@ -37,7 +37,8 @@ static void
 check(sqlite3 *db, int rc, const char *what)
 {
 	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		fprintf(stderr, "sqlite_commit: %s: %s\n", what, sqlite3_errmsg(db));
+		fprintf(stderr, "sqlite_commit: %s: %s\n", what,
+		        sqlite3_errmsg(db));
 		exit(1);
 	}
 }
@@ -63,15 +64,21 @@ main(int argc, char **argv)
 	memset(pad, 'x', sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
 	check(NULL, sqlite3_open(path, &db), "open");
-	check(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				   "CREATE TABLE t(id INTEGER PRIMARY KEY,"
-				   " k TEXT UNIQUE, v TEXT)", NULL, NULL, NULL),
+	check(db,
+	      sqlite3_exec(db,
+	                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                   "CREATE TABLE t(id INTEGER PRIMARY KEY,"
+	                   " k TEXT UNIQUE, v TEXT)",
+	                   NULL, NULL, NULL),
 	      "setup");
-	check(db, sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?, ?)", -1,
-				     &ins, NULL), "prepare");
+	check(db,
+	      sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?, ?)", -1,
+	                         &ins, NULL),
+	      "prepare");
 	check(db, sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL),
 	      "prepare");
-	check(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL), "prepare");
+	check(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL),
+	      "prepare");
 	lat = malloc(cap * sizeof(*lat));
 	t_start = now_ns();
 	t_measure = t_start + 500000000ull;

@@ -146,7 +146,8 @@ commit_now(void)
 	if (store_in_txn(st)) {
 		if (store_commit(st) == -1) {
 			ok = false;
-			/* Copied: restoring memory below may reuse the buffer. */
+			/* Copied: restoring memory below may reuse the buffer.
+			 */
 			snprintf(whybuf, sizeof(whybuf), "%s", store_error(st));
 			why = whybuf;
 			log_warnx("commit: %s", why);

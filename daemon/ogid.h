@@ -24,7 +24,9 @@ enum role {
 	ROLE_SUPERVISOR = 1 << 3,
 	ROLE_ADMIN = 1 << 4,
 };
-#define ROLE_ALL (ROLE_CLERK | ROLE_REVIEWER | ROLE_SECRECY | ROLE_SUPERVISOR | ROLE_ADMIN)
+#define ROLE_ALL                                                               \
+	(ROLE_CLERK | ROLE_REVIEWER | ROLE_SECRECY | ROLE_SUPERVISOR |         \
+	 ROLE_ADMIN)
 
 /* Error codes of SPEC section 5. */
 enum rpc_code {
@@ -86,7 +88,8 @@ void rpc_error_set(struct rpc_error *, int code, const char *fmt, ...)
 /* -32602 with data {field, reason}. */
 void rpc_error_param(struct rpc_error *, const char *field, const char *reason);
 /* -32002 with data {required: [roles...]}. */
-void rpc_error_forbidden(struct rpc_error *, unsigned required_roles, const char *why);
+void rpc_error_forbidden(struct rpc_error *, unsigned required_roles,
+                         const char *why);
 void rpc_error_clear(struct rpc_error *);
 json_t *roles_to_json(unsigned roles); /* new reference */
 /* A result already rendered as JSON text, spliced as it is (new ref). */
@@ -116,7 +119,7 @@ bool methods_exists(const char *method);
  */
 int commit_begin(void);
 void commit_end(bool ok);
-void commit_wait(struct conn *); /* conn waits for the open transaction */
+void commit_wait(struct conn *);   /* conn waits for the open transaction */
 void commit_forget(struct conn *); /* conn is being freed */
 int commit_now(void); /* commit synchronously (start-up, shutdown) */
 void commit_init(struct event_base *);

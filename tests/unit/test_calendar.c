@@ -520,7 +520,8 @@ test_reference(const struct cal *cal)
 			return;
 		}
 		days = json_object_get(root, "days");
-		json_array_foreach (days, i, item) {
+		json_array_foreach(days, i, item)
+		{
 			const char *s =
 			    json_string_value(json_object_get(item, "date"));
 			json_t *off = json_object_get(item, "isOffDay");
