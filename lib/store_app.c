@@ -466,6 +466,14 @@ rowid_row(sqlite3_stmt *st, void *elem)
 	*(int64_t *)elem = sqlite3_column_int64(st, 0);
 }
 
+static int
+rowid_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The open applications through their partial index, then one by one. */
 int
 store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
@@ -479,6 +487,8 @@ store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
 	if (st == NULL || store_rows(s, st, sizeof(*rowids), rowid_row, NULL,
 	                             (void **)&rowids, &n, "open apps") == -1)
 		return -1;
+	/* In file order: a cold cache reads the table front to back once. */
+	qsort(rowids, n, sizeof(*rowids), rowid_cmp);
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((st = store_stmt(s, STMT_APP_BY_ROWID)) == NULL) {
 			rc = -1;
