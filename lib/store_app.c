@@ -488,7 +488,8 @@ store_open_apps(struct store *s, int (*fn)(struct app *, void *), void *arg)
 	                             (void **)&rowids, &n, "open apps") == -1)
 		return -1;
 	/* In file order: a cold cache reads the table front to back once. */
-	qsort(rowids, n, sizeof(*rowids), rowid_cmp);
+	if (n > 1)
+		qsort(rowids, n, sizeof(*rowids), rowid_cmp);
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((st = store_stmt(s, STMT_APP_BY_ROWID)) == NULL) {
 			rc = -1;
