@@ -73,8 +73,7 @@ cmd_init(const char *db)
 	const char *why;
 	int line, y;
 	char token[65];
-	uint8_t raw[32], h[32];
-	FILE *f;
+	uint8_t h[32];
 
 	if (cal_load_text(cal, cal_builtin_text, &why, &line) == -1)
 		fatalx("built-in calendar, line %d: %s", line, why);
@@ -100,12 +99,7 @@ cmd_init(const char *db)
 		if (rc == -1)
 			goto fail;
 	}
-	f = fopen("/dev/urandom", "rb");
-	if (f == NULL || fread(raw, 1, sizeof(raw), f) != sizeof(raw))
-		fatal("/dev/urandom");
-	fclose(f);
-	audit_hex(raw, token);
-	methods_token_hash(token, h);
+	methods_token_new(token, h);
 	if (store_user_create(st, "admin", ROLE_ALL, h, (int64_t)time(NULL),
 	                      NULL) == -1 ||
 	    store_meta_set(st, "created_by", "ogid " OGI_VERSION) == -1 ||

@@ -217,8 +217,8 @@ methods_token_hash(const char *token, uint8_t out[32])
 }
 
 /* 256 random bits from the kernel, as 64 hex digits. */
-static void
-token_new(char out[65], uint8_t hash[32])
+void
+methods_token_new(char out[65], uint8_t hash[32])
 {
 	uint8_t raw[32];
 	size_t got = 0;
@@ -488,7 +488,7 @@ m_user_create(struct session *s, json_t *params, json_t **result,
 		rpc_error_param(err, "name", "already exists");
 		return -1;
 	}
-	token_new(token, h);
+	methods_token_new(token, h);
 	if (rc == -1 || store_user_create(ogid->store, name, roles, h,
 	                                  daemon_now(), NULL) == -1) {
 		store_error_to_rpc(err, ogid->store);
@@ -551,7 +551,7 @@ user_change(struct session *s, json_t *params, json_t **result,
 	}
 	*wrote = true;
 	if (rotate) {
-		token_new(token, h);
+		methods_token_new(token, h);
 		rc = store_user_set_token(ogid->store, name, h);
 	} else
 		rc = store_user_disable(ogid->store, name);

@@ -30,6 +30,8 @@ int m_report_annual(struct session *, json_t *, json_t **, struct rpc_error *,
 int m_report_summary(struct session *, json_t *, json_t **, struct rpc_error *,
                      bool *);
 
+/* A new token (256 random bits as 64 hex digits) and its hash. */
+void methods_token_new(char out[65], uint8_t hash[32]);
 /* SHA-256 of a token, as stored. */
 void methods_token_hash(const char *token, uint8_t out[32]);
 /* History: append one event (canonical JSON) for app id; 0 or -1. */
