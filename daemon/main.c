@@ -13,7 +13,6 @@
 
 #include <event2/event.h>
 
-#include "../lib/audit.h"
 #include "../lib/calendar.h"
 #include "../lib/config.h"
 #include "../lib/log.h"
