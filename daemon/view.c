@@ -11,6 +11,7 @@
 #include "../lib/log.h"
 #include "../lib/tz.h"
 #include "../lib/workflow.h"
+#include "../lib/xmalloc.h"
 #include "ogid.h"
 #include "view.h"
 
@@ -113,6 +114,33 @@ put_workdays(json_t *o, const struct app *a, day_t today)
 	                            : json_null());
 }
 
+/*
+ * Lists carry the start of a long description (SUMMARY_CHARS characters,
+ * then "…" and description_truncated), so that a page of 500 stays small;
+ * app.get has the whole text.
+ */
+#define SUMMARY_CHARS 200
+
+static void
+summary_description(json_t *o, const char *d)
+{
+	size_t i, chars = 0;
+	char *cut;
+
+	for (i = 0; d[i] != '\0'; i++)
+		if (((unsigned char)d[i] & 0xc0) != 0x80 &&
+		    chars++ == SUMMARY_CHARS)
+			break;
+	if (d[i] == '\0') {
+		json_object_set_new(o, "description", json_string(d));
+		return;
+	}
+	cut = xasprintf("%.*s…", (int)i, d);
+	json_object_set_new(o, "description", json_string(cut));
+	json_object_set_new(o, "description_truncated", json_true());
+	free(cut);
+}
+
 json_t *
 view_summary(const struct app *a, day_t today, unsigned roles)
 {
@@ -126,7 +154,7 @@ view_summary(const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "channel",
 	                    json_string(app_channel_name(a->channel)));
 	json_object_set_new(o, "received_on", json_date(a->received_on));
-	json_object_set_new(o, "description", json_string(a->description));
+	summary_description(o, a->description);
 	json_object_set_new(o, "assignee", json_str_or_null(a->assignee));
 	json_object_set_new(o, "outcome",
 	                    a->outcome == OC_NONE

@@ -82,5 +82,26 @@ def test_corrected_text_is_searched():
         d.cleanup()
 
 
+def test_a_full_page_of_long_descriptions():
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = []
+        for b in range(25):  # 20 a batch: a line stays under 1 MiB
+            ids += submit_batch(a, b * 20, 20, lambda i: "长" * 9990 + "%010d" % i)
+        eq(len(ids), 500, "500 applications of 10,000 characters each")
+        r = a.call("app.list", {"limit": 500})
+        eq(len(r["items"]), 500, "a page of 500 of them is answered, not dropped")
+        item = r["items"][0]
+        ok(len(item["description"]) <= 201 and item.get("description_truncated") is True,
+           "summaries carry the start of a long description, marked truncated")
+        full = a.call("app.get", {"id": item["id"]})["description"]
+        eq(len(full), 10000, "app.get returns the whole description")
+        ok(full.startswith(item["description"].rstrip("…")), "the summary is its beginning")
+        a.close()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main(globals())
