@@ -84,7 +84,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,build/san/tests/unit/%,$(UNIT_SRC))
 
 check: deps
 	@$(MAKE) --no-print-directory $(SAN_BINS) $(UNIT_BINS)
-	@OGID_ALLOW_ROOT=1 OGID=build/san/ogid OGI=build/san/ogi sh tests/run.sh $(UNIT_BINS)
+	@OGID_ALLOW_ROOT=1 OGID_VIEW_CHECK=1 OGID=build/san/ogid OGI=build/san/ogi sh tests/run.sh $(UNIT_BINS)
 
 bench: deps all
 	@$(MAKE) --no-print-directory -C bench

@@ -15,6 +15,7 @@
 #include "../lib/xmalloc.h"
 #include "appcache.h"
 #include "events.h"
+#include "jsonw.h"
 #include "methods.h"
 #include "params.h"
 #include "timers.h"
@@ -189,6 +190,51 @@ submit_fill(struct session *s, json_t *params, struct app *a,
 	return 0;
 }
 
+/*
+ * The application view of a write as a raw result: view_app_text, the same
+ * bytes as json_dumps(view_app(...)) without building the tree.
+ */
+static json_t *
+view_result(const struct app *a, unsigned roles)
+{
+	size_t len;
+	char *text = view_app_text(ogid->store, a, daemon_today(), roles, &len);
+	json_t *r = rpc_raw_result(text, len);
+
+	free(text);
+	return r;
+}
+
+/*
+ * The same with extra's members appended, as json_object_update(view,
+ * extra) would dump them: extra's keys (app.appeal's "appeal") are not
+ * members of the view, so they follow its last member in their order.
+ */
+static json_t *
+view_result_extra(const struct app *a, unsigned roles, json_t *extra)
+{
+	struct jw w;
+	size_t len;
+	char *text, *more;
+	json_t *r;
+
+	if (extra == NULL || json_object_size(extra) == 0)
+		return view_result(a, roles);
+	text = view_app_text(ogid->store, a, daemon_today(), roles, &len);
+	if ((more = json_dumps(extra, JSON_COMPACT)) == NULL)
+		fatalx("view_result_extra: json_dumps failed");
+	jw_init(&w);
+	jw_raw(&w, text, len - 1); /* without the final '}' */
+	jw_raw(&w, ",", 1);
+	jw_raw(&w, more + 1, strlen(more + 1)); /* without extra's '{' */
+	free(text);
+	free(more);
+	text = jw_finish(&w, &len);
+	r = rpc_raw_result(text, len);
+	free(text);
+	return r;
+}
+
 int
 m_app_submit(struct session *s, json_t *params, json_t **result,
              struct rpc_error *err, bool *wrote)
@@ -215,8 +261,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		if (rc == 0) {
 			/* A retry: the first application, unchanged. */
 			commit_end(true);
-			*result = view_app(ogid->store, &first, daemon_today(),
-			                   s->roles);
+			*result = view_result(&first, s->roles);
 			app_clear(&first);
 			app_clear(&a);
 			return 0;
@@ -252,7 +297,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	events_queue(EV_SUBMITTED, a.id, a.created_at,
 	             json_pack("{s:s, s:o}", "state", "received", "due_on",
 	                       json_date(a.due_on)));
-	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
+	*result = view_result(&a, s->roles);
 	app_clear(&a);
 	return 0;
 fail:
@@ -286,7 +331,6 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	const char *id, *text;
 	char *rendered;
 	struct app a;
-	json_t *view;
 	day_t today = daemon_today();
 	size_t len;
 	bool personal;
@@ -314,16 +358,10 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	view = view_app(ogid->rstore, &a, today, s->roles);
+	rendered = view_app_text(ogid->rstore, &a, today, s->roles, &len);
 	app_clear(&a);
-	rendered = json_dumps(view, JSON_COMPACT);
-	json_decref(view);
-	if (rendered == NULL) {
-		rpc_error_set(err, RPC_INTERNAL, "internal error: rendering");
-		return -1;
-	}
-	appcache_put(id, today, personal, rendered, strlen(rendered));
-	*result = rpc_raw_result(rendered, strlen(rendered));
+	appcache_put(id, today, personal, rendered, len);
+	*result = rpc_raw_result(rendered, len);
 	free(rendered);
 	return 0;
 }
@@ -957,11 +995,8 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 		    EV_STATE, a.id, now,
 		    json_pack("{s:s, s:s, s:s}", "from", app_state_name(from),
 		              "to", app_state_name(a.state), "method", method));
-	*result = view_app(ogid->store, &a, daemon_today(), s->roles);
-	if (extra != NULL) {
-		json_object_update(*result, extra);
-		json_decref(extra);
-	}
+	*result = view_result_extra(&a, s->roles, extra);
+	json_decref(extra);
 	app_clear(&a);
 	return 0;
 fail:

@@ -12,6 +12,13 @@ json_t *view_summary(const struct app *, day_t today, unsigned roles);
 /* The whole application with deadline, history and appeals, read from st. */
 json_t *view_app(struct store *st, const struct app *, day_t today,
                  unsigned roles);
+/*
+ * The same application as compact JSON text: exactly the bytes of
+ * json_dumps(view_app(...), JSON_COMPACT), without the tree. Caller frees;
+ * *len (if not NULL) gets the length.
+ */
+char *view_app_text(struct store *st, const struct app *, day_t today,
+                    unsigned roles, size_t *len);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 

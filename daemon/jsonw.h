@@ -1,0 +1,52 @@
+/*
+ * jsonw.c: a growable text buffer that writes compact JSON byte for byte as
+ * jansson's json_dumps(..., JSON_COMPACT) would: "," and ":" without
+ * spaces, the same string escapes, "%lld" integers and "%.17g" reals.
+ */
+#ifndef OGI_JSONW_H
+#define OGI_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jw {
+	char *buf;
+	size_t len, cap;
+	bool comma; /* a value was written: the next one needs a "," */
+};
+
+void jw_init(struct jw *);
+void jw_free(struct jw *);
+/* The NUL-terminated text (caller frees); the writer is reset. */
+char *jw_finish(struct jw *, size_t *len);
+
+/* Bytes as they are, no separator. */
+void jw_raw(struct jw *, const char *, size_t);
+/* A separator if a value came before, then nothing: for raw values. */
+void jw_sep(struct jw *);
+
+void jw_begin_object(struct jw *);
+void jw_end_object(struct jw *);
+void jw_begin_array(struct jw *);
+void jw_end_array(struct jw *);
+/* "key": (the key is written escaped). */
+void jw_key(struct jw *, const char *);
+
+/* Values. s must be valid UTF-8 (see jw_utf8_valid). */
+void jw_string(struct jw *, const char *s);
+void jw_stringn(struct jw *, const char *s, size_t n);
+void jw_int(struct jw *, int64_t);
+/* false if jansson could not dump it (not finite, or too long). */
+bool jw_real(struct jw *, double);
+void jw_null(struct jw *);
+void jw_bool(struct jw *, bool);
+
+/* Whether json_string() would accept s (jansson's UTF-8 check). */
+bool jw_utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
+size_t jw_utf8_seq(const unsigned char *s, size_t n);
+/* jansson's real format into buf (at least 24 bytes): its length, or -1. */
+int jw_dtostr(char *buf, size_t size, double v);
+
+#endif

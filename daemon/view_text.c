@@ -1,0 +1,836 @@
+/*
+ * view_app as text: the bytes of json_dumps(view_app(...), JSON_COMPACT)
+ * written directly, without a json_t tree. Every member mirrors view.c,
+ * including its corner cases: a string jansson refuses (NULL or invalid
+ * UTF-8) drops its member, and a json_pack that would fail drops its array
+ * element. History events are copied from their canonical stored text when
+ * re-dumping them would give the same bytes, else they go through jansson.
+ *
+ * With OGID_VIEW_CHECK set, every call also renders through jansson and
+ * aborts on any difference.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/calendar.h"
+#include "../lib/deadline.h"
+#include "../lib/log.h"
+#include "../lib/tz.h"
+#include "../lib/workflow.h"
+#include "jsonw.h"
+#include "ogid.h"
+#include "view.h"
+
+#define PERSONAL_ROLES (ROLE_CLERK | ROLE_SUPERVISOR | ROLE_ADMIN)
+
+/* Would json_string(s) succeed? */
+static bool
+str_ok(const char *s)
+{
+	return s != NULL && jw_utf8_valid(s, strlen(s));
+}
+
+/* json_object_set_new(o, k, json_string(s)): nothing if s is refused. */
+static void
+put_str(struct jw *w, const char *k, const char *s)
+{
+	if (!str_ok(s))
+		return;
+	jw_key(w, k);
+	jw_string(w, s);
+}
+
+/* json_str_or_null */
+static void
+put_str_or_null(struct jw *w, const char *k, const char *s)
+{
+	if (s == NULL) {
+		jw_key(w, k);
+		jw_null(w);
+	} else
+		put_str(w, k, s);
+}
+
+static void
+put_int(struct jw *w, const char *k, int64_t v)
+{
+	jw_key(w, k);
+	jw_int(w, v);
+}
+
+static void
+put_bool(struct jw *w, const char *k, bool b)
+{
+	jw_key(w, k);
+	jw_bool(w, b);
+}
+
+static void
+date_value(struct jw *w, day_t d)
+{
+	char buf[16];
+
+	if (d == DAY_NONE)
+		jw_null(w);
+	else
+		jw_string(w, date_format(d, buf));
+}
+
+static void
+put_date(struct jw *w, const char *k, day_t d)
+{
+	jw_key(w, k);
+	date_value(w, d);
+}
+
+static void
+put_name_or_null(struct jw *w, const char *k, bool none, const char *name)
+{
+	if (none) {
+		jw_key(w, k);
+		jw_null(w);
+	} else
+		put_str(w, k, name);
+}
+
+static void
+applicant_text(struct jw *w, const struct app *a, unsigned roles)
+{
+	jw_begin_object(w);
+	put_str(w, "kind",
+	        a->column == COL_NATURAL_PERSON ? "natural_person"
+	                                        : "organization");
+	if (a->column != COL_NATURAL_PERSON)
+		put_str(w, "category", app_column_name(a->column));
+	put_str(w, "name", a->name);
+	if (roles & PERSONAL_ROLES) {
+		if (a->id_number)
+			put_str(w, "id_number", a->id_number);
+		if (a->phone)
+			put_str(w, "phone", a->phone);
+		if (a->email)
+			put_str(w, "email", a->email);
+		if (a->address)
+			put_str(w, "address", a->address);
+	}
+	jw_end_object(w);
+}
+
+static bool
+is_overdue(const struct app *a, day_t today)
+{
+	return app_state_running(a->state) && a->due_on != DAY_NONE &&
+	       today > a->due_on;
+}
+
+static void
+put_workdays(struct jw *w, const struct app *a, day_t today)
+{
+	bool counted = app_state_running(a->state) && a->due_on != DAY_NONE;
+
+	jw_key(w, "remaining_workdays");
+	if (counted)
+		jw_int(w, dl_remaining_workdays(ogid->cal, a->due_on, today));
+	else
+		jw_null(w);
+	jw_key(w, "overdue_workdays");
+	if (counted)
+		jw_int(w, dl_overdue_workdays(ogid->cal, a->due_on, today));
+	else
+		jw_null(w);
+}
+
+static void
+explain_text(struct jw *w, struct store *st, const struct app *a)
+{
+	struct store_clock *cl = NULL;
+	size_t ncl = 0, i, nsk;
+	day_t eff = cal_effective(ogid->cal, a->start), sk[64];
+	int paused_days = 0;
+	char buf[16], tbuf[40], text[256];
+
+	jw_begin_object(w);
+	put_str(w, "rules",
+	        a->rules == 2007 ? "2007 Regulations" : "2019 Regulations");
+	put_int(w, "base_days", dl_base_days((enum dl_rules)a->rules));
+	put_int(w, "max_extension_days",
+	        dl_max_extension((enum dl_rules)a->rules));
+	put_date(w, "received_on", a->received_on);
+	put_date(w, "start", a->start);
+	put_str(w, "start_reason",
+	        a->cycle > 0 ? "correction received" : "receipt");
+	put_date(w, "effective_start", eff);
+	if (store_clock_list(st, a->id, &cl, &ncl) == -1)
+		log_warnx("view: clock list: %s", store_error(st));
+	/* json_pack "{s:i, s:s?, s:s, s:s}" */
+	jw_key(w, "extensions");
+	jw_begin_array(w);
+	for (i = 0; i < ncl; i++) {
+		const char *at;
+
+		if (cl[i].cycle != a->cycle ||
+		    strcmp(cl[i].kind, "extension") != 0)
+			continue;
+		at = tz_format(cl[i].at, tbuf, sizeof(tbuf));
+		if ((cl[i].reason && !str_ok(cl[i].reason)) ||
+		    !str_ok(cl[i].actor) || !str_ok(at))
+			continue;
+		jw_begin_object(w);
+		put_int(w, "days", cl[i].days);
+		put_str_or_null(w, "reason", cl[i].reason);
+		put_str(w, "by", cl[i].actor);
+		put_str(w, "at", at);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	/* json_pack "{s:s, s:o, s:o, s:i, s:s}" */
+	jw_key(w, "pauses");
+	jw_begin_array(w);
+	for (i = 0; i < ncl; i++) {
+		if (cl[i].cycle != a->cycle ||
+		    strcmp(cl[i].kind, "extension") == 0 ||
+		    strcmp(cl[i].kind, "correction") == 0)
+			continue;
+		if (str_ok(cl[i].kind) && str_ok(cl[i].actor)) {
+			jw_begin_object(w);
+			put_str(w, "kind", cl[i].kind);
+			put_date(w, "from", cl[i].from);
+			put_date(w, "to", cl[i].to);
+			put_int(w, "days", cl[i].days);
+			put_str(w, "by", cl[i].actor);
+			jw_end_object(w);
+		}
+		if (cl[i].to != DAY_NONE)
+			paused_days += cl[i].days;
+	}
+	jw_end_array(w);
+	store_clocks_free(cl, ncl);
+	if (a->due_on != DAY_NONE && a->state != ST_CORRECTION) {
+		int n;
+
+		nsk = dl_skipped_days(ogid->cal, eff, a->due_on, sk, 64);
+		n = snprintf(text, sizeof(text),
+		             "due %s = %d working days after %s (%d + %d"
+		             " extension + %d paused), skipping %zu"
+		             " non-working days",
+		             date_format(a->due_on, buf),
+		             dl_base_days((enum dl_rules)a->rules) +
+		                 a->extension_days + paused_days,
+		             date_format(eff, tbuf),
+		             dl_base_days((enum dl_rules)a->rules),
+		             a->extension_days, paused_days, nsk);
+		if (n > 0 && (size_t)n < sizeof(text))
+			put_str(w, "text", text);
+		jw_key(w, "skipped");
+		jw_begin_array(w);
+		for (i = 0; i < nsk && i < 64; i++)
+			jw_string(w, date_format(sk[i], buf));
+		jw_end_array(w);
+	} else {
+		jw_key(w, "skipped");
+		jw_begin_array(w);
+		jw_end_array(w);
+	}
+	jw_end_object(w);
+}
+
+static void
+deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
+{
+	bool running = app_state_running(a->state);
+	bool concluded = app_state_terminal(a->state);
+	bool paused = a->state == ST_CORRECTION ||
+	              a->state == ST_CONSULTATION || a->state == ST_FEE;
+	int paused_days = 0;
+	day_t *from, *to;
+	size_t n, i;
+
+	n = app_pauses_parse(a->pauses, &from, &to);
+	for (i = 0; i < n; i++) {
+		struct dl_pause p = { from[i], to[i] };
+
+		paused_days += dl_pause_days(ogid->cal, &p);
+	}
+	free(from);
+	free(to);
+	jw_begin_object(w);
+	jw_key(w, "due_on");
+	if (running || concluded)
+		date_value(w, a->due_on);
+	else
+		jw_null(w);
+	put_bool(w, "paused", paused);
+	if (paused && a->wait != WAIT_NONE) {
+		/* json_pack "{s:s, s:o, s:o}": no member if it fails */
+		const char *kind = wait_kind_name(a->wait);
+
+		if (str_ok(kind)) {
+			jw_key(w, "waiting");
+			jw_begin_object(w);
+			put_str(w, "kind", kind);
+			put_date(w, "from", a->wait_from);
+			put_date(w, "last_day", a->wait_last_day);
+			jw_end_object(w);
+		}
+	} else {
+		jw_key(w, "waiting");
+		jw_null(w);
+	}
+	put_int(w, "paused_days", paused_days);
+	put_int(w, "extension_days", a->extension_days);
+	put_workdays(w, a, today);
+	put_bool(w, "overdue", is_overdue(a, today));
+	put_bool(w, "correction_late", a->correction_late);
+	jw_key(w, "explain");
+	explain_text(w, st, a);
+	jw_end_object(w);
+}
+
+/*
+ * History events. The stored content is json_dumps(JSON_SORT_KEYS |
+ * JSON_COMPACT) text; view.c loads it, deletes "app" (and the applicant's
+ * personal data for other roles), appends "seq" and dumps it again. When
+ * the text is exactly what jansson would dump for what it parses to (no
+ * whitespace, jansson's escapes, canonical numbers, strictly increasing
+ * keys so no duplicates), the same result is a copy with those members
+ * cut. Anything else takes the jansson path.
+ */
+struct scan {
+	const char *p, *end;
+};
+
+static bool scan_value(struct scan *, int depth);
+
+static bool
+scan_string(struct scan *sc)
+{
+	const unsigned char *p = (const unsigned char *)sc->p;
+	const unsigned char *end = (const unsigned char *)sc->end;
+	size_t k;
+
+	if (p >= end || *p != '"')
+		return false;
+	p++;
+	while (p < end) {
+		unsigned c = *p;
+
+		if (c == '"') {
+			sc->p = (const char *)p + 1;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			unsigned v;
+
+			if (end - p < 2)
+				return false;
+			switch (p[1]) {
+			case '"':
+			case '\\':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
+				p += 2;
+				continue;
+			case 'u':
+				/* only "\u00XX" (upper case) of a control */
+				if (end - p < 6 || p[2] != '0' || p[3] != '0' ||
+				    (p[4] != '0' && p[4] != '1'))
+					return false;
+				if (p[5] >= '0' && p[5] <= '9')
+					v = p[5] - '0';
+				else if (p[5] >= 'A' && p[5] <= 'F')
+					v = p[5] - 'A' + 10;
+				else
+					return false;
+				v += (p[4] - '0') * 16u;
+				if (v == 0 || v == '\b' || v == '\t' ||
+				    v == '\n' || v == '\f' || v == '\r')
+					return false;
+				p += 6;
+				continue;
+			default:
+				return false;
+			}
+		}
+		if (c >= 0x80) {
+			if ((k = jw_utf8_seq(p, (size_t)(end - p))) == 0)
+				return false;
+			p += k;
+			continue;
+		}
+		p++;
+	}
+	return false;
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+scan_number(struct scan *sc)
+{
+	const char *s = sc->p, *p = s, *end = sc->end;
+	bool real = false;
+	char buf[40], out[24];
+	size_t len;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end || !is_digit(*p))
+		return false;
+	if (*p == '0')
+		p++;
+	else
+		while (p < end && is_digit(*p))
+			p++;
+	if (p < end && *p == '.') {
+		real = true;
+		p++;
+		if (p >= end || !is_digit(*p))
+			return false;
+		while (p < end && is_digit(*p))
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		real = true;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || !is_digit(*p))
+			return false;
+		while (p < end && is_digit(*p))
+			p++;
+	}
+	len = (size_t)(p - s);
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	if (!real) {
+		if (strcmp(buf, "-0") == 0)
+			return false;
+		(void)strtoll(buf, NULL, 10);
+		if (errno == ERANGE)
+			return false;
+	} else {
+		double d = strtod(buf, NULL);
+		int n;
+
+		if (errno == ERANGE)
+			return false;
+		n = jw_dtostr(out, sizeof(out), d);
+		if (n < 0 || (size_t)n != len || memcmp(out, buf, len) != 0)
+			return false;
+	}
+	sc->p = p;
+	return true;
+}
+
+static bool
+scan_literal(struct scan *sc, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, lit, n) != 0)
+		return false;
+	sc->p += n;
+	return true;
+}
+
+/* Raw key spans must strictly increase: no duplicate keys. */
+static int
+keycmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c != 0)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+static bool
+scan_object(struct scan *sc, int depth)
+{
+	const char *prev = NULL, *ks;
+	size_t prevlen = 0;
+
+	sc->p++;
+	if (sc->p < sc->end && *sc->p == '}') {
+		sc->p++;
+		return true;
+	}
+	for (;;) {
+		ks = sc->p;
+		if (!scan_string(sc))
+			return false;
+		if (prev &&
+		    keycmp(prev, prevlen, ks, (size_t)(sc->p - ks)) >= 0)
+			return false;
+		prev = ks;
+		prevlen = (size_t)(sc->p - ks);
+		if (sc->p >= sc->end || *sc->p != ':')
+			return false;
+		sc->p++;
+		if (!scan_value(sc, depth))
+			return false;
+		if (sc->p >= sc->end)
+			return false;
+		if (*sc->p++ == '}')
+			return true;
+		if (sc->p[-1] != ',')
+			return false;
+	}
+}
+
+static bool
+scan_array(struct scan *sc, int depth)
+{
+	sc->p++;
+	if (sc->p < sc->end && *sc->p == ']') {
+		sc->p++;
+		return true;
+	}
+	for (;;) {
+		if (!scan_value(sc, depth))
+			return false;
+		if (sc->p >= sc->end)
+			return false;
+		if (*sc->p++ == ']')
+			return true;
+		if (sc->p[-1] != ',')
+			return false;
+	}
+}
+
+static bool
+scan_value(struct scan *sc, int depth)
+{
+	if (depth > 256 || sc->p >= sc->end)
+		return false;
+	switch (*sc->p) {
+	case '"':
+		return scan_string(sc);
+	case '{':
+		return scan_object(sc, depth + 1);
+	case '[':
+		return scan_array(sc, depth + 1);
+	case 't':
+		return scan_literal(sc, "true");
+	case 'f':
+		return scan_literal(sc, "false");
+	case 'n':
+		return scan_literal(sc, "null");
+	default:
+		return scan_number(sc);
+	}
+}
+
+static bool
+keyis(const char *k, size_t n, const char *name)
+{
+	size_t l = strlen(name);
+
+	return n == l + 2 && memcmp(k + 1, name, l) == 0;
+}
+
+static bool
+personal_key(const char *k, size_t n)
+{
+	return keyis(k, n, "id_number") || keyis(k, n, "phone") ||
+	       keyis(k, n, "email") || keyis(k, n, "address");
+}
+
+/*
+ * Copy the object at sc->p to w, validating it. level 0: the event (cut
+ * "app", append "seq"); 1: its params; 2: params.applicant (cut personal
+ * data). hide: cut personal data.
+ */
+static bool
+copy_object(struct scan *sc, struct jw *w, int level, bool hide, int64_t seq)
+{
+	const char *prev = NULL, *ks, *vs;
+	size_t prevlen = 0, klen;
+	bool first = true;
+
+	sc->p++;
+	jw_raw(w, "{", 1);
+	if (sc->p < sc->end && *sc->p == '}')
+		sc->p++;
+	else
+		for (;;) {
+			bool drop = false;
+			int sub = 0;
+
+			ks = sc->p;
+			if (!scan_string(sc))
+				return false;
+			klen = (size_t)(sc->p - ks);
+			if (prev && keycmp(prev, prevlen, ks, klen) >= 0)
+				return false;
+			prev = ks;
+			prevlen = klen;
+			if (sc->p >= sc->end || *sc->p != ':')
+				return false;
+			vs = ++sc->p;
+			if (vs >= sc->end)
+				return false;
+			if (level == 0 && keyis(ks, klen, "app"))
+				drop = true;
+			else if (level == 0 && keyis(ks, klen, "seq"))
+				return false;
+			else if (level == 0 && hide &&
+			         keyis(ks, klen, "params") && *vs == '{')
+				sub = 1;
+			else if (level == 1 && keyis(ks, klen, "applicant") &&
+			         *vs == '{')
+				sub = 2;
+			else if (level == 2 && personal_key(ks, klen))
+				drop = true;
+			if (drop) {
+				if (!scan_value(sc, level + 1))
+					return false;
+			} else {
+				if (!first)
+					jw_raw(w, ",", 1);
+				first = false;
+				jw_raw(w, ks, (size_t)(vs - ks));
+				if (sub) {
+					if (!copy_object(sc, w, sub, hide, seq))
+						return false;
+				} else {
+					if (!scan_value(sc, level + 1))
+						return false;
+					jw_raw(w, vs, (size_t)(sc->p - vs));
+				}
+			}
+			if (sc->p >= sc->end)
+				return false;
+			if (*sc->p++ == '}')
+				break;
+			if (sc->p[-1] != ',')
+				return false;
+		}
+	if (level == 0) {
+		char b[48];
+		int n = snprintf(b, sizeof(b), "%s\"seq\":%lld",
+		                 first ? "" : ",", (long long)seq);
+
+		jw_raw(w, b, (size_t)n);
+	}
+	jw_raw(w, "}", 1);
+	return true;
+}
+
+/* view.c hide_personal */
+static void
+hide_personal(json_t *ev)
+{
+	static const char *const keys[] = { "id_number", "phone", "email",
+		                            "address" };
+	json_t *ap =
+	    json_object_get(json_object_get(ev, "params"), "applicant");
+	size_t i;
+
+	if (!json_is_object(ap))
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_del(ap, keys[i]);
+}
+
+/* The jansson path of view.c history() for one event. */
+static void
+event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
+{
+	json_t *e = json_loads(ev->content, 0, NULL);
+	char *s;
+
+	if (e == NULL)
+		return;
+	json_object_del(e, "app");
+	if (!(roles & PERSONAL_ROLES))
+		hide_personal(e);
+	json_object_set_new(e, "seq", json_integer(ev->seq));
+	s = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
+	if (s == NULL)
+		return;
+	jw_sep(w);
+	jw_raw(w, s, strlen(s));
+	free(s);
+}
+
+static void
+history_text(struct jw *w, struct store *st, const struct app *a,
+             unsigned roles)
+{
+	struct store_event *ev;
+	size_t n, i;
+
+	jw_begin_array(w);
+	if (store_events_for(st, a->id, &ev, &n) == -1) {
+		log_warnx("view: history: %s", store_error(st));
+		jw_end_array(w);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct scan sc;
+		size_t mark = w->len;
+		bool comma = w->comma;
+
+		sc.p = ev[i].content;
+		sc.end = sc.p + strlen(sc.p);
+		jw_sep(w);
+		if (sc.p < sc.end && *sc.p == '{' &&
+		    copy_object(&sc, w, 0, !(roles & PERSONAL_ROLES),
+		                ev[i].seq) &&
+		    sc.p == sc.end)
+			continue;
+		w->len = mark;
+		w->comma = comma;
+		event_jansson(w, &ev[i], roles);
+	}
+	store_events_free(ev, n);
+	jw_end_array(w);
+}
+
+static void
+appeals_text(struct jw *w, struct store *st, const struct app *a)
+{
+	struct store_appeal *ap;
+	size_t n, i;
+
+	jw_begin_array(w);
+	if (store_appeals_for(st, a->id, &ap, &n) == -1) {
+		jw_end_array(w);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		/* json_pack "{s:i, s:s, s:o, s:s, s:o}" */
+		const char *kind = appeal_kind_name(ap[i].kind);
+		const char *result = appeal_result_name(ap[i].result);
+
+		if (!str_ok(kind) || !str_ok(result))
+			continue;
+		jw_begin_object(w);
+		put_int(w, "appeal", ap[i].n);
+		put_str(w, "kind", kind);
+		put_date(w, "filed_on", ap[i].filed_on);
+		put_str(w, "result", result);
+		put_date(w, "decided_on", ap[i].decided_on);
+		jw_end_object(w);
+	}
+	free(ap);
+	jw_end_array(w);
+}
+
+static void
+app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
+         unsigned roles)
+{
+	char buf[40];
+
+	jw_begin_object(w);
+	put_str(w, "id", a->id);
+	put_str(w, "state", app_state_name(a->state));
+	jw_key(w, "applicant");
+	applicant_text(w, a, roles);
+	put_str(w, "channel", app_channel_name(a->channel));
+	put_date(w, "received_on", a->received_on);
+	put_str(w, "description", a->description);
+	put_name_or_null(w, "form", a->form == FORM_NONE,
+	                 app_form_name(a->form));
+	put_name_or_null(w, "delivery", a->delivery == DLV_NONE,
+	                 app_delivery_name(a->delivery));
+	put_str_or_null(w, "client_ref", a->client_ref);
+	put_str_or_null(w, "assignee", a->assignee);
+	put_name_or_null(w, "outcome", a->outcome == OC_NONE,
+	                 outcome_name(a->outcome));
+	put_str_or_null(w, "proposed_by", a->proposer);
+	put_int(w, "version", a->version);
+	put_int(w, "rules", a->rules);
+	put_date(w, "replied_on", a->replied_on);
+	put_date(w, "concluded_on", a->concluded_on);
+	if (a->fee_fen > 0) {
+		char b[24];
+		int n = jw_dtostr(b, sizeof(b), (double)a->fee_fen / 100.0);
+
+		if (n >= 0) {
+			jw_key(w, "fee_yuan");
+			jw_sep(w);
+			jw_raw(w, b, (size_t)n);
+		}
+	}
+	put_str(w, "created_at", tz_format(a->created_at, buf, sizeof(buf)));
+	put_str(w, "updated_at", tz_format(a->updated_at, buf, sizeof(buf)));
+	jw_key(w, "deadline");
+	deadline_text(w, st, a, today);
+	jw_key(w, "history");
+	history_text(w, st, a, roles);
+	jw_key(w, "appeals");
+	appeals_text(w, st, a);
+	jw_end_object(w);
+}
+
+/* OGID_VIEW_CHECK: the jansson rendering must be the same bytes. */
+static void
+view_check(struct store *st, const struct app *a, day_t today, unsigned roles,
+           const char *text, size_t len)
+{
+	json_t *v = view_app(st, a, today, roles);
+	char *ref = json_dumps(v, JSON_COMPACT);
+	size_t rlen, d, from;
+
+	json_decref(v);
+	if (ref == NULL) {
+		log_warnx("view check %s: json_dumps failed", a->id);
+		abort();
+	}
+	rlen = strlen(ref);
+	if (rlen == len && memcmp(ref, text, len) == 0) {
+		free(ref);
+		return;
+	}
+	for (d = 0; d < len && d < rlen && text[d] == ref[d]; d++)
+		;
+	from = d > 150 ? d - 150 : 0;
+	log_warnx("view check %s: differs at byte %zu (text %zu bytes,"
+	          " jansson %zu bytes)",
+	          a->id, d, len, rlen);
+	log_warnx("text:    %.300s", text + from);
+	log_warnx("jansson: %.300s", ref + from);
+	free(ref);
+	abort();
+}
+
+char *
+view_app_text(struct store *st, const struct app *a, day_t today,
+              unsigned roles, size_t *len)
+{
+	static int check = -1;
+	struct jw w;
+	char *text;
+	size_t n;
+
+	if (check == -1) {
+		const char *e = getenv("OGID_VIEW_CHECK");
+
+		check = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+	}
+	jw_init(&w);
+	app_text(&w, st, a, today, roles);
+	text = jw_finish(&w, &n);
+	if (check)
+		view_check(st, a, today, roles, text, n);
+	if (len)
+		*len = n;
+	return text;
+}
