@@ -24,6 +24,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/log.h"
@@ -198,23 +199,21 @@ static bool
 rpc_emit_raw(struct rpc_work *w, json_t *resp)
 {
 	json_t *result = json_object_get(resp, "result"), *raw;
-	char idbuf[64];
-	size_t n;
+	char *id;
 
 	if (!json_is_object(result) || json_object_size(result) != 1 ||
 	    (raw = json_object_get(result, RPC_RAW_KEY)) == NULL)
 		return false;
-	n = json_dumpb(json_object_get(resp, "id"), idbuf, sizeof(idbuf) - 3,
-	               JSON_COMPACT | JSON_ENCODE_ANY);
-	if (n == 0 || n >= sizeof(idbuf) - 3)
-		return false; /* an id too long to splice: plain path */
+	id = json_dumps(json_object_get(resp, "id"),
+	                JSON_COMPACT | JSON_ENCODE_ANY);
+	if (id == NULL)
+		fatalx("rpc: json_dumps of an id failed");
 	w->emit(RAW_HEAD, sizeof(RAW_HEAD) - 1, w->arg);
 	w->emit(json_string_value(raw), json_string_length(raw), w->arg);
 	w->emit(RAW_ID, sizeof(RAW_ID) - 1, w->arg);
-	idbuf[n++] = '}';
-	if (!w->batch)
-		idbuf[n++] = '\n';
-	w->emit(idbuf, n, w->arg);
+	w->emit(id, strlen(id), w->arg);
+	w->emit(w->batch ? "}" : "}\n", w->batch ? 1 : 2, w->arg);
+	free(id);
 	return true;
 }
 

@@ -70,5 +70,28 @@ def test_cache_survives_nothing_across_restart():
         d.cleanup()
 
 
+def test_rendered_results_keep_any_id():
+    d = Daemon()
+    try:
+        c = d.admin()
+        for rid in ("x" * 300, 2 ** 62, "中文编号", None):
+            r = c.request("app.submit", {"applicant": {"kind": "natural_person", "name": "甲"},
+                                         "channel": "mail", "description": "d"}, id=rid) \
+                if rid is not None else None
+            if r is None:
+                continue
+            eq(r.get("id"), rid, "submit answers with id %r" % (rid if len(str(rid)) < 20 else "(long)"))
+            ok("result" in r and "\u0001raw" not in r["result"], "a plain application result")
+            g = c.request("app.get", {"id": r["result"]["id"]}, id=rid)
+            eq((g.get("id"), g["result"]["id"]), (rid, r["result"]["id"]), "get too")
+        c.send_raw('[{"jsonrpc":"2.0","method":"app.get","params":{"id":"2026-000001"},"id":"%s"},'
+                   '{"jsonrpc":"2.0","method":"system.health","id":2}]\n' % ("y" * 200))
+        b = c.recv_response()
+        eq([x["id"] for x in b], ["y" * 200, 2], "inside a batch")
+        c.close()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main(globals())
