@@ -964,6 +964,9 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 	a.updated_at = now;
 	if (store_app_update(ogid->store, &a) == -1)
 		goto fail;
+	if (t->action == WF_CORRECT && args.description != NULL &&
+	    store_app_set_description(ogid->store, &a) == -1)
+		goto fail;
 	if (t->action == WF_EXTEND) {
 		struct store_clock c;
 

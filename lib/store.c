@@ -164,17 +164,23 @@ static const char *sql[STMT__COUNT] = {
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_APP_UPDATE] =
-	    "UPDATE apps SET id = ?, state = ?, col = ?, name = ?,"
-	    " id_number = ?, phone = ?, email = ?, address = ?, channel = ?,"
-	    " received_on = ?, description = ?, form = ?, delivery = ?,"
-	    " client_ref = ?, created_by = ?, assignee = ?, outcome = ?,"
-	    " version = ?, rules = ?, start = ?, cycle = ?,"
-	    " extension_days = ?, pauses = ?, wait = ?, wait_from = ?,"
-	    " wait_last_day = ?, fee_return = ?, proposer = ?,"
-	    " correction_late = ?, fee_fen = ?, due_on = ?, next_event_at = ?,"
-	    " next_event = ?, due_soon_fired = ?, overdue_fired = ?,"
-	    " concluded_on = ?, replied_on = ?, created_at = ?,"
-	    " updated_at = ?, wait_days = ? WHERE rowid = ?",
+	    /*
+	     * Only what can change after app.submit (the parameters are
+	     * numbered as bind_app binds them): an UPDATE rewrites every index
+	     * on a column it sets, and the search index's trigger would join
+	     * every savepoint. The description changes only by app.correct
+	     * (STMT_APP_SET_DESCRIPTION).
+	     */
+	"UPDATE apps SET state = ?2, assignee = ?16, outcome = ?17,"
+	" version = ?18, start = ?20, cycle = ?21, extension_days = ?22,"
+	" pauses = ?23, wait = ?24, wait_from = ?25, wait_last_day = ?26,"
+	" fee_return = ?27, proposer = ?28, correction_late = ?29,"
+	" fee_fen = ?30, due_on = ?31, next_event_at = ?32, next_event = ?33,"
+	" due_soon_fired = ?34, overdue_fired = ?35, concluded_on = ?36,"
+	" replied_on = ?37, updated_at = ?39, wait_days = ?40"
+	" WHERE rowid = ?41",
+	[STMT_APP_SET_DESCRIPTION] = "UPDATE apps SET description = ?"
+	                             " WHERE rowid = ?",
 	[STMT_APP_GET] = "SELECT " APP_COLS " FROM apps WHERE id = ?",
 	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
 	                    " WHERE created_by = ? AND client_ref = ?",

@@ -69,7 +69,10 @@ int store_user_count(struct store *, int64_t *);
 /* Applications */
 int store_app_next_seq(struct store *, int year, int *seq);
 int store_app_insert(struct store *, struct app *);
+/* Everything that changes after submission; not the description. */
 int store_app_update(struct store *, const struct app *);
+/* app.correct: a new description (re-indexed for search). */
+int store_app_set_description(struct store *, const struct app *);
 int store_app_get(struct store *, const char *id, struct app *);
 int store_app_by_ref(struct store *, int64_t user, const char *ref,
                      struct app *);

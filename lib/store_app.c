@@ -147,6 +147,18 @@ store_app_insert(struct store *s, struct app *a)
 }
 
 int
+store_app_set_description(struct store *s, const struct app *a)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_SET_DESCRIPTION);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, a->description);
+	sqlite3_bind_int64(st, 2, a->rowid);
+	return store_exec_stmt(s, st, "app description");
+}
+
+int
 store_app_update(struct store *s, const struct app *a)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APP_UPDATE);
