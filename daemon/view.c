@@ -91,8 +91,8 @@ applicant(const struct app *a, unsigned roles, bool summary)
 	return o;
 }
 
-static bool
-is_overdue(const struct app *a, day_t today)
+bool
+view_is_overdue(const struct app *a, day_t today)
 {
 	return app_state_running(a->state) && a->due_on != DAY_NONE &&
 	       today > a->due_on;
@@ -163,7 +163,8 @@ view_summary(const struct app *a, day_t today, unsigned roles)
 	json_object_set_new(o, "version", json_integer(a->version));
 	json_object_set_new(
 	    o, "due_on", running || !open ? json_date(a->due_on) : json_null());
-	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
+	json_object_set_new(o, "overdue",
+	                    json_boolean(view_is_overdue(a, today)));
 	put_workdays(o, a, today);
 	return o;
 }
@@ -281,7 +282,8 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 	json_object_set_new(o, "extension_days",
 	                    json_integer(a->extension_days));
 	put_workdays(o, a, today);
-	json_object_set_new(o, "overdue", json_boolean(is_overdue(a, today)));
+	json_object_set_new(o, "overdue",
+	                    json_boolean(view_is_overdue(a, today)));
 	json_object_set_new(o, "correction_late",
 	                    json_boolean(a->correction_late));
 	json_object_set_new(o, "explain", explain(st, a, today));
@@ -289,8 +291,8 @@ view_deadline(struct store *st, const struct app *a, day_t today)
 }
 
 /* The applicant's personal data in an event's params (app.submit). */
-static void
-hide_personal(json_t *ev)
+void
+view_hide_personal(json_t *ev)
 {
 	static const char *const keys[] = { "id_number", "phone", "email",
 		                            "address" };
@@ -322,7 +324,7 @@ history(struct store *st, const struct app *a, unsigned roles)
 			continue;
 		json_object_del(e, "app");
 		if (!(roles & PERSONAL_ROLES))
-			hide_personal(e);
+			view_hide_personal(e);
 		json_object_set_new(e, "seq", json_integer(ev[i].seq));
 		json_array_append_new(arr, e);
 	}

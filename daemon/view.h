@@ -21,5 +21,9 @@ char *view_app_text(struct store *st, const struct app *, day_t today,
                     unsigned roles, size_t *len);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
+/* Running and past its due date. */
+bool view_is_overdue(const struct app *, day_t today);
+/* Drop the applicant's personal data from a history event's params. */
+void view_hide_personal(json_t *event);
 
 #endif

@@ -117,13 +117,6 @@ applicant_text(struct jw *w, const struct app *a, unsigned roles)
 	jw_end_object(w);
 }
 
-static bool
-is_overdue(const struct app *a, day_t today)
-{
-	return app_state_running(a->state) && a->due_on != DAY_NONE &&
-	       today > a->due_on;
-}
-
 static void
 put_workdays(struct jw *w, const struct app *a, day_t today)
 {
@@ -280,7 +273,7 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 	put_int(w, "paused_days", paused_days);
 	put_int(w, "extension_days", a->extension_days);
 	put_workdays(w, a, today);
-	put_bool(w, "overdue", is_overdue(a, today));
+	put_bool(w, "overdue", view_is_overdue(a, today));
 	put_bool(w, "correction_late", a->correction_late);
 	jw_key(w, "explain");
 	explain_text(w, st, a);
@@ -630,22 +623,6 @@ copy_object(struct scan *sc, struct jw *w, int level, bool hide, int64_t seq)
 	return true;
 }
 
-/* view.c hide_personal */
-static void
-hide_personal(json_t *ev)
-{
-	static const char *const keys[] = { "id_number", "phone", "email",
-		                            "address" };
-	json_t *ap =
-	    json_object_get(json_object_get(ev, "params"), "applicant");
-	size_t i;
-
-	if (!json_is_object(ap))
-		return;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_del(ap, keys[i]);
-}
-
 /* The jansson path of view.c history() for one event. */
 static void
 event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
@@ -657,7 +634,7 @@ event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
 		return;
 	json_object_del(e, "app");
 	if (!(roles & PERSONAL_ROLES))
-		hide_personal(e);
+		view_hide_personal(e);
 	json_object_set_new(e, "seq", json_integer(ev->seq));
 	s = json_dumps(e, JSON_COMPACT);
 	json_decref(e);
