@@ -77,7 +77,8 @@ run: deps
 	  echo "ogi: created $(VAR)/ogi.db; the first admin token is in $(VAR)/admin.token"; \
 	fi
 	@echo "ogi: try: OGI_TOKEN=\$$(cat $(VAR)/admin.token) build/ogi call system.health"
-	exec build/ogid --db $(VAR)/ogi.db --listen 127.0.0.1:7420 $$([ $$(id -u) = 0 ] && echo --allow-root)
+	@echo "ogi: running build/ogid --db $(VAR)/ogi.db on 127.0.0.1:7420 (Ctrl-C stops it)"
+	@exec build/ogid --db $(VAR)/ogi.db --listen 127.0.0.1:7420 $$([ $$(id -u) = 0 ] && echo --allow-root)
 
 SAN_BINS  = build/san/ogid build/san/ogi
 UNIT_BINS = $(patsubst tests/unit/%.c,build/san/tests/unit/%,$(UNIT_SRC))
