@@ -47,6 +47,44 @@ def eq(got, want, what):
     return ok(got == want, what, "got:  %r\nwant: %r" % (got, want))
 
 
+def req(method, params=None, id=1, notification=False):
+    """A JSON-RPC request object (no id when a notification)."""
+    m = {"jsonrpc": "2.0", "method": method}
+    if params is not None:
+        m["params"] = params
+    if not notification:
+        m["id"] = id
+    return m
+
+
+def line(obj):
+    """One protocol line: the JSON text and "\\n", as bytes."""
+    return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
+
+
+def err_code(resp):
+    return resp.get("error", {}).get("code") if isinstance(resp, dict) else None
+
+
+def read_to_eof(c, timeout=10):
+    """All remaining lines of a Client and whether the stream then ended."""
+    lines = []
+    end = time.time() + timeout
+    while True:
+        left = end - time.time()
+        if left <= 0:
+            return lines, False
+        try:
+            msg = c.recv_line(left)
+        except (socket.timeout, TimeoutError):
+            return lines, False
+        except OSError:
+            return lines, True
+        if msg is None:
+            return lines, True
+        lines.append(msg)
+
+
 class RpcError(Exception):
     def __init__(self, err):
         super().__init__("%s %s" % (err.get("code"), err.get("message")))

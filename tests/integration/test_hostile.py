@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, eq, main, ok  # noqa: E402
+from harness import Daemon, eq, main, ok, req, line, read_to_eof, err_code  # noqa: E402
 
 RSS_LIMIT_KB = 300 * 1024  # generous: the sanitizer build is several times larger
 # AddressSanitizer keeps up to 256 MB of freed memory in quarantine, which
@@ -21,19 +21,10 @@ ASAN_ENV = {"ASAN_OPTIONS": os.environ.get(
     "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0") + ":quarantine_size_mb=16"}
 
 
-def req(method, params=None, id=1):
-    m = {"jsonrpc": "2.0", "method": method, "id": id}
-    if params is not None:
-        m["params"] = params
-    return m
 
 
-def line(obj):
-    return (json.dumps(obj) + "\n").encode()
 
 
-def err_code(resp):
-    return resp.get("error", {}).get("code") if isinstance(resp, dict) else None
 
 
 def rss_kb(pid):
@@ -50,22 +41,6 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def read_to_eof(c, timeout=10):
-    lines = []
-    end = time.time() + timeout
-    while True:
-        left = end - time.time()
-        if left <= 0:
-            return lines, False
-        try:
-            msg = c.recv_line(left)
-        except (socket.timeout, TimeoutError):
-            return lines, False
-        except OSError:
-            return lines, True
-        if msg is None:
-            return lines, True
-        lines.append(msg)
 
 
 def drop_wait(c, timeout):

@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, eq, main, ok  # noqa: E402
+from harness import Daemon, eq, main, ok, req, line, read_to_eof, err_code  # noqa: E402
 
 WORKDAY = "2026-03-09"  # a Monday with no holiday near it
 WEEKEND = "2026-03-08"  # a Sunday, not an adjusted working day
@@ -25,17 +25,8 @@ def daemon():
     return _d
 
 
-def req(method, params=None, id=None, notification=False):
-    m = {"jsonrpc": "2.0", "method": method}
-    if params is not None:
-        m["params"] = params
-    if not notification:
-        m["id"] = id
-    return m
 
 
-def line(obj):
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
 
 
 def authed(d=None, timeout=10):
@@ -43,23 +34,6 @@ def authed(d=None, timeout=10):
     return d.client(d.admin_token, timeout=timeout)
 
 
-def read_to_eof(c, timeout=10):
-    """All remaining lines and whether the stream then ended."""
-    lines = []
-    end = time.time() + timeout
-    while True:
-        left = end - time.time()
-        if left <= 0:
-            return lines, False
-        try:
-            msg = c.recv_line(left)
-        except (socket.timeout, TimeoutError):
-            return lines, False
-        except OSError:
-            return lines, True
-        if msg is None:
-            return lines, True
-        lines.append(msg)
 
 
 def marker(c, id="mark"):
@@ -69,8 +43,6 @@ def marker(c, id="mark"):
     return c.recv_line()
 
 
-def err_code(resp):
-    return resp.get("error", {}).get("code") if isinstance(resp, dict) else None
 
 
 # --- authentication ---------------------------------------------------------

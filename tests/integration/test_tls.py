@@ -17,7 +17,7 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import OGID, Client, Daemon, eq, main, ok, run_ogi  # noqa: E402
+from harness import OGID, Client, Daemon, eq, main, ok, run_ogi, req, line  # noqa: E402
 
 OPENSSL_CNF = """\
 [req]
@@ -156,15 +156,8 @@ class TlsClient(Client):
             self.call("auth", {"token": token})
 
 
-def req(method, params=None, id=1):
-    m = {"jsonrpc": "2.0", "method": method, "id": id}
-    if params is not None:
-        m["params"] = params
-    return m
 
 
-def line(obj):
-    return (json.dumps(obj) + "\n").encode()
 
 
 def raw_exchange(port, data, timeout=10):
