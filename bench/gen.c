@@ -317,18 +317,11 @@ fire(struct app *a)
 	case TK_LAPSE_CORRECTION:
 	case TK_LAPSE_CONSULTATION:
 	case TK_LAPSE_FEE: {
-		const char *period = kind == TK_LAPSE_CORRECTION ? "correction"
-		                     : kind == TK_LAPSE_CONSULTATION
-		                         ? "consultation"
-		                         : "fee";
+		const char *period = wait_kind_name(a->wait);
 		day_t last = a->wait_last_day;
 		int cycle = a->cycle;
-		enum wf_action act =
-		    kind == TK_LAPSE_CORRECTION     ? WF_LAPSE_CORRECTION
-		    : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
-		                                    : WF_LAPSE_FEE;
 
-		wf_apply(a, act, &sys, &args, G.cal, &fx);
+		wf_apply(a, wf_lapse_action(kind), &sys, &args, G.cal, &fx);
 		derive(a);
 		a->version++;
 		a->updated_at = at;

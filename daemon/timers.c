@@ -103,7 +103,6 @@ handle(struct app *a, json_t *fired)
 	struct wf_actor sys = { "system", 0, true };
 	struct wf_args args;
 	struct wf_effects fx;
-	enum wf_action act;
 	enum app_state from = a->state;
 	enum event_type type;
 	json_t *params, *extra;
@@ -139,17 +138,11 @@ handle(struct app *a, json_t *fired)
 	case TK_LAPSE_CORRECTION:
 	case TK_LAPSE_CONSULTATION:
 	case TK_LAPSE_FEE: {
-		const char *period = kind == TK_LAPSE_CORRECTION ? "correction"
-		                     : kind == TK_LAPSE_CONSULTATION
-		                         ? "consultation"
-		                         : "fee";
+		const char *period = wait_kind_name(a->wait);
 		day_t last = a->wait_last_day;
 		int cycle = a->cycle;
 
-		act = kind == TK_LAPSE_CORRECTION     ? WF_LAPSE_CORRECTION
-		      : kind == TK_LAPSE_CONSULTATION ? WF_LAPSE_CONSULTATION
-		                                      : WF_LAPSE_FEE;
-		wf_apply(a, act, &sys, &args, ogid->cal, &fx);
+		wf_apply(a, wf_lapse_action(kind), &sys, &args, ogid->cal, &fx);
 		timers_derive(a);
 		a->version++;
 		a->updated_at = at;

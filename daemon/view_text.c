@@ -233,20 +233,9 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 {
 	bool running = app_state_running(a->state);
 	bool concluded = app_state_terminal(a->state);
-	bool paused = a->state == ST_CORRECTION ||
-	              a->state == ST_CONSULTATION || a->state == ST_FEE;
-	int paused_days = 0;
-	day_t *from, *to;
-	size_t n, i;
+	bool paused = app_state_stopped(a->state);
+	int paused_days = wf_paused_days(a, ogid->cal);
 
-	n = app_pauses_parse(a->pauses, &from, &to);
-	for (i = 0; i < n; i++) {
-		struct dl_pause p = { from[i], to[i] };
-
-		paused_days += dl_pause_days(ogid->cal, &p);
-	}
-	free(from);
-	free(to);
 	jw_begin_object(w);
 	jw_key(w, "due_on");
 	if (running || concluded)

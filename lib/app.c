@@ -131,6 +131,12 @@ app_state_running(enum app_state s)
 	       s == ST_READY;
 }
 
+bool
+app_state_stopped(enum app_state s)
+{
+	return s == ST_CORRECTION || s == ST_CONSULTATION || s == ST_FEE;
+}
+
 enum outcome_group
 outcome_group(enum outcome o)
 {

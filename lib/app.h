@@ -168,6 +168,8 @@ const char *app_state_name(enum app_state);
 int app_state_from(const char *, enum app_state *);
 bool app_state_terminal(enum app_state);
 bool app_state_running(enum app_state); /* clock runs */
+/* The clock is stopped or paused: correction, consultation, fee. */
+bool app_state_stopped(enum app_state);
 const char *app_column_name(enum app_column);
 int app_column_from(const char *,
                     enum app_column *); /* organization categories */

@@ -316,6 +316,54 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 	}
 }
 
+size_t
+wf_pauses(const struct app *a, struct dl_pause **out)
+{
+	day_t *from, *to;
+	size_t n, i;
+
+	*out = NULL;
+	n = app_pauses_parse(a->pauses, &from, &to);
+	if (n > 0) {
+		*out = calloc(n, sizeof(**out));
+		if (*out == NULL)
+			abort();
+		for (i = 0; i < n; i++) {
+			(*out)[i].from = from[i];
+			(*out)[i].to = to[i];
+		}
+	}
+	free(from);
+	free(to);
+	return n;
+}
+
+int
+wf_paused_days(const struct app *a, const struct cal *cal)
+{
+	struct dl_pause *ps;
+	size_t n = wf_pauses(a, &ps), i;
+	int days = 0;
+
+	for (i = 0; i < n; i++)
+		days += dl_pause_days(cal, &ps[i]);
+	free(ps);
+	return days;
+}
+
+enum wf_action
+wf_lapse_action(enum timer_kind k)
+{
+	switch (k) {
+	case TK_LAPSE_CORRECTION:
+		return WF_LAPSE_CORRECTION;
+	case TK_LAPSE_CONSULTATION:
+		return WF_LAPSE_CONSULTATION;
+	default:
+		return WF_LAPSE_FEE;
+	}
+}
+
 day_t
 wf_nth_workday_after(const struct cal *cal, day_t d, int n)
 {
@@ -365,20 +413,9 @@ wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
 	if (a->state != ST_CORRECTION) {
 		struct dl_input in;
 		struct dl_result r;
-		struct dl_pause *ps = NULL;
-		day_t *from, *to;
-		size_t n, i;
+		struct dl_pause *ps;
+		size_t n = wf_pauses(a, &ps);
 
-		n = app_pauses_parse(a->pauses, &from, &to);
-		if (n > 0) {
-			ps = calloc(n, sizeof(*ps));
-			if (ps == NULL)
-				abort();
-			for (i = 0; i < n; i++) {
-				ps[i].from = from[i];
-				ps[i].to = to[i];
-			}
-		}
 		memset(&in, 0, sizeof(in));
 		in.rules = (enum dl_rules)a->rules;
 		in.start = a->start;
@@ -389,8 +426,6 @@ wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
 		dl_compute(cal, &in, &r);
 		a->due_on = r.due_on;
 		free(ps);
-		free(from);
-		free(to);
 	} else
 		a->due_on = DAY_NONE;
 

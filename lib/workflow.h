@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "calendar.h"
+#include "deadline.h"
 
 enum wf_action {
 	WF_ASSIGN,
@@ -94,6 +95,13 @@ void wf_apply(struct app *, enum wf_action, const struct wf_actor *,
  */
 void wf_derive(struct app *, const struct cal *, int due_soon_days,
                day_t *event_day);
+
+/* The closed pauses of the current cycle; *out allocated, caller frees. */
+size_t wf_pauses(const struct app *, struct dl_pause **out);
+/* Working days they add to the reply deadline. */
+int wf_paused_days(const struct app *, const struct cal *);
+/* The timer lapse of a waiting period as a workflow action. */
+enum wf_action wf_lapse_action(enum timer_kind);
 
 /* The raw nth working day after d (count(d, x) == n), for due-soon lists. */
 day_t wf_nth_workday_after(const struct cal *, day_t d, int n);
