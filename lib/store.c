@@ -133,6 +133,18 @@ static const char *migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/*
+ * The annual report (STMT_REPORT_ANNUAL): ?1 first day of the year, ?2 its
+ * last. The parts, told apart by the first column, each over its own covering
+ * index (migration 2) so that only a year's rows, or a few more, are grouped:
+ *   0  received in the year: col, count
+ *   1  concluded in the year: col, outcome, count, how many of them were
+ *      received before it (carried in)
+ *   2  received by its end, concluded after it or open now: col, count
+ *      (carried out), how many were received before it (carried in)
+ *   3  appeals filed in the year: kind, result as of the year's end
+ *      (pending if not decided by then), count
+ */
 static const char *sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
@@ -248,6 +260,43 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[STMT_META_SET] = "INSERT OR REPLACE INTO meta(key, value)"
 	                  " VALUES (?, ?)",
+	/* Reports (lib/store_report.c). */
+	[STMT_REPORT_ANNUAL] =
+	    "SELECT 0, col, 0, count(*), 0 FROM apps"
+	    " WHERE received_on BETWEEN ?1 AND ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 1, col, outcome, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on BETWEEN ?1 AND ?2 GROUP BY col, outcome"
+	    " UNION ALL"
+	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on > ?2 AND received_on <= ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
+	    " WHERE concluded_on IS NULL AND received_on <= ?2 GROUP BY col"
+	    " UNION ALL"
+	    " SELECT 3, kind,"
+	    " CASE WHEN decided_on <= ?2 THEN result ELSE 3 END, count(*), 0"
+	    " FROM appeals WHERE filed_on BETWEEN ?1 AND ?2"
+	    " GROUP BY 2, 3",
+	[STMT_READ_BEGIN] = "BEGIN",
+	/* ?1 from, ?2 to, ?3 today. */
+	[STMT_REPORT_COUNTS] =
+	    "SELECT (SELECT count(*) FROM apps"
+	    " WHERE received_on BETWEEN ?1 AND ?2),"
+	    " (SELECT count(*) FROM apps WHERE received_on BETWEEN ?1 AND ?2"
+	    " AND extension_days > 0),"
+	    " (SELECT count(*) FROM apps WHERE concluded_on BETWEEN ?1 AND ?2),"
+	    " (SELECT count(*) FROM apps WHERE state IN (0, 2, 4, 6)"
+	    " AND due_on < ?3)",
+	/* A replied application is concluded on its replied_on. */
+	[STMT_REPORT_REPLIES] = "SELECT received_on, replied_on FROM apps"
+	                        " WHERE concluded_on BETWEEN ?1 AND ?2"
+	                        " AND replied_on IS NOT NULL",
+	/* The unary + keeps the planner on apps_report_open (the few open
+	 * applications) rather than walking apps_received from the oldest. */
+	[STMT_REPORT_LONGEST] = "SELECT id, received_on, state FROM apps"
+	                        " WHERE concluded_on IS NULL"
+	                        " ORDER BY +received_on, id LIMIT ?1",
 };
 
 static void store_seterr(struct store *, const char *, ...)
@@ -585,8 +634,6 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmts[i]);
 	for (i = 0; i < STORE_LIST_VARIANTS; i++)
 		sqlite3_finalize(s->list_stmts[i]);
-	for (i = 0; i < STORE_REPORT_STMTS; i++) /* lib/store_report.c */
-		sqlite3_finalize(s->report_stmts[i]);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	free(s);

@@ -51,6 +51,11 @@ enum store_stmt {
 	STMT_CAL_ALL,
 	STMT_META_GET,
 	STMT_META_SET,
+	STMT_READ_BEGIN, /* a deferred read transaction: one snapshot */
+	STMT_REPORT_ANNUAL,
+	STMT_REPORT_COUNTS,
+	STMT_REPORT_REPLIES,
+	STMT_REPORT_LONGEST,
 	STMT__COUNT
 };
 
@@ -66,8 +71,6 @@ enum store_stmt {
 
 /* app.list: one statement per combination of filters, prepared lazily. */
 #define STORE_LIST_VARIANTS 256
-/* report.annual and report.summary (lib/store_report.c). */
-#define STORE_REPORT_STMTS 8
 
 struct store {
 	sqlite3 *db;
@@ -80,9 +83,6 @@ struct store {
 	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
 	uint8_t sp_hash[32];   /* at SAVEPOINT */
 	char err[512];
-	/* ---- report (lib/store_report.c): its statements, prepared once ----
-	 */
-	sqlite3_stmt *report_stmts[STORE_REPORT_STMTS];
 };
 
 sqlite3_stmt *store_stmt(struct store *, enum store_stmt);

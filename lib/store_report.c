@@ -1,8 +1,8 @@
 /*
  * The store's report queries (SPEC section 7, report.summary): a few
- * GROUP BY statements over the covering indexes of migration 2, prepared
- * once into store->report_stmts. Run them on the reader handle: each
- * report is read in one snapshot.
+ * GROUP BY statements over the covering indexes of migration 2, in the
+ * store's table of statements (store.c). Run them on the reader handle:
+ * each report is read in one snapshot.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,86 +12,6 @@
 #include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
-
-enum report_stmt {
-	RS_ANNUAL,
-	RS_BEGIN,
-	RS_COMMIT,
-	RS_ROLLBACK,
-	RS_COUNTS,
-	RS_REPLIES,
-	RS_LONGEST,
-	RS__COUNT
-};
-
-/*
- * ?1 first day of the year, ?2 its last. The parts, told apart by the
- * first column, each over its own covering index (migration 2) so that
- * only a year's rows, or a few more, are grouped:
- *   0  received in the year: col, count
- *   1  concluded in the year: col, outcome, count, how many of them were
- *      received before it (carried in)
- *   2  received by its end, concluded after it or open now: col, count
- *      (carried out), how many were received before it (carried in)
- *   3  appeals filed in the year: kind, result as of the year's end
- *      (pending if not decided by then), count
- */
-static const char *report_sql[RS__COUNT] = {
-	[RS_ANNUAL] =
-	    "SELECT 0, col, 0, count(*), 0 FROM apps"
-	    " WHERE received_on BETWEEN ?1 AND ?2 GROUP BY col"
-	    " UNION ALL"
-	    " SELECT 1, col, outcome, count(*), sum(received_on < ?1) FROM apps"
-	    " WHERE concluded_on BETWEEN ?1 AND ?2 GROUP BY col, outcome"
-	    " UNION ALL"
-	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
-	    " WHERE concluded_on > ?2 AND received_on <= ?2 GROUP BY col"
-	    " UNION ALL"
-	    " SELECT 2, col, 0, count(*), sum(received_on < ?1) FROM apps"
-	    " WHERE concluded_on IS NULL AND received_on <= ?2 GROUP BY col"
-	    " UNION ALL"
-	    " SELECT 3, kind,"
-	    " CASE WHEN decided_on <= ?2 THEN result ELSE 3 END, count(*), 0"
-	    " FROM appeals WHERE filed_on BETWEEN ?1 AND ?2"
-	    " GROUP BY 2, 3",
-	[RS_BEGIN] = "BEGIN",
-	[RS_COMMIT] = "COMMIT",
-	[RS_ROLLBACK] = "ROLLBACK",
-	/* ?1 from, ?2 to, ?3 today. */
-	[RS_COUNTS] =
-	    "SELECT (SELECT count(*) FROM apps"
-	    " WHERE received_on BETWEEN ?1 AND ?2),"
-	    " (SELECT count(*) FROM apps WHERE received_on BETWEEN ?1 AND ?2"
-	    " AND extension_days > 0),"
-	    " (SELECT count(*) FROM apps WHERE concluded_on BETWEEN ?1 AND ?2),"
-	    " (SELECT count(*) FROM apps WHERE state IN (0, 2, 4, 6)"
-	    " AND due_on < ?3)",
-	/* A replied application is concluded on its replied_on. */
-	[RS_REPLIES] = "SELECT received_on, replied_on FROM apps"
-	               " WHERE concluded_on BETWEEN ?1 AND ?2"
-	               " AND replied_on IS NOT NULL",
-	/* The unary + keeps the planner on apps_report_open (the few open
-	 * applications) rather than walking apps_received from the oldest. */
-	[RS_LONGEST] = "SELECT id, received_on, state FROM apps"
-	               " WHERE concluded_on IS NULL"
-	               " ORDER BY +received_on, id LIMIT ?1",
-};
-
-_Static_assert(RS__COUNT <= STORE_REPORT_STMTS, "STORE_REPORT_STMTS");
-
-static sqlite3_stmt *
-report_stmt(struct store *s, enum report_stmt which)
-{
-	sqlite3_stmt **st = &s->report_stmts[which];
-
-	if (*st == NULL && sqlite3_prepare_v3(s->db, report_sql[which], -1,
-	                                      SQLITE_PREPARE_PERSISTENT, st,
-	                                      NULL) != SQLITE_OK) {
-		store_fail(s, "report prepare");
-		*st = NULL;
-	}
-	return *st;
-}
 
 static int
 bad_row(struct store *s, sqlite3_stmt *st, const char *what, int v)
@@ -106,7 +26,7 @@ bad_row(struct store *s, sqlite3_stmt *st, const char *what, int v)
 int
 store_report_annual(struct store *s, struct report *r)
 {
-	sqlite3_stmt *st = report_stmt(s, RS_ANNUAL);
+	sqlite3_stmt *st = store_stmt(s, STMT_REPORT_ANNUAL);
 	int rc, part, a, b;
 	int64_t n, before;
 
@@ -155,20 +75,20 @@ store_report_annual(struct store *s, struct report *r)
 }
 
 static int
-run(struct store *s, enum report_stmt which)
+run(struct store *s, enum store_stmt which, const char *what)
 {
-	sqlite3_stmt *st = report_stmt(s, which);
+	sqlite3_stmt *st = store_stmt(s, which);
 
 	if (st == NULL)
 		return -1;
-	return store_exec_stmt(s, st, report_sql[which]);
+	return store_exec_stmt(s, st, what);
 }
 
 static int
 summary_counts(struct store *s, day_t from, day_t to, day_t today,
                struct store_summary *sum)
 {
-	sqlite3_stmt *st = report_stmt(s, RS_COUNTS);
+	sqlite3_stmt *st = store_stmt(s, STMT_REPORT_COUNTS);
 
 	if (st == NULL)
 		return -1;
@@ -192,7 +112,7 @@ static int
 summary_replies(struct store *s, day_t from, day_t to,
                 struct store_summary *sum)
 {
-	sqlite3_stmt *st = report_stmt(s, RS_REPLIES);
+	sqlite3_stmt *st = store_stmt(s, STMT_REPORT_REPLIES);
 	size_t cap = 0;
 	int rc;
 
@@ -221,7 +141,7 @@ summary_replies(struct store *s, day_t from, day_t to,
 static int
 summary_longest(struct store *s, struct store_summary *sum)
 {
-	sqlite3_stmt *st = report_stmt(s, RS_LONGEST);
+	sqlite3_stmt *st = store_stmt(s, STMT_REPORT_LONGEST);
 	struct store_open_app *o;
 	const unsigned char *id;
 	int rc;
@@ -251,7 +171,7 @@ rollback_keep(struct store *s)
 	char keep[sizeof(s->err)];
 
 	memcpy(keep, s->err, sizeof(keep));
-	run(s, RS_ROLLBACK);
+	run(s, STMT_ROLLBACK, "rollback");
 	memcpy(s->err, keep, sizeof(keep));
 }
 
@@ -260,7 +180,7 @@ store_report_summary(struct store *s, day_t from, day_t to, day_t today,
                      struct store_summary *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	if (run(s, RS_BEGIN) == -1)
+	if (run(s, STMT_READ_BEGIN, "begin") == -1)
 		return -1;
 	if (summary_counts(s, from, to, today, sum) == -1 ||
 	    summary_replies(s, from, to, sum) == -1 ||
@@ -268,7 +188,7 @@ store_report_summary(struct store *s, day_t from, day_t to, day_t today,
 		rollback_keep(s);
 		return -1;
 	}
-	if (run(s, RS_COMMIT) == -1) {
+	if (run(s, STMT_COMMIT, "commit") == -1) {
 		rollback_keep(s);
 		return -1;
 	}
