@@ -607,17 +607,24 @@ put_pos(struct ctx *ctx, json_t *params, const char *key, const char *v)
 	return 0;
 }
 
-/* A transition whose params are the id and options renamed by pairs. */
-static int
-simple_transition(struct ctx *ctx, struct args *a, const char *method,
-                  const char *const *pairs)
+/*
+ * A transition whose parameters are the id and the command's options, each
+ * under the name its optspec gives (param).
+ */
+int
+cmd_transition(struct ctx *ctx, struct args *a)
 {
+	const struct optspec *o;
 	json_t *params = params_id(a);
-	int r;
 
-	if ((r = put_opts(ctx, a, params, pairs)) != 0)
-		return r;
-	return transition(ctx, a, method, params);
+	for (o = ctx->cmd->opts; o != NULL && o->name != NULL; o++) {
+		if (o->param != NULL &&
+		    arg_put(ctx, a, params, o->name, o->param) != 0) {
+			json_decref(params);
+			return EXIT_USAGE;
+		}
+	}
+	return transition(ctx, a, ctx->cmd->method, params);
 }
 
 int
@@ -1035,59 +1042,6 @@ cmd_secrecy(struct ctx *ctx, struct args *a)
 }
 
 int
-cmd_correction(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "note", "note", "within",
-		                            "within_days", NULL };
-
-	return simple_transition(ctx, a, "app.request_correction", opts);
-}
-
-int
-cmd_corrected(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "received", "received_on",
-		                            "description", "description",
-		                            NULL };
-
-	return simple_transition(ctx, a, "app.correct", opts);
-}
-
-int
-cmd_consult(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "party", "party", "note", "note",
-		                            NULL };
-
-	return simple_transition(ctx, a, "app.consult", opts);
-}
-
-int
-cmd_consulted(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "opinion", "opinion", NULL };
-
-	return simple_transition(ctx, a, "app.consulted", opts);
-}
-
-int
-cmd_fee(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "amount", "amount_yuan", "note",
-		                            "note", NULL };
-
-	return simple_transition(ctx, a, "app.fee_notice", opts);
-}
-
-int
-cmd_paid(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "on", "paid_on", NULL };
-
-	return simple_transition(ctx, a, "app.fee_paid", opts);
-}
-
-int
 cmd_extend(struct ctx *ctx, struct args *a)
 {
 	static const char *const opts[] = { "reason", "reason", NULL };
@@ -1102,23 +1056,6 @@ cmd_extend(struct ctx *ctx, struct args *a)
 	if ((r = put_opts(ctx, a, params, opts)) != 0)
 		return r;
 	return transition(ctx, a, "app.extend", params);
-}
-
-int
-cmd_reply(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "on", "replied_on", "note", "note",
-		                            NULL };
-
-	return simple_transition(ctx, a, "app.reply", opts);
-}
-
-int
-cmd_withdraw(struct ctx *ctx, struct args *a)
-{
-	static const char *const opts[] = { "reason", "reason", NULL };
-
-	return simple_transition(ctx, a, "app.withdraw", opts);
 }
 
 int

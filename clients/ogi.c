@@ -25,6 +25,13 @@
 	"fail unless the application is at version N" }
 /* clang-format on */
 
+/*
+ * The tables name only the fields they need: a trailing param or method
+ * left out is NULL.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const struct command commands[] = {
 	{ "submit", cmd_submit, 0, 0,
 	  "--name NAME [--org CATEGORY] --channel CHANNEL --description TEXT "
@@ -88,70 +95,82 @@ static const struct command commands[] = {
 	  (const struct optspec[]){ { "note", OPT_STRING, true, "TEXT", NULL },
 	                            OPT_IF_VERSION,
 	                            OPT_END } },
-	{ "correction", cmd_correction, 1, 1, "ID --note TEXT [--within N]",
+	{ "correction", cmd_transition, 1, 1, "ID --note TEXT [--within N]",
 	  "Send a correction notice, 补正 (app.request_correction).",
 	  (const struct optspec[]){
-	      { "note", OPT_STRING, true, "TEXT", "what must be corrected" },
+	      { "note", OPT_STRING, true, "TEXT", "what must be corrected",
+	        "note" },
 	      { "within", OPT_INT, false, "N",
-	        "working days the applicant has (default 15)" },
+	        "working days the applicant has (default 15)", "within_days" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
-	{ "corrected", cmd_corrected, 1, 1,
+	      OPT_END },
+	  "app.request_correction" },
+	{ "corrected", cmd_transition, 1, 1,
 	  "ID [--received DATE] [--description TEXT]",
 	  "Record the applicant's correction; the clock starts afresh "
 	  "(app.correct).",
 	  (const struct optspec[]){
 	      { "received", OPT_DATE, false, "DATE",
-	        "date the correction was received (default: today)" },
+	        "date the correction was received (default: today)",
+	        "received_on" },
 	      { "description", OPT_STRING, false, "TEXT",
-	        "the corrected description" },
+	        "the corrected description", "description" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
-	{ "consult", cmd_consult, 1, 1, "ID --party P --note TEXT",
+	      OPT_END },
+	  "app.correct" },
+	{ "consult", cmd_transition, 1, 1, "ID --party P --note TEXT",
 	  "Consult a third party; the clock pauses (app.consult).",
 	  (const struct optspec[]){
-	      { "party", OPT_STRING, true, "P", "who is consulted" },
-	      { "note", OPT_STRING, true, "TEXT", NULL },
+	      { "party", OPT_STRING, true, "P", "who is consulted", "party" },
+	      { "note", OPT_STRING, true, "TEXT", NULL, "note" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
-	{ "consulted", cmd_consulted, 1, 1, "ID --opinion TEXT",
+	      OPT_END },
+	  "app.consult" },
+	{ "consulted", cmd_transition, 1, 1, "ID --opinion TEXT",
 	  "Record the third party's opinion (app.consulted).",
 	  (const struct optspec[]){
-	      { "opinion", OPT_STRING, true, "TEXT", NULL },
+	      { "opinion", OPT_STRING, true, "TEXT", NULL, "opinion" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
-	{ "fee", cmd_fee, 1, 1, "ID --amount YUAN --note TEXT",
+	      OPT_END },
+	  "app.consulted" },
+	{ "fee", cmd_transition, 1, 1, "ID --amount YUAN --note TEXT",
 	  "Send a fee notice; the clock pauses (app.fee_notice).",
 	  (const struct optspec[]){
-	      { "amount", OPT_NUMBER, true, "YUAN", "the fee in yuan" },
-	      { "note", OPT_STRING, true, "TEXT", NULL },
+	      { "amount", OPT_NUMBER, true, "YUAN", "the fee in yuan",
+	        "amount_yuan" },
+	      { "note", OPT_STRING, true, "TEXT", NULL, "note" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
-	{ "paid", cmd_paid, 1, 1, "ID [--on DATE]",
+	      OPT_END },
+	  "app.fee_notice" },
+	{ "paid", cmd_transition, 1, 1, "ID [--on DATE]",
 	  "Record the payment of the fee (app.fee_paid).",
-	  (const struct optspec[]){
-	      { "on", OPT_DATE, false, "DATE", "date paid (default: today)" },
-	      OPT_IF_VERSION,
-	      OPT_END } },
+	  (const struct optspec[]){ { "on", OPT_DATE, false, "DATE",
+	                              "date paid (default: today)", "paid_on" },
+	                            OPT_IF_VERSION,
+	                            OPT_END },
+	  "app.fee_paid" },
 	{ "extend", cmd_extend, 2, 2, "ID DAYS --reason TEXT",
 	  "Extend the reply deadline by DAYS working days (app.extend).",
 	  (const struct optspec[]){
 	      { "reason", OPT_STRING, true, "TEXT", NULL },
 	      OPT_IF_VERSION,
 	      OPT_END } },
-	{ "reply", cmd_reply, 1, 1, "ID [--on DATE] --note TEXT",
+	{ "reply", cmd_transition, 1, 1, "ID [--on DATE] --note TEXT",
 	  "Record that the reply was issued (app.reply).",
-	  (const struct optspec[]){ { "on", OPT_DATE, false, "DATE",
-	                              "date replied (default: today)" },
-	                            { "note", OPT_STRING, true, "TEXT", NULL },
-	                            OPT_IF_VERSION,
-	                            OPT_END } },
-	{ "withdraw", cmd_withdraw, 1, 1, "ID --reason TEXT",
+	  (const struct optspec[]){
+	      { "on", OPT_DATE, false, "DATE", "date replied (default: today)",
+	        "replied_on" },
+	      { "note", OPT_STRING, true, "TEXT", NULL, "note" },
+	      OPT_IF_VERSION,
+	      OPT_END },
+	  "app.reply" },
+	{ "withdraw", cmd_transition, 1, 1, "ID --reason TEXT",
 	  "Record a withdrawal by the applicant (app.withdraw).",
 	  (const struct optspec[]){
-	      { "reason", OPT_STRING, true, "TEXT", NULL },
+	      { "reason", OPT_STRING, true, "TEXT", NULL, "reason" },
 	      OPT_IF_VERSION,
-	      OPT_END } },
+	      OPT_END },
+	  "app.withdraw" },
 	{ "appeal", cmd_appeal, 2, 2, "ID KIND --filed DATE",
 	  "Record a reconsideration or lawsuit (app.appeal); KIND is "
 	  "reconsideration, litigation or litigation_after_reconsideration.",
@@ -219,6 +238,8 @@ static const struct optspec global_opts[] = {
 	  "its private key, if not in the certificate file (OGI_KEY)" },
 	OPT_END,
 };
+
+#pragma GCC diagnostic pop
 
 static const char *
 progname(void)

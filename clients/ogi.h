@@ -121,15 +121,8 @@ int cmd_due_soon(struct ctx *, struct args *);
 int cmd_assign(struct ctx *, struct args *);
 int cmd_review(struct ctx *, struct args *);
 int cmd_secrecy(struct ctx *, struct args *);
-int cmd_correction(struct ctx *, struct args *);
-int cmd_corrected(struct ctx *, struct args *);
-int cmd_consult(struct ctx *, struct args *);
-int cmd_consulted(struct ctx *, struct args *);
-int cmd_fee(struct ctx *, struct args *);
-int cmd_paid(struct ctx *, struct args *);
+int cmd_transition(struct ctx *, struct args *);
 int cmd_extend(struct ctx *, struct args *);
-int cmd_reply(struct ctx *, struct args *);
-int cmd_withdraw(struct ctx *, struct args *);
 int cmd_appeal(struct ctx *, struct args *);
 int cmd_appeal_decided(struct ctx *, struct args *);
 int cmd_watch(struct ctx *, struct args *);
@@ -191,6 +184,7 @@ struct optspec {
 	bool required;
 	const char *metavar;
 	const char *help;
+	const char *param; /* cmd_transition: the method's parameter, or NULL */
 };
 
 struct command {
@@ -200,6 +194,7 @@ struct command {
 	const char *synopsis; /* after the name */
 	const char *help;
 	const struct optspec *opts; /* ends with a NULL name; may be NULL */
+	const char *method; /* cmd_transition: the transition it calls */
 };
 
 /* An option's value, or NULL when not given. */
