@@ -25,32 +25,11 @@ done | xargs -P "$jobs" -I{} sh -c '
 	timeout 300 python3 "{}" >"'"$log"'/$name.out" 2>&1
 	echo "$? $(($(date +%s) - start))" >"'"$log"'/$name.rc"'
 
-passed=0
-failed=0
+. tests/tap.sh
 for t in "$@" $(ls tests/integration/test_*.py 2>/dev/null); do
 	name=$(echo "$t" | tr '/' '_')
-	out="$log/$name.out"
 	read -r rc secs <"$log/$name.rc"
-	p=$(grep -c '^ok ' "$out")
-	f=$(grep -c '^not ok ' "$out")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "not ok - $t exited with status $rc" >>"$out"
-	fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "not ok - $t ran no test" >>"$out"
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$f" -ne 0 ]; then
-		echo "FAIL $t ($p passed, $f failed, ${secs}s)"
-		grep -B2 -A12 '^not ok' "$out" | head -80
-		tail -20 "$out"
-	else
-		echo "ok   $t ($p passed, ${secs}s)"
-	fi
+	tap_count "$t" "$rc" "$log/$name.out" "${secs}s"
 done
 rm -rf "$log"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary

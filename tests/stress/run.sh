@@ -7,30 +7,12 @@
 # something and valgrind can run it).
 FUZZ_TIME=${FUZZ_TIME:-60}
 STRESS_OGID=${STRESS_OGID:-build/ogid}
-passed=0
-failed=0
+. tests/tap.sh
 log=build/stress
 mkdir -p "$log" build/fuzz/artifacts
 
-count() { # name rc file
-	p=$(grep -c '^ok ' "$3")
-	f=$(grep -c '^not ok ' "$3")
-	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "not ok - $1 exited with status $2" >>"$3"
-	fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "not ok - $1 ran no test" >>"$3"
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$f" -ne 0 ]; then
-		echo "FAIL $1 ($p passed, $f failed; log $3)"
-		grep -B2 -A12 '^not ok' "$3" | head -60
-	else
-		echo "ok   $1 ($p passed)"
-	fi
+count() { # name rc file: tests/tap.sh, then the file's notes
+	tap_count "$1" "$2" "$3" "log $3"
 	grep '^# ' "$3" | grep -v '^# test_' | sed 's/^/     /'
 }
 
@@ -86,5 +68,4 @@ if command -v valgrind >/dev/null 2>&1; then
 else
 	echo "---- valgrind not installed: skipped"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary
