@@ -304,10 +304,7 @@ fire(struct app *a)
 	switch (kind) {
 	case TK_DUE_SOON:
 	case TK_OVERDUE:
-		if (kind == TK_DUE_SOON)
-			a->due_soon_fired = due;
-		else
-			a->overdue_fired = due;
+		wf_fired(a, kind);
 		derive(a);
 		history(
 		    a, at, "system",

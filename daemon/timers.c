@@ -114,10 +114,7 @@ handle(struct app *a, json_t *fired)
 	switch (kind) {
 	case TK_DUE_SOON:
 	case TK_OVERDUE:
-		if (kind == TK_DUE_SOON)
-			a->due_soon_fired = due;
-		else
-			a->overdue_fired = due;
+		wf_fired(a, kind);
 		type = kind == TK_DUE_SOON ? EV_DUE_SOON : EV_OVERDUE;
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),

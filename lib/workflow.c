@@ -351,6 +351,15 @@ wf_paused_days(const struct app *a, const struct cal *cal)
 	return days;
 }
 
+void
+wf_fired(struct app *a, enum timer_kind k)
+{
+	if (k == TK_DUE_SOON)
+		a->due_soon_fired = a->due_on;
+	else if (k == TK_OVERDUE)
+		a->overdue_fired = a->due_on;
+}
+
 enum wf_action
 wf_lapse_action(enum timer_kind k)
 {

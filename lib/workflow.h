@@ -100,6 +100,11 @@ void wf_derive(struct app *, const struct cal *, int due_soon_days,
 size_t wf_pauses(const struct app *, struct dl_pause **out);
 /* Working days they add to the reply deadline. */
 int wf_paused_days(const struct app *, const struct cal *);
+/*
+ * A due-soon or overdue event fired for the current due date: it fires
+ * again only when due_on moves later (wf_derive).
+ */
+void wf_fired(struct app *, enum timer_kind);
 /* The timer lapse of a waiting period as a workflow action. */
 enum wf_action wf_lapse_action(enum timer_kind);
 
