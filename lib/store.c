@@ -530,12 +530,37 @@ migrate(struct store *s)
 	return 0;
 }
 
+/*
+ * Every write runs in its own SAVEPOINT (daemon/commit.c), and SQLite keeps
+ * the pages a savepoint changes in a statement journal. By default that
+ * journal moves to a temporary file past 64 KiB, and a new application
+ * changes some thirty pages (the row, its indexes, its first event): every
+ * submit then wrote ~120 KiB through pwrite(2) to a file in /var/tmp. A
+ * journal released with its savepoint is emptied, so it now stays in memory
+ * up to 4 MiB, enough for any one write; a larger one (calendar.set over
+ * every open application) still spills to a file. Process-wide, so set
+ * once, before SQLite initialises.
+ */
+static void
+store_configure_sqlite(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 << 20) != SQLITE_OK)
+		log_warnx("store: cannot set the statement journal spill size");
+}
+
 static int
 store_open_common(const char *path, bool readonly, bool sync_full,
                   bool creating, struct store **out)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	int flags;
+
+	store_configure_sqlite();
 
 	s->creating = creating;
 	s->readonly = readonly;
