@@ -901,6 +901,9 @@ main(int argc, char **argv)
 	}
 	if (store_commit(G.st) == -1)
 		die_store("commit");
+	/* The search index, so that ogid does not start by building it. */
+	if (store_search_build(G.st) == -1)
+		die_store("search index");
 	store_close(G.st);
 	if (ids) {
 		size_t j;

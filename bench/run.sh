@@ -69,7 +69,7 @@ if [ "$KEEP_DB" = 1 ] && [ -f "$GEN_DB" ] && [ -f "$STAMP" ] &&
 	ADMIN=$(sed -n 2p "$STAMP")
 	GEN_S=$(sed -n 3p "$STAMP")
 else
-	rm -f "$GEN_DB" "$GEN_DB-wal" "$GEN_DB-shm" "$IDS" "$STAMP"
+	rm -f "$GEN_DB" "$GEN_DB-wal" "$GEN_DB-shm" "$GEN_DB.search" "$IDS" "$STAMP"
 	ADMIN=$(timeout 30 "$OGID" init --db "$GEN_DB" 2>/dev/null) || { say "bench: ogid init failed"; exit 1; }
 	say "bench: generating $N applications"
 	t0=$(date +%s.%N)
@@ -78,8 +78,10 @@ else
 	GEN_S=$(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}')
 	printf '%s\n%s\n%s\n' "$TODAY" "$ADMIN" "$GEN_S" > "$STAMP"
 fi
-rm -f "$DB" "$DB-wal" "$DB-shm"
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.search" "$DB.search-wal" "$DB.search-shm"
 cp "$GEN_DB" "$DB" || { say "bench: cannot copy $GEN_DB"; exit 1; }
+# the search index made by gen (ogid would otherwise build it at start)
+[ -f "$GEN_DB.search" ] && cp "$GEN_DB.search" "$DB.search"
 DB_MB=$(du -m "$DB" | awk '{print $1}')
 res gen "seconds=$GEN_S db_mb=$DB_MB"
 

@@ -130,6 +130,20 @@ static const char *migrations[] = {
 	/* 5: the length of the period waited on, so its last day follows the
 	 * calendar like every other deadline. */
 	"ALTER TABLE apps ADD COLUMN wait_days INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 6: the search index moves to a database of its own, written by a
+	 * thread of its own (lib/store_search.c); here stay the text changes
+	 * it has to apply, in order.
+	 */
+	"DROP TRIGGER apps_au;"
+	"DROP TABLE apps_fts;"
+	"DELETE FROM meta WHERE key = 'fts_last';"
+	"CREATE TABLE search_dirty(seq INTEGER PRIMARY KEY,"
+	" app_rowid INTEGER NOT NULL);"
+	"CREATE TRIGGER apps_text AFTER UPDATE OF name, description ON apps"
+	" WHEN old.name IS NOT new.name"
+	" OR old.description IS NOT new.description BEGIN"
+	" INSERT INTO search_dirty(app_rowid) VALUES (new.rowid); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -216,14 +230,8 @@ static const char *sql[STMT__COUNT] = {
 	                    " ORDER BY next_event_at, id LIMIT ?",
 	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_open"
 	                     " WHERE state < 7",
-	[STMT_FTS_SYNC] = "INSERT INTO apps_fts(rowid, id, name, description)"
-	                  " SELECT rowid, id, name, description FROM apps"
-	                  " WHERE rowid > (SELECT CAST(value AS INTEGER)"
-	                  " FROM meta WHERE key = 'fts_last')",
-	[STMT_FTS_MARK] = "UPDATE meta SET value = (SELECT coalesce(max(rowid),"
-	                  " 0) FROM apps) WHERE key = 'fts_last'",
-	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM apps_fts"
-	                   " WHERE apps_fts MATCH ? LIMIT ?)",
+	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM search.fts"
+	                   " WHERE fts MATCH ? LIMIT ?)",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
 	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
 	                            " next_event_at = ?, next_event = ?,"
@@ -564,6 +572,7 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 
 	s->creating = creating;
 	s->readonly = readonly;
+	s->path = xstrdup(path);
 	*out = s;
 	flags = SQLITE_OPEN_NOMUTEX |
 	        (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
@@ -655,12 +664,14 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	store_search_stop(s);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	for (i = 0; i < STORE_LIST_VARIANTS; i++)
 		sqlite3_finalize(s->list_stmts[i]);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -690,32 +701,19 @@ store_begin(struct store *s)
 	return 0;
 }
 
-/* Index the applications inserted since the last indexing (migration 4). */
-static int
-store_fts_sync(struct store *s)
-{
-	if (!s->fts_dirty)
-		return 0;
-	if (run_simple(s, STMT_FTS_SYNC, "search index") == -1 ||
-	    run_simple(s, STMT_FTS_MARK, "search index") == -1)
-		return -1;
-	s->fts_dirty = false;
-	return 0;
-}
-
 int
 store_commit(struct store *s)
 {
-	if (store_fts_sync(s) == -1) {
-		store_rollback(s);
-		return -1;
-	}
 	if (run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);
 		return -1;
 	}
 	s->in_txn = false;
+	if (s->search_kick) {
+		s->search_kick = false;
+		store_search_kick(s);
+	}
 	return 0;
 }
 
@@ -731,7 +729,7 @@ store_rollback(struct store *s)
 		}
 	}
 	s->in_txn = false;
-	s->fts_dirty = false;
+	s->search_kick = false;
 	memcpy(s->last_hash, s->txn_hash, 32);
 }
 

@@ -30,6 +30,16 @@ int store_create(const char *path, struct store **);
 int store_open(const char *path, bool readonly, bool sync_full,
                struct store **);
 void store_close(struct store *);
+
+/*
+ * The search index, <db>.search (lib/store_search.c). The writer starts
+ * the indexer thread (made anew if missing or not matching this database);
+ * the reader attaches the index for app.list. Without it, searches scan.
+ * store_search_build indexes everything now, in the caller's thread.
+ */
+int store_search_start(struct store *);
+int store_search_attach(struct store *);
+int store_search_build(struct store *);
 const char *store_error(const struct store *);
 /* True if the last failure was SQLITE_FULL/IOERR/BUSY: retry later. */
 bool store_error_transient(const struct store *);

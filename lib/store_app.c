@@ -142,7 +142,7 @@ store_app_insert(struct store *s, struct app *a)
 	if (store_exec_stmt(s, st, "app insert") == -1)
 		return -1;
 	a->rowid = sqlite3_last_insert_rowid(s->db);
-	s->fts_dirty = true;
+	s->search_kick = true;
 	return 0;
 }
 
@@ -155,6 +155,7 @@ store_app_set_description(struct store *s, const struct app *a)
 		return -1;
 	bind_text(st, 1, a->description);
 	sqlite3_bind_int64(st, 2, a->rowid);
+	s->search_kick = true;
 	return store_exec_stmt(s, st, "app description");
 }
 
@@ -243,7 +244,8 @@ store_apps_free(struct app *a, size_t n)
  * app.list filters, one bit each; the statement for a combination is
  * built once and kept. Every combination is served by an index: state,
  * assignee and received_on lead their own indexes, and text search goes
- * through the FTS5 trigram table.
+ * through the FTS5 trigram table of the search index (lib/store_search.c)
+ * when the reader has it attached, or scans the text when not.
  */
 enum {
 	LF_STATE = 1 << 0,
@@ -262,6 +264,17 @@ enum {
  * is full; below it the opposite.
  */
 #define FTS_MANY 1000
+
+/* A row's text contains the query (what the trigram index finds). */
+#define TEXT_HAS(p)                                                            \
+	"(instr(id, " p ") > 0 OR instr(lower(name), lower(" p ")) > 0"        \
+	" OR instr(lower(description), lower(" p ")) > 0)"
+/* How far the search index got (lib/store_search.c). */
+#define SEARCH_LAST                                                            \
+	"coalesce((SELECT value FROM search.meta WHERE key = 'last'), 0)"
+#define SEARCH_PENDING                                                         \
+	"SELECT app_rowid FROM search_dirty WHERE seq > coalesce((SELECT"      \
+	" value FROM search.meta WHERE key = 'dirty'), 0)"
 
 static sqlite3_stmt *
 list_stmt(struct store *s, int mask)
@@ -284,14 +297,21 @@ list_stmt(struct store *s, int mask)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND assignee = ?4");
 	if (mask & LF_FTS)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND rowid IN (SELECT rowid FROM"
-		                        " apps_fts WHERE apps_fts MATCH ?5)");
-	if (mask & LF_LIKE)
+		/*
+		 * The index's matches, and the rows it has not caught up with
+		 * (past "last", or text changed past "dirty"), whose text is
+		 * checked here.
+		 */
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
-		    " AND (instr(id, ?5) > 0 OR instr(lower(name), lower(?5))"
-		    " > 0 OR instr(lower(description), lower(?5)) > 0)");
+		    " AND rowid IN (SELECT rowid FROM search.fts"
+		    " WHERE fts MATCH ?5 UNION SELECT rowid FROM apps"
+		    " WHERE rowid > " SEARCH_LAST " UNION " SEARCH_PENDING ")"
+		    " AND ((rowid <= " SEARCH_LAST " AND rowid NOT IN"
+		    " (" SEARCH_PENDING ")) OR " TEXT_HAS("?10") ")");
+	if (mask & LF_LIKE)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+		                        " AND " TEXT_HAS("?5"));
 	if (mask & LF_FROM)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND received_on >= ?6");
@@ -355,7 +375,8 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	if (lq->assignee != NULL)
 		mask |= LF_ASSIGNEE;
 	if (lq->q != NULL && lq->q[0] != '\0')
-		mask |= utf8_chars(lq->q) >= 3 ? LF_FTS : LF_LIKE;
+		mask |= utf8_chars(lq->q) >= 3 && s->search_attached ? LF_FTS
+		                                                     : LF_LIKE;
 	if (lq->from != DAY_NONE)
 		mask |= LF_FROM;
 	if (lq->to != DAY_NONE)
@@ -389,6 +410,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	if (mask & LF_FTS) {
 		phrase = fts_phrase(lq->q);
 		bind_text(st, 5, phrase);
+		bind_text(st, 10, lq->q);
 	} else if (mask & LF_LIKE)
 		bind_text(st, 5, lq->q);
 	if (mask & LF_FROM)

@@ -32,8 +32,6 @@ enum store_stmt {
 	STMT_NEXT_EVENT,
 	STMT_EVENTS_DUE,
 	STMT_OPEN_ROWIDS,
-	STMT_FTS_SYNC,
-	STMT_FTS_MARK,
 	STMT_FTS_PROBE,
 	STMT_APP_BY_ROWID,
 	STMT_APP_UPDATE_DERIVED,
@@ -76,8 +74,11 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT__COUNT];
 	sqlite3_stmt *list_stmts[STORE_LIST_VARIANTS];
+	char *path;
 	bool creating, readonly, in_txn, hash_loaded;
-	bool fts_dirty; /* applications inserted, not yet indexed */
+	bool search_kick;     /* new text committed: wake the indexer */
+	bool search_attached; /* the reader sees <db>.search as "search" */
+	struct store_search *search; /* the writer's indexer thread */
 	int last_rc;
 	uint8_t last_hash[32]; /* hash of the last event written */
 	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
@@ -101,5 +102,10 @@ int store_rows(struct store *, sqlite3_stmt *, size_t elem,
                void (*row)(sqlite3_stmt *, void *), void (*free_one)(void *),
                void **out, size_t *n, const char *what);
 day_t col_day(sqlite3_stmt *, int);
+
+/* lib/store_search.c */
+char *store_search_path(const char *db_path);
+void store_search_kick(struct store *);
+void store_search_stop(struct store *);
 
 #endif

@@ -2,7 +2,9 @@
 a thousand matches, walked in received order) and a rare one (fetched and
 sorted) give the same order and pages as the unfiltered list."""
 import json
+import os
 import sqlite3
+import time
 
 from harness import Daemon, eq, main, ok
 
@@ -72,12 +74,83 @@ def test_corrected_text_is_searched():
            "the old description is not")
         eq(len(a.call("app.list", {"q": "原始描述"})["items"]), 4, "the others are still found")
         a.close()
+        ok(wait_indexed(d, 5, 1), "the indexer catches up: 5 rows, 1 text change")
         d.stop()
-        con = sqlite3.connect(d.db)
-        con.execute("INSERT INTO apps_fts(apps_fts) VALUES ('integrity-check')")
+        con = sqlite3.connect(d.db + ".search")
+        con.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
         ok(True, "the search index passes its integrity check")
-        eq(con.execute("SELECT count(*) FROM apps_fts").fetchone()[0], 5, "one entry per application")
+        eq(con.execute("SELECT count(*) FROM fts").fetchone()[0], 5, "one entry per application")
+        eq(con.execute("SELECT rowid FROM fts WHERE fts MATCH '\"全新内容\"'").fetchall(),
+           [(3,)], "the index holds the corrected text")
         con.close()
+    finally:
+        d.cleanup()
+
+
+def wait_indexed(d, last, dirty, seconds=20):
+    """Poll <db>.search until the indexer got to rowid last and text
+    change dirty."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            con = sqlite3.connect(d.db + ".search", timeout=5)
+            m = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            con.close()
+            if m.get("last") == last and m.get("dirty") == dirty:
+                return True
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_index_of_another_database_is_rebuilt():
+    """An index that does not describe the database (a backup restored
+    under it) is made anew at start; searches are right meanwhile."""
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = submit_batch(a, 0, 30, lambda i: "事项%03d号的文件" % i)
+        a.close()
+        ok(wait_indexed(d, 30, 0), "indexed")
+        d.stop()
+        con = sqlite3.connect(d.db + ".search")
+        con.execute("UPDATE meta SET value = '2026-999999' WHERE key = 'last_id'")
+        con.execute("DELETE FROM fts WHERE rowid > 10")
+        con.commit()
+        con.close()
+        d.start()
+        a = d.admin()
+        want = [i for i in all_pages(a, {}) if i in set(ids[20:30])]
+        eq([i["id"] for i in a.call("app.list", {"q": "事项02"})["items"]], want,
+           "a search right after start finds every row")
+        a.close()
+        ok(wait_indexed(d, 30, 0), "the index is rebuilt")
+        with open(d.log_path, "rb") as f:
+            ok(b"event=search_rebuild" in f.read(), "the rebuild is logged")
+        con = sqlite3.connect(d.db + ".search")
+        eq(con.execute("SELECT count(*) FROM fts").fetchone()[0], 30, "every row indexed again")
+        con.close()
+    finally:
+        d.cleanup()
+
+
+def test_missing_index_is_made():
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = submit_batch(a, 0, 10, lambda i: "材料%02d号" % i)
+        a.close()
+        d.stop()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(d.db + ".search" + suffix):
+                os.unlink(d.db + ".search" + suffix)
+        d.start()
+        a = d.admin()
+        eq([i["id"] for i in a.call("app.list", {"q": "材料05号"})["items"]], [ids[5]],
+           "found without an index file")
+        a.close()
+        ok(wait_indexed(d, 10, 0), "the index is made again")
     finally:
         d.cleanup()
 

@@ -1,0 +1,553 @@
+/*
+ * The search index: an FTS5 trigram table in a database of its own next
+ * to the main one (<db>.search), written by a thread of its own.
+ *
+ * Indexing an application's text costs about as much CPU as everything
+ * else app.submit does (30 µs a row on the bench machine, whatever the
+ * batch size), and a search index inside the main database has to be
+ * written by the loop thread that holds the write lock. Here it is derived
+ * data, written on the other core: the indexer reads committed rows
+ * through its own connection (the main database attached as "app") and
+ * never takes the main database's write lock.
+ *
+ * The index may lag the applications by a batch. A search covers the lag
+ * exactly: the index says how far it got (meta "last": every application
+ * up to that rowid is indexed; "dirty": every text change in the main
+ * database's search_dirty table up to that sequence number is applied),
+ * and app.list checks the text of the rows past it directly
+ * (lib/store_app.c). The index is rebuilt from scratch when it is missing,
+ * of another version, or does not match the main database (a restored
+ * backup); searches scan until it has caught up.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+#define SEARCH_VERSION 1
+#define SEARCH_BATCH 2000    /* rows per indexing transaction */
+#define SEARCH_LINGER_MS 250 /* gather rows this long before indexing */
+
+struct store_search {
+	char *path;
+	char *app_path;
+	sqlite3 *db; /* the indexer's: <db>.search, with "app" attached */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool kicked, started;
+	atomic_bool stop; /* read by the indexer between batches */
+};
+
+static const char search_schema[] =
+    "CREATE VIRTUAL TABLE fts USING fts5(id, name, description,"
+    " tokenize='trigram');"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value NOT NULL);"
+    "INSERT INTO meta VALUES ('last', 0), ('last_id', ''), ('dirty', 0);";
+
+char *
+store_search_path(const char *db_path)
+{
+	size_t n = strlen(db_path) + sizeof(".search");
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s.search", db_path);
+	return p;
+}
+
+static int
+search_exec(sqlite3 *db, const char *text, char *err, size_t len)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, len, "search index: %s",
+		         msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One integer (or text copied into buf) from a one-row query; -1 if none. */
+static int
+search_value(sqlite3 *db, const char *text, int64_t arg, int64_t *v, char *buf,
+             size_t len)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (v != NULL)
+			*v = sqlite3_column_int64(st, 0);
+		if (buf != NULL) {
+			const unsigned char *t = sqlite3_column_text(st, 0);
+
+			snprintf(buf, len, "%s", t ? (const char *)t : "");
+		}
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Does the index describe this main database? Its version, and the row it
+ * says it indexed last is still there with the same id; the text changes
+ * it applied are not more than the main database has.
+ */
+static bool
+search_matches(sqlite3 *db)
+{
+	int64_t version, last, dirty, max_dirty;
+	char last_id[64], id[64];
+
+	if (search_value(db, "PRAGMA user_version", 0, &version, NULL, 0) ==
+	        -1 ||
+	    version != SEARCH_VERSION)
+		return false;
+	if (search_value(db, "SELECT value FROM meta WHERE key = 'last'", 0,
+	                 &last, NULL, 0) == -1 ||
+	    search_value(db, "SELECT value FROM meta WHERE key = 'last_id'", 0,
+	                 NULL, last_id, sizeof(last_id)) == -1 ||
+	    search_value(db, "SELECT value FROM meta WHERE key = 'dirty'", 0,
+	                 &dirty, NULL, 0) == -1 ||
+	    search_value(db,
+	                 "SELECT coalesce(max(seq), 0) FROM app.search_dirty",
+	                 0, &max_dirty, NULL, 0) == -1)
+		return false;
+	if (dirty > max_dirty)
+		return false;
+	if (last == 0)
+		return true;
+	if (search_value(db, "SELECT id FROM app.apps WHERE rowid = ?", last,
+	                 NULL, id, sizeof(id)) == -1)
+		return false;
+	return strcmp(id, last_id) == 0;
+}
+
+static void
+search_unlink(const char *path)
+{
+	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	char buf[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		if (unlink(buf) == -1 && errno != ENOENT)
+			log_warn("search index: unlink %s", buf);
+	}
+}
+
+static bool
+search_empty(sqlite3 *db)
+{
+	int64_t n = -1;
+
+	search_value(db, "SELECT count(*) FROM sqlite_master", 0, &n, NULL, 0);
+	return n == 0;
+}
+
+static int
+search_create(sqlite3 *db, char *err, size_t len)
+{
+	char pragma[64];
+
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+	         SEARCH_VERSION);
+	if (search_exec(db, "BEGIN", err, len) == -1)
+		return -1;
+	if (search_exec(db, search_schema, err, len) == -1 ||
+	    search_exec(db, pragma, err, len) == -1 ||
+	    search_exec(db, "COMMIT", err, len) == -1) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The indexer's connection: the index as main, the applications attached
+ * as "app". An index that does not match is removed and made again.
+ */
+static int
+search_open(struct store_search *x, char *err, size_t len)
+{
+	sqlite3_stmt *st;
+	int attempt, rc;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (sqlite3_open_v2(x->path, &x->db,
+		                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		                        SQLITE_OPEN_NOMUTEX,
+		                    NULL) != SQLITE_OK) {
+			snprintf(err, len, "search index %s: %s", x->path,
+			         sqlite3_errmsg(x->db));
+			return -1;
+		}
+		sqlite3_busy_timeout(x->db, 5000);
+		if (search_exec(x->db,
+		                "PRAGMA journal_mode = WAL;"
+		                " PRAGMA synchronous = NORMAL;"
+		                " PRAGMA cache_size = -4096",
+		                err, len) == -1)
+			return -1;
+		if (sqlite3_prepare_v2(x->db, "ATTACH DATABASE ? AS app", -1,
+		                       &st, NULL) != SQLITE_OK) {
+			snprintf(err, len, "search index: attach: %s",
+			         sqlite3_errmsg(x->db));
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, x->app_path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			snprintf(err, len, "search index: attach: %s",
+			         sqlite3_errmsg(x->db));
+			return -1;
+		}
+		if (search_matches(x->db))
+			return 0;
+		if (search_empty(x->db)) {
+			/* A new file: make the tables. */
+			if (search_create(x->db, err, len) == -1)
+				return -1;
+			if (search_matches(x->db))
+				return 0;
+		}
+		if (attempt == 0)
+			log_info("event=search_rebuild path=%s", x->path);
+		sqlite3_close(x->db);
+		x->db = NULL;
+		search_unlink(x->path);
+	}
+	snprintf(err, len, "search index %s: cannot be made anew", x->path);
+	return -1;
+}
+
+/*
+ * One transaction: the next applications past "last", then the text
+ * changes past "dirty" for rows already indexed (newer rows are indexed
+ * with their final text). Returns the rows done, or -1.
+ */
+static int
+search_batch(sqlite3 *db, char *err, size_t len)
+{
+	sqlite3_stmt *rows = NULL, *ins = NULL, *del = NULL, *dirt = NULL,
+	             *one = NULL, *set = NULL;
+	int64_t last = 0, dirty = 0, rowid;
+	char last_id[64] = "";
+	int done = 0, rc;
+
+	if (search_exec(db, "BEGIN", err, len) == -1)
+		return -1;
+	if (search_value(db, "SELECT value FROM meta WHERE key = 'last'", 0,
+	                 &last, NULL, 0) == -1 ||
+	    search_value(db, "SELECT value FROM meta WHERE key = 'dirty'", 0,
+	                 &dirty, NULL, 0) == -1 ||
+	    search_value(db, "SELECT value FROM meta WHERE key = 'last_id'", 0,
+	                 NULL, last_id, sizeof(last_id)) == -1)
+		goto fail;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT rowid, id, name, description"
+	                       " FROM app.apps WHERE rowid > ?"
+	                       " ORDER BY rowid LIMIT ?",
+	                       -1, &rows, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "INSERT INTO fts(rowid, id, name, description)"
+	                       " VALUES (?, ?, ?, ?)",
+	                       -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM fts WHERE rowid = ?", -1, &del,
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "SELECT seq, app_rowid FROM app.search_dirty"
+	                       " WHERE seq > ? ORDER BY seq LIMIT ?",
+	                       -1, &dirt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "INSERT INTO fts(rowid, id, name, description)"
+	                       " SELECT rowid, id, name, description"
+	                       " FROM app.apps WHERE rowid = ?",
+	                       -1, &one, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE meta SET value = ? WHERE key = ?",
+	                       -1, &set, NULL) != SQLITE_OK)
+		goto fail;
+
+	sqlite3_bind_int64(rows, 1, last);
+	sqlite3_bind_int(rows, 2, SEARCH_BATCH);
+	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		int i;
+
+		rowid = sqlite3_column_int64(rows, 0);
+		for (i = 0; i < 4; i++)
+			sqlite3_bind_value(ins, i + 1,
+			                   sqlite3_column_value(rows, i));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(ins);
+		last = rowid;
+		snprintf(last_id, sizeof(last_id), "%s",
+		         (const char *)sqlite3_column_text(rows, 1));
+		done++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	sqlite3_bind_int64(dirt, 1, dirty);
+	sqlite3_bind_int(dirt, 2, SEARCH_BATCH);
+	while ((rc = sqlite3_step(dirt)) == SQLITE_ROW) {
+		dirty = sqlite3_column_int64(dirt, 0);
+		rowid = sqlite3_column_int64(dirt, 1);
+		done++;
+		if (rowid > last)
+			continue;
+		sqlite3_bind_int64(del, 1, rowid);
+		sqlite3_bind_int64(one, 1, rowid);
+		if (sqlite3_step(del) != SQLITE_DONE ||
+		    sqlite3_step(one) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(del);
+		sqlite3_reset(one);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	sqlite3_bind_int64(set, 1, last);
+	sqlite3_bind_text(set, 2, "last", -1, SQLITE_STATIC);
+	if (sqlite3_step(set) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(set);
+	sqlite3_bind_text(set, 1, last_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(set, 2, "last_id", -1, SQLITE_STATIC);
+	if (sqlite3_step(set) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(set);
+	sqlite3_bind_int64(set, 1, dirty);
+	sqlite3_bind_text(set, 2, "dirty", -1, SQLITE_STATIC);
+	if (sqlite3_step(set) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(rows);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	sqlite3_finalize(dirt);
+	sqlite3_finalize(one);
+	sqlite3_finalize(set);
+	if (search_exec(db, "COMMIT", err, len) == -1) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return done;
+
+fail:
+	snprintf(err, len, "search index: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(rows);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	sqlite3_finalize(dirt);
+	sqlite3_finalize(one);
+	sqlite3_finalize(set);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Index everything there is now: rows done, or -1. */
+static int64_t
+search_catch_up(sqlite3 *db, char *err, size_t len, const atomic_bool *stop)
+{
+	int64_t total = 0;
+	int n;
+
+	do {
+		if ((n = search_batch(db, err, len)) == -1)
+			return -1;
+		total += n;
+	} while (n > 0 && (stop == NULL || !atomic_load(stop)));
+	return total;
+}
+
+/*
+ * Let the rows of a few commits gather before indexing them: every
+ * indexing commit writes an FTS5 segment and merges segments, which costs
+ * more than the rows of a small batch (about 240k instructions a row in
+ * batches of 30, the indexer's commit two thirds of it). Called and
+ * returns with x->mu held.
+ */
+static void
+search_linger(struct store_search *x)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += SEARCH_LINGER_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!atomic_load(&x->stop))
+		if (pthread_cond_timedwait(&x->cv, &x->mu, &ts) == ETIMEDOUT)
+			break;
+}
+
+static void *
+search_main(void *arg)
+{
+	struct store_search *x = arg;
+	char err[512];
+	bool failed = false;
+
+	pthread_mutex_lock(&x->mu);
+	for (;;) {
+		while (!x->kicked && !atomic_load(&x->stop)) {
+			if (failed) {
+				/* Try again in a while (a full disk). */
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_sec += 5;
+				if (pthread_cond_timedwait(&x->cv, &x->mu,
+				                           &ts) == ETIMEDOUT)
+					break;
+			} else
+				pthread_cond_wait(&x->cv, &x->mu);
+		}
+		if (atomic_load(&x->stop))
+			break;
+		search_linger(x);
+		if (atomic_load(&x->stop))
+			break;
+		x->kicked = false;
+		pthread_mutex_unlock(&x->mu);
+		if (search_catch_up(x->db, err, sizeof(err), &x->stop) == -1) {
+			if (!failed)
+				log_warnx("%s (searches scan the rows not"
+				          " indexed)",
+				          err);
+			failed = true;
+		} else
+			failed = false;
+		pthread_mutex_lock(&x->mu);
+	}
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+/* The indexer's state and connection, without its thread. */
+static int
+search_prepare(struct store *s)
+{
+	struct store_search *x;
+
+	if (s->search != NULL)
+		return 0;
+	x = xcalloc(1, sizeof(*x));
+	x->app_path = xstrdup(s->path);
+	x->path = store_search_path(s->path);
+	pthread_mutex_init(&x->mu, NULL);
+	pthread_cond_init(&x->cv, NULL);
+	atomic_init(&x->stop, false);
+	s->search = x;
+	return search_open(x, s->err, sizeof(s->err));
+}
+
+int
+store_search_start(struct store *s)
+{
+	struct store_search *x;
+
+	if (search_prepare(s) == -1)
+		return -1;
+	x = s->search;
+	if (x->started)
+		return 0;
+	x->kicked = true; /* catch up with what was written meanwhile */
+	if ((errno = pthread_create(&x->thread, NULL, search_main, x)) != 0) {
+		snprintf(s->err, sizeof(s->err), "search index: thread: %s",
+		         strerror(errno));
+		return -1;
+	}
+	x->started = true;
+	return 0;
+}
+
+void
+store_search_kick(struct store *s)
+{
+	struct store_search *x = s->search;
+
+	if (x == NULL || !x->started)
+		return;
+	pthread_mutex_lock(&x->mu);
+	x->kicked = true;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+}
+
+void
+store_search_stop(struct store *s)
+{
+	struct store_search *x = s->search;
+
+	if (x == NULL)
+		return;
+	if (x->started) {
+		pthread_mutex_lock(&x->mu);
+		atomic_store(&x->stop, true);
+		pthread_cond_signal(&x->cv);
+		pthread_mutex_unlock(&x->mu);
+		pthread_join(x->thread, NULL);
+	}
+	if (x->db != NULL)
+		sqlite3_close(x->db);
+	pthread_cond_destroy(&x->cv);
+	pthread_mutex_destroy(&x->mu);
+	free(x->path);
+	free(x->app_path);
+	free(x);
+	s->search = NULL;
+}
+
+int
+store_search_attach(struct store *s)
+{
+	sqlite3_stmt *st;
+	char *path = store_search_path(s->path);
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS search", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		free(path);
+		return store_fail(s, "attach search index");
+	}
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(path);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "attach search index");
+	s->search_attached = true;
+	return 0;
+}
+
+int
+store_search_build(struct store *s)
+{
+	struct store_search *x;
+	int64_t n;
+
+	if (search_prepare(s) == -1)
+		return -1;
+	x = s->search;
+	n = search_catch_up(x->db, s->err, sizeof(s->err), NULL);
+	store_search_stop(s);
+	return n < 0 ? -1 : 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * The search index (lib/store_search.c) and app.list's text search
+ * (lib/store_app.c): what the index has caught up with is found through
+ * it, new rows and changed text past it by their text, and an old text
+ * no longer matches; a reader without the index finds the same by
+ * scanning.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/store.h"
+#include "tap.h"
+
+static struct store *w;
+static struct app apps[8];
+static int napps;
+
+static void
+bail(const char *what, struct store *s)
+{
+	printf("Bail out! %s: %s\n", what, s ? store_error(s) : "");
+	exit(1);
+}
+
+/* A new application with this name and description, in its own commit. */
+static struct app *
+add(const char *name, const char *description)
+{
+	struct app *a = &apps[napps++];
+
+	app_init(a);
+	snprintf(a->id, APP_ID_LEN, "2026-%06d", napps);
+	a->name = (char *)name;
+	a->description = (char *)description;
+	a->received_on = a->start = a->due_on = 20000 + napps;
+	a->version = 1;
+	if (store_begin(w) == -1 || store_app_insert(w, a) == -1 ||
+	    store_commit(w) == -1)
+		bail("insert", w);
+	return a;
+}
+
+static void
+correct(struct app *a, const char *description)
+{
+	a->description = (char *)description;
+	if (store_begin(w) == -1 || store_app_set_description(w, a) == -1 ||
+	    store_commit(w) == -1)
+		bail("correct", w);
+}
+
+/* The ids app.list finds for q, joined with spaces. */
+static const char *
+found(struct store *r, const char *q)
+{
+	static char buf[256];
+	struct store_list_q lq = { .state = -1,
+		                   .q = q,
+		                   .from = DAY_NONE,
+		                   .to = DAY_NONE,
+		                   .overdue = -1,
+		                   .limit = 50 };
+	struct app *items;
+	size_t n, i, len = 0;
+
+	if (store_app_list(r, &lq, &items, &n) == -1)
+		bail("list", r);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		                        i ? " " : "", items[i].id);
+	store_apps_free(items, n);
+	return buf;
+}
+
+/* Every search, through the index and by scanning, gives want. */
+static void
+expect(struct store *idx, struct store *scan, const char *q, const char *want,
+       const char *when)
+{
+	const char *got = found(idx, q);
+
+	ok(strcmp(got, want) == 0, "%s: \"%s\" finds [%s] (got [%s])", when, q,
+	   want, got);
+	got = found(scan, q);
+	ok(strcmp(got, want) == 0,
+	   "%s: \"%s\" by scanning finds [%s] (got [%s])", when, q, want, got);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/ogi-test-search.XXXXXX", path[128], spath[160];
+	struct store *idx, *scan;
+	struct app *b;
+
+	if (mkdtemp(dir) == NULL)
+		bail("mkdtemp", NULL);
+	snprintf(path, sizeof(path), "%s/ogi.db", dir);
+	snprintf(spath, sizeof(spath), "%s.search", path);
+	if (store_create(path, &w) == -1)
+		bail("create", w);
+	add("张三", "关于道路拆迁的批复");
+	b = add("李四", "环境影响评价报告");
+	add("Acme Ltd", "Road Permit for the ring road");
+	if (store_search_build(w) == -1)
+		bail("build", w);
+	ok(access(spath, F_OK) == 0,
+	   "the index is a file next to the database");
+
+	if (store_open(path, true, true, &idx) == -1)
+		bail("open reader", idx);
+	if (store_search_attach(idx) == -1)
+		bail("attach", idx);
+	if (store_open(path, true, true, &scan) == -1)
+		bail("open reader", scan);
+
+	expect(idx, scan, "道路拆迁", "2026-000001", "indexed");
+	expect(idx, scan, "影响评价", "2026-000002", "indexed");
+	expect(idx, scan, "road permit", "2026-000003", "indexed, ASCII case");
+	expect(idx, scan, "不存在的", "", "indexed");
+	expect(idx, scan, "2026-000002", "2026-000002", "by id");
+
+	/* Past the index: a new row, and a text changed after indexing. */
+	add("王五", "道路拆迁补偿方案");
+	correct(b, "拆迁后的安置情况");
+	expect(idx, scan, "道路拆迁", "2026-000001 2026-000004",
+	       "a new row not indexed yet");
+	expect(idx, scan, "影响评价", "",
+	       "the old text, changed since indexing");
+	expect(idx, scan, "拆迁后的", "2026-000002",
+	       "the new text, not indexed yet");
+
+	/* The index catches up: the same answers. */
+	if (store_search_build(w) == -1)
+		bail("build", w);
+	expect(idx, scan, "道路拆迁", "2026-000001 2026-000004", "caught up");
+	expect(idx, scan, "影响评价", "", "caught up");
+	expect(idx, scan, "拆迁后的", "2026-000002", "caught up");
+
+	/* Changed twice, the second time back: only the last text counts. */
+	correct(b, "环境影响评价报告");
+	expect(idx, scan, "影响评价", "2026-000002", "changed back");
+	expect(idx, scan, "拆迁后的", "", "changed back");
+	if (store_search_build(w) == -1)
+		bail("build", w);
+	expect(idx, scan, "影响评价", "2026-000002", "changed back, caught up");
+	expect(idx, scan, "拆迁后的", "", "changed back, caught up");
+
+	store_close(idx);
+	store_close(scan);
+	store_close(w);
+	{
+		char f[200];
+		const char *sfx[] = { "",        "-wal",        "-shm",
+			              ".search", ".search-wal", ".search-shm" };
+		size_t i;
+
+		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+			snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
+			unlink(f);
+		}
+	}
+	rmdir(dir);
+	return tap_done();
+}
