@@ -144,6 +144,16 @@ static const char *migrations[] = {
 	" WHEN old.name IS NOT new.name"
 	" OR old.description IS NOT new.description BEGIN"
 	" INSERT INTO search_dirty(app_rowid) VALUES (new.rowid); END;",
+	/*
+	 * 7: two fewer indexes to write per new application. apps_state
+	 * serves the open applications (state < 7) that apps_open did, and
+	 * apps_received carries col for the report that apps_report_received
+	 * covered.
+	 */
+	"DROP INDEX apps_open;"
+	"DROP INDEX apps_report_received;"
+	"DROP INDEX apps_received;"
+	"CREATE INDEX apps_received ON apps(received_on, id, col);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -228,7 +238,7 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_EVENTS_DUE] = "SELECT id FROM apps WHERE next_event_at IS NOT"
 	                    " NULL AND next_event_at <= ?"
 	                    " ORDER BY next_event_at, id LIMIT ?",
-	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_open"
+	[STMT_OPEN_ROWIDS] = "SELECT rowid FROM apps INDEXED BY apps_state"
 	                     " WHERE state < 7",
 	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM search.fts"
 	                   " WHERE fts MATCH ? LIMIT ?)",
