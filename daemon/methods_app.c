@@ -205,6 +205,19 @@ view_result(const struct app *a, unsigned roles)
 	return r;
 }
 
+/* The same for the application app.submit has just inserted. */
+static json_t *
+submitted_result(const struct app *a, unsigned roles)
+{
+	size_t len;
+	char *text =
+	    view_submitted_text(ogid->store, a, daemon_today(), roles, &len);
+	json_t *r = rpc_raw_result(text, len);
+
+	free(text);
+	return r;
+}
+
 /*
  * The same with extra's members appended, as json_object_update(view,
  * extra) would dump them: extra's keys (app.appeal's "appeal") are not
@@ -297,7 +310,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	events_queue(EV_SUBMITTED, a.id, a.created_at,
 	             json_pack("{s:s, s:o}", "state", "received", "due_on",
 	                       json_date(a.due_on)));
-	*result = view_result(&a, s->roles);
+	*result = submitted_result(&a, s->roles);
 	app_clear(&a);
 	return 0;
 fail:

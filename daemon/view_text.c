@@ -7,7 +7,8 @@
  * re-dumping them would give the same bytes, else they go through jansson.
  *
  * With OGID_VIEW_CHECK set, every call also renders through jansson and
- * aborts on any difference.
+ * aborts on any difference. view.c reads every row from the store, so the
+ * check also stands behind what view_submitted_text takes for granted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -177,8 +178,9 @@ put_workdays(struct jw *w, const struct app *a, day_t today)
 		jw_null(w);
 }
 
+/* fresh: submitted in this request, it has no clock records yet. */
 static void
-explain_text(struct jw *w, struct store *st, const struct app *a)
+explain_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 {
 	struct store_clock *cl = NULL;
 	size_t ncl = 0, i, nsk;
@@ -197,7 +199,7 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 	put_str(w, "start_reason",
 	        a->cycle > 0 ? "correction received" : "receipt");
 	put_date(w, "effective_start", eff);
-	if (store_clock_list(st, a->id, &cl, &ncl) == -1)
+	if (!fresh && store_clock_list(st, a->id, &cl, &ncl) == -1)
 		log_warnx("view: clock list: %s", store_error(st));
 	/* json_pack "{s:i, s:s?, s:s, s:s}" */
 	key(w, "extensions");
@@ -272,7 +274,8 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 }
 
 static void
-deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
+deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today,
+              bool fresh)
 {
 	bool running = app_state_running(a->state);
 	bool concluded = app_state_terminal(a->state);
@@ -308,7 +311,7 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 	put_bool(w, "overdue", view_is_overdue(a, today));
 	put_bool(w, "correction_late", a->correction_late);
 	key(w, "explain");
-	explain_text(w, st, a);
+	explain_text(w, st, a, fresh);
 	jw_end_object(w);
 }
 
@@ -710,13 +713,13 @@ history_text(struct jw *w, struct store *st, const struct app *a,
 }
 
 static void
-appeals_text(struct jw *w, struct store *st, const struct app *a)
+appeals_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 {
 	struct store_appeal *ap;
 	size_t n, i;
 
 	jw_begin_array(w);
-	if (store_appeals_for(st, a->id, &ap, &n) == -1) {
+	if (fresh || store_appeals_for(st, a->id, &ap, &n) == -1) {
 		jw_end_array(w);
 		return;
 	}
@@ -741,7 +744,7 @@ appeals_text(struct jw *w, struct store *st, const struct app *a)
 
 static void
 app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
-         unsigned roles)
+         unsigned roles, bool fresh)
 {
 	char buf[40];
 
@@ -779,11 +782,11 @@ app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
 	put_str(w, "created_at", tz_format(a->created_at, buf, sizeof(buf)));
 	put_str(w, "updated_at", tz_format(a->updated_at, buf, sizeof(buf)));
 	key(w, "deadline");
-	deadline_text(w, st, a, today);
+	deadline_text(w, st, a, today, fresh);
 	key(w, "history");
 	history_text(w, st, a, roles);
 	key(w, "appeals");
-	appeals_text(w, st, a);
+	appeals_text(w, st, a, fresh);
 	jw_end_object(w);
 }
 
@@ -818,9 +821,9 @@ view_check(struct store *st, const struct app *a, day_t today, unsigned roles,
 	abort();
 }
 
-char *
-view_app_text(struct store *st, const struct app *a, day_t today,
-              unsigned roles, size_t *len)
+static char *
+render(struct store *st, const struct app *a, day_t today, unsigned roles,
+       bool fresh, size_t *len)
 {
 	static int check = -1;
 	struct jw w;
@@ -833,11 +836,25 @@ view_app_text(struct store *st, const struct app *a, day_t today,
 		check = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
 	}
 	jw_init(&w);
-	app_text(&w, st, a, today, roles);
+	app_text(&w, st, a, today, roles, fresh);
 	text = jw_finish(&w, &n);
 	if (check)
 		view_check(st, a, today, roles, text, n);
 	if (len)
 		*len = n;
 	return text;
+}
+
+char *
+view_app_text(struct store *st, const struct app *a, day_t today,
+              unsigned roles, size_t *len)
+{
+	return render(st, a, today, roles, false, len);
+}
+
+char *
+view_submitted_text(struct store *st, const struct app *a, day_t today,
+                    unsigned roles, size_t *len)
+{
+	return render(st, a, today, roles, true, len);
 }
