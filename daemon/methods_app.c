@@ -205,6 +205,19 @@ view_result(const struct app *a, unsigned roles)
 	return r;
 }
 
+/* The same for the application app.submit has just inserted. */
+static json_t *
+submitted_result(const struct app *a, unsigned roles)
+{
+	size_t len;
+	char *text =
+	    view_submitted_text(ogid->store, a, daemon_today(), roles, &len);
+	json_t *r = rpc_raw_result(text, len);
+
+	free(text);
+	return r;
+}
+
 /*
  * The same with extra's members appended, as json_object_update(view,
  * extra) would dump them: extra's keys (app.appeal's "appeal") are not
@@ -233,6 +246,22 @@ view_result_extra(const struct app *a, unsigned roles, json_t *extra)
 	r = rpc_raw_result(text, len);
 	free(text);
 	return r;
+}
+
+/* "%04d-%06d" of year % 10000 and seq % 1000000, without snprintf. */
+static void
+app_id_format(char id[APP_ID_LEN], int year, int seq)
+{
+	int i;
+
+	year %= 10000;
+	seq %= 1000000;
+	for (i = 3; i >= 0; i--, year /= 10)
+		id[i] = (char)('0' + year % 10);
+	id[4] = '-';
+	for (i = 10; i >= 5; i--, seq /= 10)
+		id[i] = (char)('0' + seq % 10);
+	id[APP_ID_LEN - 1] = '\0';
 }
 
 int
@@ -281,13 +310,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		app_clear(&a);
 		return -1;
 	}
-	{
-		char idbuf[32];
-
-		snprintf(idbuf, sizeof(idbuf), "%04d-%06d",
-		         date_year(a.received_on) % 10000, seq % 1000000);
-		memcpy(a.id, idbuf, APP_ID_LEN);
-	}
+	app_id_format(a.id, date_year(a.received_on), seq);
 	timers_derive(&a);
 	if (store_app_insert(ogid->store, &a) == -1 ||
 	    history_append(a.id, a.created_at, s->user, "app.submit", -1,
@@ -297,7 +320,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	events_queue(EV_SUBMITTED, a.id, a.created_at,
 	             json_pack("{s:s, s:o}", "state", "received", "due_on",
 	                       json_date(a.due_on)));
-	*result = view_result(&a, s->roles);
+	*result = submitted_result(&a, s->roles);
 	app_clear(&a);
 	return 0;
 fail:

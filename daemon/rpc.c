@@ -23,6 +23,7 @@
  *   place of its result; a write that already failed keeps its own error.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,25 +196,87 @@ rpc_raw_result(const char *text, size_t len)
 	return o;
 }
 
+/* emit_buf with room for at least n bytes. */
+static void
+emit_reserve(size_t n)
+{
+	if (n <= emit_cap)
+		return;
+	emit_cap = n > 2 * emit_cap ? n : 2 * emit_cap;
+	emit_buf = xreallocarray(emit_buf, emit_cap, 1);
+}
+
+/*
+ * json_dumpb of a response id into buf: its length, more than size if it
+ * did not fit, 0 on failure. An integer id, the usual kind, skips
+ * jansson's dump for its "%lld" digits.
+ */
+static size_t
+id_text(json_t *id, char *buf, size_t size)
+{
+	char b[24], *p = b + sizeof(b);
+	json_int_t v;
+	uint64_t u;
+	size_t n;
+
+	if (!json_is_integer(id))
+		return json_dumpb(id, buf, size,
+		                  JSON_COMPACT | JSON_ENCODE_ANY);
+	v = json_integer_value(id);
+	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(b + sizeof(b) - p);
+	if (n <= size)
+		memcpy(buf, p, n);
+	return n;
+}
+
+/*
+ * The response around a raw result, assembled in emit_buf and emitted in
+ * one piece: one evbuffer_add, and one chain for conn.c to send, per reply.
+ */
 static bool
 rpc_emit_raw(struct rpc_work *w, json_t *resp)
 {
 	json_t *result = json_object_get(resp, "result"), *raw;
-	char *id;
+	char idbuf[64], *id = idbuf;
+	size_t idlen, rawlen, n;
 
 	if (!json_is_object(result) || json_object_size(result) != 1 ||
 	    (raw = json_object_get(result, RPC_RAW_KEY)) == NULL)
 		return false;
-	id = json_dumps(json_object_get(resp, "id"),
-	                JSON_COMPACT | JSON_ENCODE_ANY);
-	if (id == NULL)
+	idlen = id_text(json_object_get(resp, "id"), idbuf, sizeof(idbuf));
+	if (idlen > sizeof(idbuf)) {
+		/* A long string id. */
+		id = json_dumps(json_object_get(resp, "id"),
+		                JSON_COMPACT | JSON_ENCODE_ANY);
+		idlen = id != NULL ? strlen(id) : 0;
+	}
+	if (idlen == 0)
 		fatalx("rpc: json_dumps of an id failed");
-	w->emit(RAW_HEAD, sizeof(RAW_HEAD) - 1, w->arg);
-	w->emit(json_string_value(raw), json_string_length(raw), w->arg);
-	w->emit(RAW_ID, sizeof(RAW_ID) - 1, w->arg);
-	w->emit(id, strlen(id), w->arg);
-	w->emit(w->batch ? "}" : "}\n", w->batch ? 1 : 2, w->arg);
-	free(id);
+	rawlen = json_string_length(raw);
+	emit_reserve(sizeof(RAW_HEAD) - 1 + rawlen + sizeof(RAW_ID) - 1 +
+	             idlen + 2);
+	n = 0;
+	memcpy(emit_buf + n, RAW_HEAD, sizeof(RAW_HEAD) - 1);
+	n += sizeof(RAW_HEAD) - 1;
+	memcpy(emit_buf + n, json_string_value(raw), rawlen);
+	n += rawlen;
+	memcpy(emit_buf + n, RAW_ID, sizeof(RAW_ID) - 1);
+	n += sizeof(RAW_ID) - 1;
+	memcpy(emit_buf + n, id, idlen);
+	n += idlen;
+	emit_buf[n++] = '}';
+	if (!w->batch)
+		emit_buf[n++] = '\n';
+	w->emit(emit_buf, n, w->arg);
+	if (id != idbuf)
+		free(id);
 	return true;
 }
 
@@ -245,8 +308,7 @@ rpc_emit(struct rpc_work *w, json_t *resp)
 			w->emit(emit_buf, w->batch ? n - 1 : n, w->arg);
 			break;
 		}
-		emit_cap = n + 1 > 2 * emit_cap ? n + 1 : 2 * emit_cap;
-		emit_buf = xreallocarray(emit_buf, emit_cap, 1);
+		emit_reserve(n + 1);
 	}
 }
 

@@ -19,6 +19,12 @@ json_t *view_app(struct store *st, const struct app *, day_t today,
  */
 char *view_app_text(struct store *st, const struct app *, day_t today,
                     unsigned roles, size_t *len);
+/*
+ * The same for an application submitted in this request: it has no clock
+ * records or appeals yet, so only its history is read from st.
+ */
+char *view_submitted_text(struct store *st, const struct app *, day_t today,
+                          unsigned roles, size_t *len);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 /* Running and past its due date. */

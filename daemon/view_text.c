@@ -7,7 +7,8 @@
  * re-dumping them would give the same bytes, else they go through jansson.
  *
  * With OGID_VIEW_CHECK set, every call also renders through jansson and
- * aborts on any difference.
+ * aborts on any difference. view.c reads every row from the store, so the
+ * check also stands behind what view_submitted_text takes for granted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,13 +32,55 @@ str_ok(const char *s)
 	return s != NULL && jw_utf8_valid(s, strlen(s));
 }
 
+/*
+ * jw_key for this file's own keys: short ASCII names that need no
+ * escaping, so they are copied in one piece instead of scanned.
+ */
+static void
+key(struct jw *w, const char *k)
+{
+	char b[48];
+	size_t n = strlen(k), i = 0;
+
+	if (n > sizeof(b) - 4) {
+		jw_key(w, k);
+		return;
+	}
+	if (w->comma)
+		b[i++] = ',';
+	b[i++] = '"';
+	memcpy(b + i, k, n);
+	i += n;
+	b[i++] = '"';
+	b[i++] = ':';
+	jw_raw(w, b, i);
+	w->comma = false;
+}
+
+/* jw_int: the "%lld" digits without snprintf. */
+static void
+int_value(struct jw *w, int64_t v)
+{
+	char b[24], *p = b + sizeof(b);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	jw_sep(w);
+	jw_raw(w, p, (size_t)(b + sizeof(b) - p));
+}
+
 /* json_object_set_new(o, k, json_string(s)): nothing if s is refused. */
 static void
 put_str(struct jw *w, const char *k, const char *s)
 {
 	if (!str_ok(s))
 		return;
-	jw_key(w, k);
+	key(w, k);
 	jw_string(w, s);
 }
 
@@ -46,7 +89,7 @@ static void
 put_str_or_null(struct jw *w, const char *k, const char *s)
 {
 	if (s == NULL) {
-		jw_key(w, k);
+		key(w, k);
 		jw_null(w);
 	} else
 		put_str(w, k, s);
@@ -55,14 +98,14 @@ put_str_or_null(struct jw *w, const char *k, const char *s)
 static void
 put_int(struct jw *w, const char *k, int64_t v)
 {
-	jw_key(w, k);
-	jw_int(w, v);
+	key(w, k);
+	int_value(w, v);
 }
 
 static void
 put_bool(struct jw *w, const char *k, bool b)
 {
-	jw_key(w, k);
+	key(w, k);
 	jw_bool(w, b);
 }
 
@@ -80,7 +123,7 @@ date_value(struct jw *w, day_t d)
 static void
 put_date(struct jw *w, const char *k, day_t d)
 {
-	jw_key(w, k);
+	key(w, k);
 	date_value(w, d);
 }
 
@@ -88,7 +131,7 @@ static void
 put_name_or_null(struct jw *w, const char *k, bool none, const char *name)
 {
 	if (none) {
-		jw_key(w, k);
+		key(w, k);
 		jw_null(w);
 	} else
 		put_str(w, k, name);
@@ -122,20 +165,22 @@ put_workdays(struct jw *w, const struct app *a, day_t today)
 {
 	bool counted = app_state_running(a->state) && a->due_on != DAY_NONE;
 
-	jw_key(w, "remaining_workdays");
+	key(w, "remaining_workdays");
 	if (counted)
-		jw_int(w, dl_remaining_workdays(ogid->cal, a->due_on, today));
+		int_value(w,
+		          dl_remaining_workdays(ogid->cal, a->due_on, today));
 	else
 		jw_null(w);
-	jw_key(w, "overdue_workdays");
+	key(w, "overdue_workdays");
 	if (counted)
-		jw_int(w, dl_overdue_workdays(ogid->cal, a->due_on, today));
+		int_value(w, dl_overdue_workdays(ogid->cal, a->due_on, today));
 	else
 		jw_null(w);
 }
 
+/* fresh: submitted in this request, it has no clock records yet. */
 static void
-explain_text(struct jw *w, struct store *st, const struct app *a)
+explain_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 {
 	struct store_clock *cl = NULL;
 	size_t ncl = 0, i, nsk;
@@ -154,10 +199,10 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 	put_str(w, "start_reason",
 	        a->cycle > 0 ? "correction received" : "receipt");
 	put_date(w, "effective_start", eff);
-	if (store_clock_list(st, a->id, &cl, &ncl) == -1)
+	if (!fresh && store_clock_list(st, a->id, &cl, &ncl) == -1)
 		log_warnx("view: clock list: %s", store_error(st));
 	/* json_pack "{s:i, s:s?, s:s, s:s}" */
-	jw_key(w, "extensions");
+	key(w, "extensions");
 	jw_begin_array(w);
 	for (i = 0; i < ncl; i++) {
 		const char *at;
@@ -178,7 +223,7 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 	}
 	jw_end_array(w);
 	/* json_pack "{s:s, s:o, s:o, s:i, s:s}" */
-	jw_key(w, "pauses");
+	key(w, "pauses");
 	jw_begin_array(w);
 	for (i = 0; i < ncl; i++) {
 		if (cl[i].cycle != a->cycle ||
@@ -215,13 +260,13 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 		             a->extension_days, paused_days, nsk);
 		if (n > 0 && (size_t)n < sizeof(text))
 			put_str(w, "text", text);
-		jw_key(w, "skipped");
+		key(w, "skipped");
 		jw_begin_array(w);
 		for (i = 0; i < nsk && i < 64; i++)
 			jw_string(w, date_format(sk[i], buf));
 		jw_end_array(w);
 	} else {
-		jw_key(w, "skipped");
+		key(w, "skipped");
 		jw_begin_array(w);
 		jw_end_array(w);
 	}
@@ -229,7 +274,8 @@ explain_text(struct jw *w, struct store *st, const struct app *a)
 }
 
 static void
-deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
+deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today,
+              bool fresh)
 {
 	bool running = app_state_running(a->state);
 	bool concluded = app_state_terminal(a->state);
@@ -237,7 +283,7 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 	int paused_days = wf_paused_days(a, ogid->cal);
 
 	jw_begin_object(w);
-	jw_key(w, "due_on");
+	key(w, "due_on");
 	if (running || concluded)
 		date_value(w, a->due_on);
 	else
@@ -248,7 +294,7 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 		const char *kind = wait_kind_name(a->wait);
 
 		if (str_ok(kind)) {
-			jw_key(w, "waiting");
+			key(w, "waiting");
 			jw_begin_object(w);
 			put_str(w, "kind", kind);
 			put_date(w, "from", a->wait_from);
@@ -256,7 +302,7 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 			jw_end_object(w);
 		}
 	} else {
-		jw_key(w, "waiting");
+		key(w, "waiting");
 		jw_null(w);
 	}
 	put_int(w, "paused_days", paused_days);
@@ -264,8 +310,8 @@ deadline_text(struct jw *w, struct store *st, const struct app *a, day_t today)
 	put_workdays(w, a, today);
 	put_bool(w, "overdue", view_is_overdue(a, today));
 	put_bool(w, "correction_late", a->correction_late);
-	jw_key(w, "explain");
-	explain_text(w, st, a);
+	key(w, "explain");
+	explain_text(w, st, a, fresh);
 	jw_end_object(w);
 }
 
@@ -602,11 +648,9 @@ copy_object(struct scan *sc, struct jw *w, int level, bool hide, int64_t seq)
 				return false;
 		}
 	if (level == 0) {
-		char b[48];
-		int n = snprintf(b, sizeof(b), "%s\"seq\":%lld",
-		                 first ? "" : ",", (long long)seq);
-
-		jw_raw(w, b, (size_t)n);
+		w->comma = !first;
+		key(w, "seq");
+		int_value(w, seq);
 	}
 	jw_raw(w, "}", 1);
 	return true;
@@ -669,13 +713,13 @@ history_text(struct jw *w, struct store *st, const struct app *a,
 }
 
 static void
-appeals_text(struct jw *w, struct store *st, const struct app *a)
+appeals_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 {
 	struct store_appeal *ap;
 	size_t n, i;
 
 	jw_begin_array(w);
-	if (store_appeals_for(st, a->id, &ap, &n) == -1) {
+	if (fresh || store_appeals_for(st, a->id, &ap, &n) == -1) {
 		jw_end_array(w);
 		return;
 	}
@@ -700,14 +744,14 @@ appeals_text(struct jw *w, struct store *st, const struct app *a)
 
 static void
 app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
-         unsigned roles)
+         unsigned roles, bool fresh)
 {
 	char buf[40];
 
 	jw_begin_object(w);
 	put_str(w, "id", a->id);
 	put_str(w, "state", app_state_name(a->state));
-	jw_key(w, "applicant");
+	key(w, "applicant");
 	applicant_text(w, a, roles);
 	put_str(w, "channel", app_channel_name(a->channel));
 	put_date(w, "received_on", a->received_on);
@@ -730,19 +774,19 @@ app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
 		int n = jw_dtostr(b, sizeof(b), (double)a->fee_fen / 100.0);
 
 		if (n >= 0) {
-			jw_key(w, "fee_yuan");
+			key(w, "fee_yuan");
 			jw_sep(w);
 			jw_raw(w, b, (size_t)n);
 		}
 	}
 	put_str(w, "created_at", tz_format(a->created_at, buf, sizeof(buf)));
 	put_str(w, "updated_at", tz_format(a->updated_at, buf, sizeof(buf)));
-	jw_key(w, "deadline");
-	deadline_text(w, st, a, today);
-	jw_key(w, "history");
+	key(w, "deadline");
+	deadline_text(w, st, a, today, fresh);
+	key(w, "history");
 	history_text(w, st, a, roles);
-	jw_key(w, "appeals");
-	appeals_text(w, st, a);
+	key(w, "appeals");
+	appeals_text(w, st, a, fresh);
 	jw_end_object(w);
 }
 
@@ -777,9 +821,9 @@ view_check(struct store *st, const struct app *a, day_t today, unsigned roles,
 	abort();
 }
 
-char *
-view_app_text(struct store *st, const struct app *a, day_t today,
-              unsigned roles, size_t *len)
+static char *
+render(struct store *st, const struct app *a, day_t today, unsigned roles,
+       bool fresh, size_t *len)
 {
 	static int check = -1;
 	struct jw w;
@@ -792,11 +836,25 @@ view_app_text(struct store *st, const struct app *a, day_t today,
 		check = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
 	}
 	jw_init(&w);
-	app_text(&w, st, a, today, roles);
+	app_text(&w, st, a, today, roles, fresh);
 	text = jw_finish(&w, &n);
 	if (check)
 		view_check(st, a, today, roles, text, n);
 	if (len)
 		*len = n;
 	return text;
+}
+
+char *
+view_app_text(struct store *st, const struct app *a, day_t today,
+              unsigned roles, size_t *len)
+{
+	return render(st, a, today, roles, false, len);
+}
+
+char *
+view_submitted_text(struct store *st, const struct app *a, day_t today,
+                    unsigned roles, size_t *len)
+{
+	return render(st, a, today, roles, true, len);
 }

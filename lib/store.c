@@ -193,8 +193,8 @@ static const char *sql[STMT__COUNT] = {
 	                        " epoch = epoch + 1 WHERE name = ?",
 	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
 	[STMT_SEQ_NEXT] = "INSERT INTO counters(year, seq) VALUES (?, 1)"
-	                  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1"
-	                  " RETURNING seq",
+	                  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1",
+	[STMT_SEQ_GET] = "SELECT seq FROM counters WHERE year = ?",
 	[STMT_APP_INSERT] =
 	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"

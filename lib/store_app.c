@@ -113,21 +113,31 @@ bind_app(sqlite3_stmt *st, int i, const struct app *a)
 	return i;
 }
 
+/*
+ * Take the next number of the year, in the caller's transaction: a
+ * rolled-back submit gives its number back. Two statements rather than
+ * one with RETURNING, whose ephemeral table costs about 18k instructions
+ * of the ~27k a number took.
+ */
 int
 store_app_next_seq(struct store *s, int year, int *seq)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_SEQ_NEXT);
+	sqlite3_stmt *up = store_stmt(s, STMT_SEQ_NEXT);
+	sqlite3_stmt *get = store_stmt(s, STMT_SEQ_GET);
 
-	if (st == NULL)
+	if (up == NULL || get == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, year);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	sqlite3_bind_int(up, 1, year);
+	if (store_exec_stmt(s, up, "sequence") == -1)
+		return -1;
+	sqlite3_bind_int(get, 1, year);
+	if (sqlite3_step(get) != SQLITE_ROW) {
 		store_fail(s, "sequence");
-		sqlite3_reset(st);
+		sqlite3_reset(get);
 		return -1;
 	}
-	*seq = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	*seq = sqlite3_column_int(get, 0);
+	sqlite3_reset(get);
 	return 0;
 }
 

@@ -9,9 +9,13 @@
 
 #include "date.h"
 
-int tz_set(const char *zone); /* setenv TZ + tzset; 0 or -1 */
-int64_t tz_midnight(day_t);   /* 00:00 local time of that date */
-day_t tz_day(int64_t t);      /* local date of an instant */
+/*
+ * setenv TZ + tzset; 0 or -1. The only way to change the zone: tz_day and
+ * tz_format keep their last conversion until the next tz_set.
+ */
+int tz_set(const char *zone);
+int64_t tz_midnight(day_t); /* 00:00 local time of that date */
+day_t tz_day(int64_t t);    /* local date of an instant */
 /* RFC 3339 with the local offset, e.g. 2026-01-05T09:00:00+08:00. */
 char *tz_format(int64_t t, char *buf, size_t len);
 /* Parse RFC 3339 (Z or +hh:mm offsets; "YYYY-MM-DD" alone is 00:00 local). */
