@@ -50,6 +50,11 @@ $(1)/ogi: $(patsubst %.c,$(1)/%.o,$(CLIENT_SRC)) $(1)/libogi.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
 $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+# jw_json is checked against jansson's json_dumps: the one daemon/ file
+# a unit test links (it needs only libogi.a's log and xmalloc).
+$(1)/tests/unit/test_jsonw.o: daemon/jsonw.h
+$(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1)/libogi.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
 .PHONY: all run check deps deps-ok unit integration clean install bench bench-full format stress

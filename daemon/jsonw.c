@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../lib/log.h"
+#include "../lib/xmalloc.h"
 #include "jsonw.h"
 
 void
@@ -47,7 +48,8 @@ jw_finish(struct jw *w, size_t *len)
 {
 	char *s;
 
-	jw_grow(w, 0);
+	if (w->cap - w->len < 1) /* empty, or full: room for the NUL */
+		jw_grow(w, 0);
 	w->buf[w->len] = '\0';
 	s = w->buf;
 	if (len)
@@ -111,22 +113,94 @@ jw_end_array(struct jw *w)
 	w->comma = true;
 }
 
-/* The escaped string body, as jansson's dump_string without flags. */
-static void
-jw_escaped(struct jw *w, const char *s, size_t n)
+/*
+ * jansson utf.c's utf8_check_first + utf8_check_full, inline for
+ * jw_escaped's loop: the length of the sequence at s, 0 if it is not valid
+ * UTF-8. The second byte's range after E0, ED, F0 and F4 is what refuses
+ * overlong forms, UTF-16 surrogates and code points above U+10FFFF
+ * (Unicode table 3-7), without assembling the code point.
+ */
+static inline size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char u = s[0];
+
+	if (u < 0x80)
+		return 1;
+	if (u < 0xC2 || u > 0xF4)
+		return 0; /* continuation, overlong 2-byte, or too high */
+	if (n < 2 || (s[1] & 0xC0) != 0x80)
+		return 0;
+	if (u < 0xE0)
+		return 2;
+	if (n < 3 || (s[2] & 0xC0) != 0x80 || (u == 0xE0 && s[1] < 0xA0) ||
+	    (u == 0xED && s[1] > 0x9F))
+		return 0;
+	if (u < 0xF0)
+		return 3;
+	if (n < 4 || (s[3] & 0xC0) != 0x80 || (u == 0xF0 && s[1] < 0x90) ||
+	    (u == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return 4;
+}
+
+/*
+ * What jw_escaped must do with a byte: 0 copy it, JW_ESC escape it (a
+ * control, '"' or '\\'), JW_UTF8 check the UTF-8 sequence it starts (or
+ * copy it, unchecked). One load per byte, not four comparisons.
+ */
+#define JW_ESC 1
+#define JW_UTF8 2
+/* clang-format off */
+static const unsigned char jw_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 '"' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50 '\\' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xf0 */
+};
+/* clang-format on */
+
+/*
+ * The escaped string body, as jansson's dump_string without flags. With
+ * check, false at the first byte that is not valid UTF-8, where
+ * dump_string fails; without, the caller has checked.
+ */
+static bool
+jw_escaped(struct jw *w, const char *s, size_t n, bool check)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const char *run = s, *end = s + n;
+	unsigned mask = check ? JW_ESC | JW_UTF8 : JW_ESC;
 	char e[6];
 
 	jw_ch(w, '"');
 	for (; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *esc;
-		size_t elen = 2;
+		size_t elen = 2, k;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if ((jw_class[c] & mask) == 0)
 			continue;
+		if (c >= 0x80) {
+			k = utf8_seq((const unsigned char *)s,
+			             (size_t)(end - s));
+			if (k == 0)
+				return false;
+			s += k - 1;
+			continue;
+		}
 		jw_raw(w, run, (size_t)(s - run));
 		run = s + 1;
 		switch (c) {
@@ -163,6 +237,7 @@ jw_escaped(struct jw *w, const char *s, size_t n)
 	}
 	jw_raw(w, run, (size_t)(end - run));
 	jw_ch(w, '"');
+	return true;
 }
 
 void
@@ -170,7 +245,7 @@ jw_key(struct jw *w, const char *k)
 {
 	if (w->comma)
 		jw_ch(w, ',');
-	jw_escaped(w, k, strlen(k));
+	(void)jw_escaped(w, k, strlen(k), false);
 	jw_ch(w, ':');
 	w->comma = false;
 }
@@ -179,7 +254,14 @@ void
 jw_stringn(struct jw *w, const char *s, size_t n)
 {
 	jw_sep(w);
-	jw_escaped(w, s, n);
+	(void)jw_escaped(w, s, n, false);
+}
+
+bool
+jw_string_checked(struct jw *w, const char *s, size_t n)
+{
+	jw_sep(w);
+	return jw_escaped(w, s, n, true);
 }
 
 void
@@ -188,14 +270,21 @@ jw_string(struct jw *w, const char *s)
 	jw_stringn(w, s, strlen(s));
 }
 
+/* "%lld" by hand: snprintf's format parsing costs several times this. */
 void
 jw_int(struct jw *w, int64_t v)
 {
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[20], *p = b + sizeof(b); /* "-9223372036854775808" */
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
 	jw_sep(w);
-	jw_raw(w, b, (size_t)n);
+	jw_raw(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 /* jansson 2.14 strconv.c jsonp_dtostr with precision 17 (C locale). */
@@ -236,7 +325,7 @@ jw_dtostr(char *buf, size_t size, double v)
 bool
 jw_real(struct jw *w, double v)
 {
-	char b[24]; /* jansson's MAX_REAL_STR_LENGTH */
+	char b[32]; /* the longest fits; jansson's buffer is larger still */
 	int n;
 
 	if (!isfinite(v) || (n = jw_dtostr(b, sizeof(b), v)) < 0)
@@ -263,40 +352,143 @@ jw_bool(struct jw *w, bool b)
 		jw_raw(w, "false", 5);
 }
 
-/* jansson utf.c: utf8_check_first + utf8_check_full. */
+/*
+ * jw_json: a jansson value written as jansson's do_dump writes it with
+ * JSON_SORT_KEYS | JSON_COMPACT, without building the sorted key list in
+ * the heap or looking each key up again.
+ */
+struct jw_member {
+	const char *key;
+	size_t len;
+	const json_t *value;
+};
+
+/* Objects of up to this many members sort on the stack, by insertion. */
+#define JW_SMALL_OBJECT 16
+
+/* jansson's compare_keys: bytes, then length (keys may hold NUL). */
+static int
+jw_member_cmp(const void *a, const void *b)
+{
+	const struct jw_member *m1 = a, *m2 = b;
+	int r = memcmp(m1->key, m2->key, m1->len < m2->len ? m1->len : m2->len);
+
+	if (r != 0)
+		return r;
+	return m1->len < m2->len ? -1 : m1->len > m2->len;
+}
+
+static void
+jw_members_sort(struct jw_member *m, size_t n)
+{
+	struct jw_member t;
+	size_t i, j;
+
+	if (n > JW_SMALL_OBJECT) {
+		qsort(m, n, sizeof(*m), jw_member_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		t = m[i];
+		for (j = i; j > 0 && jw_member_cmp(&m[j - 1], &t) > 0; j--)
+			m[j] = m[j - 1];
+		m[j] = t;
+	}
+}
+
+static bool
+jw_json_members(struct jw *w, struct jw_member *m, size_t n)
+{
+	size_t i;
+
+	jw_begin_object(w);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			jw_ch(w, ',');
+		/* jansson ignores a bad key here; only json_object_set_nocheck
+		 * makes one, and we refuse it */
+		if (!jw_escaped(w, m[i].key, m[i].len, true))
+			return false;
+		jw_ch(w, ':');
+		w->comma = false;
+		if (!jw_json(w, m[i].value))
+			return false;
+	}
+	jw_end_object(w);
+	return true;
+}
+
+static bool
+jw_json_object(struct jw *w, const json_t *o)
+{
+	struct jw_member small[JW_SMALL_OBJECT], *m = small;
+	size_t n = json_object_size(o), i = 0;
+	void *it = json_object_iter((json_t *)o);
+	bool ok;
+
+	if (n > JW_SMALL_OBJECT)
+		m = xreallocarray(NULL, n, sizeof(*m));
+	for (; it != NULL && i < n; i++) {
+		m[i].key = json_object_iter_key(it);
+		m[i].len = json_object_iter_key_len(it);
+		m[i].value = json_object_iter_value(it);
+		it = json_object_iter_next((json_t *)o, it);
+	}
+	jw_members_sort(m, i);
+	ok = jw_json_members(w, m, i);
+	if (m != small)
+		free(m);
+	return ok;
+}
+
+static bool
+jw_json_array(struct jw *w, const json_t *a)
+{
+	size_t i, n = json_array_size(a);
+
+	jw_begin_array(w);
+	for (i = 0; i < n; i++)
+		if (!jw_json(w, json_array_get(a, i)))
+			return false;
+	jw_end_array(w);
+	return true;
+}
+
+bool
+jw_json(struct jw *w, const json_t *v)
+{
+	if (v == NULL)
+		return false;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return jw_json_object(w, v);
+	case JSON_ARRAY:
+		return jw_json_array(w, v);
+	case JSON_STRING:
+		return jw_string_checked(w, json_string_value(v),
+		                         json_string_length(v));
+	case JSON_INTEGER:
+		jw_int(w, json_integer_value(v));
+		return true;
+	case JSON_REAL:
+		return jw_real(w, json_real_value(v));
+	case JSON_TRUE:
+		jw_bool(w, true);
+		return true;
+	case JSON_FALSE:
+		jw_bool(w, false);
+		return true;
+	case JSON_NULL:
+		jw_null(w);
+		return true;
+	}
+	return false;
+}
+
 size_t
 jw_utf8_seq(const unsigned char *s, size_t n)
 {
-	size_t size, i;
-	uint32_t value;
-	unsigned char u = s[0];
-
-	if (u < 0x80)
-		return 1;
-	if (u < 0xC2)
-		return 0; /* continuation byte or overlong 2-byte */
-	if (u < 0xE0) {
-		size = 2;
-		value = u & 0x1F;
-	} else if (u < 0xF0) {
-		size = 3;
-		value = u & 0x0F;
-	} else if (u < 0xF5) {
-		size = 4;
-		value = u & 0x07;
-	} else
-		return 0;
-	if (size > n)
-		return 0;
-	for (i = 1; i < size; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		value = (value << 6) + (s[i] & 0x3F);
-	}
-	if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) ||
-	    (size == 3 && value < 0x800) || (size == 4 && value < 0x10000))
-		return 0;
-	return size;
+	return utf8_seq(s, n);
 }
 
 bool

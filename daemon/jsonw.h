@@ -1,7 +1,8 @@
 /*
  * jsonw.c: a growable text buffer that writes compact JSON byte for byte as
  * jansson's json_dumps(..., JSON_COMPACT) would: "," and ":" without
- * spaces, the same string escapes, "%lld" integers and "%.17g" reals.
+ * spaces, the same string escapes, "%lld" integers and "%.17g" reals; and
+ * a jansson value as json_dumps(..., JSON_SORT_KEYS | JSON_COMPACT) would.
  */
 #ifndef OGI_JSONW_H
 #define OGI_JSONW_H
@@ -9,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 struct jw {
 	char *buf;
@@ -41,12 +44,24 @@ void jw_int(struct jw *, int64_t);
 bool jw_real(struct jw *, double);
 void jw_null(struct jw *);
 void jw_bool(struct jw *, bool);
+/* A string checked as jansson checks one: false if not valid UTF-8. */
+bool jw_string_checked(struct jw *, const char *s, size_t n);
+/*
+ * v as json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
+ * writes it: members in the order of jansson's key comparison, strings and
+ * keys checked. false where json_dumps would fail; the text written so far
+ * is then to be thrown away.
+ */
+bool jw_json(struct jw *, const json_t *v);
 
 /* Whether json_string() would accept s (jansson's UTF-8 check). */
 bool jw_utf8_valid(const char *s, size_t n);
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
 size_t jw_utf8_seq(const unsigned char *s, size_t n);
-/* jansson's real format into buf (at least 24 bytes): its length, or -1. */
+/*
+ * jansson's real format into buf: its length, or -1 if it does not fit
+ * (the longest, "-2.2250738585072014e-308", needs 25 bytes).
+ */
 int jw_dtostr(char *buf, size_t size, double v);
 
 #endif
