@@ -19,6 +19,7 @@
 #include "../lib/xmalloc.h"
 #include "appcache.h"
 #include "events.h"
+#include "jsonw.h"
 #include "methods.h"
 #include "params.h"
 #include "timers.h"
@@ -173,33 +174,159 @@ methods_call(struct session *s, const char *name, json_t *params,
 	return m->fn(s, params, result, err, wrote);
 }
 
-/* Canonical content: sorted keys, no whitespace, UTF-8; then the chain. */
+/*
+ * History events are canonical JSON: what json_dumps(JSON_SORT_KEYS |
+ * JSON_COMPACT) makes of the object history_packed() builds (view_text.c
+ * copies stored events on that promise; `ogid verify` hashes the text).
+ * history_text() writes the same bytes without the tree: the members in
+ * strcmp order, params through jw_json. With OGID_VIEW_CHECK set, every
+ * event is also dumped through jansson and must be the same bytes.
+ */
+static json_t *
+history_packed(const char *app_id, const char *at, const char *actor,
+               const char *method, int from_state, int to_state, json_t *params,
+               int64_t version)
+{
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:I}", "app", app_id, "at", at,
+	    "actor", actor, "method", method, "from",
+	    from_state < 0 ? json_null()
+	                   : json_string(app_state_name(from_state)),
+	    "to",
+	    to_state < 0 ? json_null() : json_string(app_state_name(to_state)),
+	    "params", params ? params : json_null(), "version",
+	    (json_int_t)version);
+}
+
+/* A string member's value; json_pack fails on NULL or bad UTF-8. */
+static bool
+history_str(struct jw *w, const char *s)
+{
+	return s != NULL && jw_string_checked(w, s, strlen(s));
+}
+
+/* A state, or null; json_pack fails on the NULL of an unnamed state. */
+static bool
+history_state(struct jw *w, int state)
+{
+	if (state < 0) {
+		jw_null(w);
+		return true;
+	}
+	return history_str(w, app_state_name(state));
+}
+
+/*
+ * "\"name\":" after a member's separator: the event's own keys need no
+ * escaping, so they are copied, not scanned.
+ */
+static void
+history_key(struct jw *w, const char *quoted)
+{
+	if (w->comma)
+		jw_raw(w, ",", 1);
+	jw_raw(w, quoted, strlen(quoted));
+	w->comma = false;
+}
+
+/* false where json_pack or json_dumps would fail. */
+static bool
+history_text(struct jw *w, const char *app_id, const char *at,
+             const char *actor, const char *method, int from_state,
+             int to_state, const json_t *params, int64_t version)
+{
+	jw_begin_object(w);
+	history_key(w, "\"actor\":");
+	if (!history_str(w, actor))
+		return false;
+	history_key(w, "\"app\":");
+	if (!history_str(w, app_id))
+		return false;
+	history_key(w, "\"at\":");
+	if (!history_str(w, at))
+		return false;
+	history_key(w, "\"from\":");
+	if (!history_state(w, from_state))
+		return false;
+	history_key(w, "\"method\":");
+	if (!history_str(w, method))
+		return false;
+	history_key(w, "\"params\":");
+	if (params == NULL)
+		jw_null(w);
+	else if (!jw_json(w, params))
+		return false;
+	history_key(w, "\"to\":");
+	if (!history_state(w, to_state))
+		return false;
+	history_key(w, "\"version\":");
+	jw_int(w, version);
+	jw_end_object(w);
+	return true;
+}
+
+static bool
+history_check_on(void)
+{
+	static int on = -1;
+
+	if (on == -1) {
+		const char *e = getenv("OGID_VIEW_CHECK");
+
+		on = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+	}
+	return on;
+}
+
+/* OGID_VIEW_CHECK: text (NULL if history_text failed) is jansson's. */
+static void
+history_check(const char *app_id, const char *at, const char *actor,
+              const char *method, int from_state, int to_state, json_t *params,
+              int64_t version, const char *text)
+{
+	json_t *ev = history_packed(app_id, at, actor, method, from_state,
+	                            to_state, params, version);
+	char *ref = ev ? json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+
+	json_decref(ev);
+	if (ref == NULL && text == NULL)
+		return;
+	if (ref != NULL && text != NULL && strcmp(ref, text) == 0) {
+		free(ref);
+		return;
+	}
+	log_warnx("history check %s %s: text and jansson differ", app_id,
+	          method);
+	log_warnx("text:    %.600s", text ? text : "(failed)");
+	log_warnx("jansson: %.600s", ref ? ref : "(failed)");
+	free(ref);
+	abort();
+}
+
 int
 history_append(const char *app_id, int64_t at, const char *actor,
                const char *method, int from_state, int to_state, json_t *params,
                int64_t version)
 {
-	json_t *ev;
+	struct jw w;
 	char *content, buf[40];
+	const char *at_s = tz_format(at, buf, sizeof(buf));
+	bool ok;
 	int rc;
 
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:I}", "app",
-	               app_id, "at", tz_format(at, buf, sizeof(buf)), "actor",
-	               actor, "method", method, "from",
-	               from_state < 0 ? json_null()
-	                              : json_string(app_state_name(from_state)),
-	               "to",
-	               to_state < 0 ? json_null()
-	                            : json_string(app_state_name(to_state)),
-	               "params", params ? params : json_null(), "version",
-	               (json_int_t)version);
-	if (ev == NULL)
-		return -1;
+	/* its cached view shows the history (harmless if this fails) */
 	appcache_dirty(app_id);
-	content = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
-	json_decref(ev);
-	if (content == NULL)
+	jw_init(&w);
+	ok = history_text(&w, app_id, at_s, actor, method, from_state, to_state,
+	                  params, version);
+	content = jw_finish(&w, NULL);
+	if (history_check_on())
+		history_check(app_id, at_s, actor, method, from_state, to_state,
+		              params, version, ok ? content : NULL);
+	if (!ok) {
+		free(content);
 		return -1;
+	}
 	rc = store_event_append(ogid->store, app_id, at, content);
 	free(content);
 	return rc;
