@@ -583,16 +583,26 @@ store_event_append(struct store *s, const char *app_id, int64_t at,
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT);
 	uint8_t h[32];
 	size_t len = strlen(content);
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	audit_hash(s->last_hash, content, len, h);
-	bind_text(st, 1, app_id);
+	/*
+	 * SQLITE_STATIC, not copies: every value outlives the step, and the
+	 * bindings are cleared before they could dangle.
+	 */
+	if (app_id == NULL)
+		sqlite3_bind_null(st, 1);
+	else
+		sqlite3_bind_text(st, 1, app_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
-	sqlite3_bind_text(st, 3, content, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, s->last_hash, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 5, h, 32, SQLITE_TRANSIENT);
-	if (store_exec_stmt(s, st, "event insert") == -1)
+	sqlite3_bind_text(st, 3, content, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, s->last_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, h, 32, SQLITE_STATIC);
+	rc = store_exec_stmt(s, st, "event insert");
+	sqlite3_clear_bindings(st);
+	if (rc == -1)
 		return -1;
 	memcpy(s->last_hash, h, 32);
 	return 0;
