@@ -48,6 +48,7 @@
 
 #include "../lib/log.h"
 #include "../lib/xmalloc.h"
+#include "events.h"
 #include "ogid.h"
 #include "rpc.h"
 
@@ -238,6 +239,7 @@ conn_close(struct conn *c, const char *reason)
 	if (c->dead)
 		return;
 	c->dead = true;
+	events_subscribe(&c->session, 0);
 	log_info("conn=%llu peer=%s event=close reason=%s requests=%llu",
 	         (unsigned long long)c->id, c->session.peer, reason,
 	         (unsigned long long)c->requests);
@@ -758,8 +760,7 @@ conn_drop_user(int64_t user_id)
 		         (unsigned long long)c->id, c->session.peer);
 		c->session.authed = false;
 		c->session.roles = 0;
-		c->session.subscribed = false;
-		c->session.event_mask = 0;
+		events_subscribe(&c->session, 0);
 		c->unauth_since = conn_now_ms();
 		conn_timer_update(c);
 	}

@@ -13,8 +13,9 @@ static const char *names[EV__COUNT] = {
 	"submitted", "state", "due_soon", "overdue", "lapsed", "extended",
 };
 
-static json_t *queue;  /* array of notifications, owned */
-static size_t sp_mark; /* queue length at the current savepoint */
+static json_t *queue;            /* array of notifications, owned */
+static unsigned nsub[EV__COUNT]; /* sessions subscribed to each type */
+static size_t sp_mark;           /* queue length at the current savepoint */
 static bool auth_changed, sp_auth_changed;
 uint64_t events_auth_gen = 1;
 
@@ -37,12 +38,37 @@ event_type_from(const char *s, enum event_type *out)
 	return -1;
 }
 
+/*
+ * Every change of a session's subscription goes through here, so that an
+ * event nobody asked for is not even made (a submit's notification cost
+ * more than its counter).
+ */
+void
+events_subscribe(struct session *s, unsigned mask)
+{
+	int i;
+
+	for (i = 0; i < EV__COUNT; i++) {
+		if (s->subscribed && (s->event_mask & (1u << i)))
+			nsub[i]--;
+		if (mask & (1u << i))
+			nsub[i]++;
+	}
+	s->subscribed = mask != 0;
+	s->event_mask = mask;
+}
+
 void
 events_queue(enum event_type t, const char *id, int64_t at, json_t *extra)
 {
-	json_t *params = extra ? extra : json_object();
+	json_t *params;
 	char buf[40];
 
+	if (nsub[t] == 0) {
+		json_decref(extra);
+		return;
+	}
+	params = extra ? extra : json_object();
 	if (queue == NULL)
 		queue = json_array();
 	json_object_set_new(params, "type", json_string(names[t]));

@@ -21,7 +21,11 @@ enum event_type {
 
 const char *event_type_name(enum event_type);
 int event_type_from(const char *, enum event_type *);
-/* Queue {type, id, at, ...extra}; steals extra (may be NULL). */
+struct session;
+/* Set a session's subscription (mask: a bit per type; 0 for none). */
+void events_subscribe(struct session *, unsigned mask);
+/* Queue {type, id, at, ...extra} if anyone subscribes to the type; steals
+ * extra (may be NULL). */
 void events_queue(enum event_type, const char *id, int64_t at, json_t *extra);
 /* Note that users changed (disable/rotate): sessions re-check after commit. */
 void events_auth_changed(void);

@@ -947,8 +947,7 @@ m_subscribe(struct session *s, json_t *params, json_t **result,
 		}
 		mask |= 1u << t;
 	}
-	s->subscribed = mask != 0;
-	s->event_mask = mask;
+	events_subscribe(s, mask);
 	out = json_array();
 	for (i = 0; i < EV__COUNT; i++)
 		if (mask & (1u << i))

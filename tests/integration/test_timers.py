@@ -376,6 +376,47 @@ def test_time_zone_is_configurable():
         w.close()
 
 
+def test_subscriptions_follow_their_sessions():
+    """Pushes go to the sessions subscribed now, to the types they chose:
+    after a subscriber closes, after another changes its types."""
+    d = Daemon(fake_clock="2026-03-02T09:00:00+08:00")
+    try:
+        _, clerk = d.user("clerk", "clerk")
+        tok, _ = d.user("boss", "supervisor")
+        rtok, _ = d.user("rev", "reviewer")
+
+        def submit():
+            return clerk.call("app.submit", {"applicant": {"kind": "natural_person", "name": "甲"},
+                                             "channel": "mail", "description": "订阅测试"})
+        a = d.client(tok)
+        a.call("events.subscribe", {"types": ["submitted"]})
+        x = submit()
+        eq((a.wait_event() or {}).get("id"), x["id"], "a subscriber gets submitted")
+        a.close()
+        b = d.client(tok)
+        b.call("events.subscribe", {"types": ["state"]})
+        submit()
+        y = submit()
+        clerk.call("app.assign", {"id": y["id"], "reviewer": "rev"})
+        ev = b.wait_event()
+        eq(((ev or {}).get("type"), (ev or {}).get("id")), ("state", y["id"]),
+           "another session gets only the type it chose, after the first closed")
+        b.call("events.subscribe", {"types": ["submitted"]})
+        z = submit()
+        clerk.call("app.assign", {"id": z["id"], "reviewer": "rev"})
+        ev = b.wait_event()
+        eq(((ev or {}).get("type"), (ev or {}).get("id")), ("submitted", z["id"]),
+           "a changed subscription takes the new types")
+        try:
+            extra = b.wait_event(timeout=0.5)
+        except TimeoutError:
+            extra = None
+        eq(extra, None, "and not the old ones")
+        b.close()
+    finally:
+        d.cleanup()
+
+
 def test_real_clock_timer_fires():
     """Without --fake-clock the one libevent timer fires by itself: an
     application received long ago is due soon and overdue at once."""
