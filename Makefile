@@ -7,9 +7,11 @@ CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
-DEFS      = -D_GNU_SOURCE -pthread
+DEFS      = -D_GNU_SOURCE
+# lib/store_ckpt.c runs checkpoints on a thread: every build, every link.
+THREADS   = -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PREFIX   ?= /usr/local
@@ -24,16 +26,16 @@ UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
 define tree
 $(1)/lib/%.o: lib/%.c lib/*.h | deps-ok
 	@mkdir -p $$(@D)
-	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$(CC) $$(WARN) $$(DEFS) $$(THREADS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/daemon/%.o: daemon/%.c daemon/*.h lib/*.h | deps-ok
 	@mkdir -p $$(@D)
-	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$(CC) $$(WARN) $$(DEFS) $$(THREADS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/clients/%.o: clients/%.c clients/*.h lib/*.h | deps-ok
 	@mkdir -p $$(@D)
-	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$(CC) $$(WARN) $$(DEFS) $$(THREADS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/tests/%.o: tests/%.c tests/unit/*.h lib/*.h | deps-ok
 	@mkdir -p $$(@D)
-	$$(CC) $$(WARN) $$(DEFS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$(CC) $$(WARN) $$(DEFS) $$(THREADS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
 $(1)/holidays.o: $(1)/holidays.c
 	$$(CC) $$(WARN) $(2) -c $$< -o $$@
 $(1)/holidays.c: data/holidays-cn.txt
@@ -45,16 +47,16 @@ $(1)/holidays.c: data/holidays-cn.txt
 $(1)/libogi.a: $(patsubst %.c,$(1)/%.o,$(LIB_SRC)) $(1)/holidays.o
 	rm -f $$@ && ar rcs $$@ $$^
 $(1)/ogid: $(patsubst %.c,$(1)/%.o,$(DAEMON_SRC)) $(1)/libogi.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 $(1)/ogi: $(patsubst %.c,$(1)/%.o,$(CLIENT_SRC)) $(1)/libogi.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 # jw_json is checked against jansson's json_dumps: the one daemon/ file
 # a unit test links (it needs only libogi.a's log and xmalloc).
 $(1)/tests/unit/test_jsonw.o: daemon/jsonw.h
 $(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1)/libogi.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
 .PHONY: all run check deps deps-ok unit integration clean install bench bench-full format stress
@@ -126,7 +128,7 @@ FUZZ_CC    = clang
 FUZZ_TIME ?= 60
 FUZZ_SAN   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = $(WARN) $(DEFS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
+FUZZ_CFLAGS = $(WARN) $(DEFS) $(THREADS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS)
 FUZZ_OBJFLAGS = $(FUZZ_CFLAGS)
 FUZZ_LIB   = $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/holidays.o
 FUZZ_RPC   = $(patsubst %.c,build/fuzz/%.o,$(filter-out daemon/main.c \
@@ -148,9 +150,9 @@ build/fuzz/tests/%.o: tests/fuzz/%.c daemon/*.h lib/*.h | deps-ok
 build/fuzz/holidays.o: build/holidays.c
 	$(FUZZ_CC) $(WARN) $(FUZZ_SAN) -c $< -o $@
 build/fuzz/fuzz_rpc: build/fuzz/tests/fuzz_rpc.o $(FUZZ_RPC) $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 build/fuzz/fuzz_cal: build/fuzz/tests/fuzz_cal.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 
 stress: all fuzz
 	@FUZZ_TIME=$(FUZZ_TIME) sh tests/stress/run.sh

@@ -609,6 +609,9 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 		return -1;
 	if (!readonly && migrate(s) == -1)
 		return -1;
+	/* Checkpoints run on a thread of their own (lib/store_ckpt.c). */
+	if (!readonly && store_ckpt_start(s, path, sync_full) == -1)
+		return -1;
 	if (readonly) {
 		sqlite3_stmt *st;
 		int v = -1;
@@ -674,6 +677,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	store_ckpt_stop(s);
 	store_search_stop(s);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
@@ -1022,8 +1026,9 @@ store_backup(struct store *s, const char *out)
 void
 store_checkpoint(struct store *s)
 {
-	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-	                          NULL);
+	if (!store_ckpt_truncate(s))
+		sqlite3_wal_checkpoint_v2(
+		    s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
 int

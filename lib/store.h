@@ -4,7 +4,9 @@
  * statements, one table of SQL, prepared once; bind-step-reset helpers.
  *
  * ogid opens two handles on one file: a writer (group transactions) and a
- * reader (WAL snapshots of committed data only).
+ * reader (WAL snapshots of committed data only). A read-write handle also
+ * runs a checkpointer thread with a connection of its own
+ * (lib/store_ckpt.c).
  *
  * Functions return 0 on success and -1 on failure with store_error()
  * describing it, unless noted. STORE_NOTFOUND (1) means no such row.
@@ -176,7 +178,8 @@ int store_calendar_load(struct store *, struct cal *);
 
 /* Operations */
 int store_backup(struct store *, const char *out);
-/* Checkpoint and truncate the write-ahead log (after a failed commit). */
+/* Checkpoint and truncate the write-ahead log (after a failed commit): on
+ * the checkpointer's thread if the store has one, without waiting. */
 void store_checkpoint(struct store *);
 int store_integrity_check(struct store *, char *msg, size_t msglen);
 int store_meta_get(struct store *, const char *key, char *val, size_t len);

@@ -71,8 +71,11 @@ enum store_stmt {
 /* app.list: one statement per combination of filters, prepared lazily. */
 #define STORE_LIST_VARIANTS 256
 
+struct store_ckpt;
+
 struct store {
 	sqlite3 *db;
+	struct store_ckpt *ckpt; /* read-write opens: the checkpointer */
 	sqlite3_stmt *stmts[STMT__COUNT];
 	sqlite3_stmt *list_stmts[STORE_LIST_VARIANTS];
 	char *path;
@@ -108,5 +111,17 @@ day_t col_day(sqlite3_stmt *, int);
 char *store_search_path(const char *db_path);
 void store_search_kick(struct store *);
 void store_search_stop(struct store *);
+
+/*
+ * lib/store_ckpt.c: the checkpointer thread of a read-write store, with
+ * its own connection to path. store_ckpt_start replaces the writer's
+ * auto-checkpoint (0, or -1 with the store's error set);
+ * store_ckpt_stop joins the thread, before the writer's connection closes.
+ * store_ckpt_truncate asks for the log to be emptied, without waiting;
+ * false if the store has no checkpointer.
+ */
+int store_ckpt_start(struct store *, const char *path, bool sync_full);
+void store_ckpt_stop(struct store *);
+bool store_ckpt_truncate(struct store *);
 
 #endif
