@@ -486,9 +486,13 @@ store_search_kick(struct store *s)
 
 	if (x == NULL || !x->started)
 		return;
+	/* Once kicked, the indexer is lingering or about to index: waking
+	 * it at every commit only costs the loop thread a futex call. */
 	pthread_mutex_lock(&x->mu);
-	x->kicked = true;
-	pthread_cond_signal(&x->cv);
+	if (!x->kicked) {
+		x->kicked = true;
+		pthread_cond_signal(&x->cv);
+	}
 	pthread_mutex_unlock(&x->mu);
 }
 
