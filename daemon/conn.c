@@ -312,6 +312,29 @@ conn_emit(const char *buf, size_t size, void *arg)
 	return evbuffer_add(c->line, buf, size);
 }
 
+/*
+ * A reply to a connection with nothing queued goes straight to the socket.
+ * Through the bufferevent it would cost two epoll_ctl calls (add, then
+ * remove, the interest in writing) and a loop pass before the write.
+ * Plain TCP only: TLS writes through OpenSSL. Returns the bytes sent and
+ * drained from c->line; what is left goes the usual way, in order, and so
+ * do errors (the bufferevent meets them again).
+ */
+static size_t
+conn_send_now(struct conn *c, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl != NULL || c->closing || c->eof || conn_output_len(c) != 0)
+		return 0;
+	n = send(bufferevent_getfd(c->bev), evbuffer_pullup(c->line, -1), len,
+	         MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n <= 0)
+		return 0;
+	evbuffer_drain(c->line, (size_t)n);
+	return (size_t)n;
+}
+
 /* The line's response is complete: send it. */
 static void
 conn_line_done(struct conn *c)
@@ -321,6 +344,8 @@ conn_line_done(struct conn *c)
 
 	rpc_work_free(&c->work);
 	c->working = false;
+	if (len > 0 && len < CONN_MOVE_LINE)
+		len -= conn_send_now(c, len);
 	/*
 	 * Moving chains would keep a mostly empty chain per small response
 	 * (memory several times the bytes queued): copy small lines.
