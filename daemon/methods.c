@@ -308,6 +308,15 @@ history_append(const char *app_id, int64_t at, const char *actor,
                const char *method, int from_state, int to_state, json_t *params,
                int64_t version)
 {
+	return history_append_event(app_id, at, actor, method, from_state,
+	                            to_state, params, version, NULL);
+}
+
+int
+history_append_event(const char *app_id, int64_t at, const char *actor,
+                     const char *method, int from_state, int to_state,
+                     json_t *params, int64_t version, struct store_event *out)
+{
 	struct jw w;
 	char *content, buf[40];
 	const char *at_s = tz_format(at, buf, sizeof(buf));
@@ -328,6 +337,14 @@ history_append(const char *app_id, int64_t at, const char *actor,
 		return -1;
 	}
 	rc = store_event_append(ogid->store, app_id, at, content);
+	if (rc == 0 && out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->seq = store_event_last_seq(ogid->store);
+		out->at = at;
+		snprintf(out->app_id, sizeof(out->app_id), "%s", app_id);
+		out->content = content; /* the caller's now */
+		return 0;
+	}
 	free(content);
 	return rc;
 }

@@ -38,6 +38,13 @@ void methods_token_hash(const char *token, uint8_t out[32]);
 int history_append(const char *app_id, int64_t at, const char *actor,
                    const char *method, int from_state, int to_state,
                    json_t *params, int64_t version);
+/* The same, and on success the event as stored in *out (its content is
+ * the caller's to free: store_events_free(out, 1) frees out too, so use
+ * free(out->content) for one on the stack). */
+int history_append_event(const char *app_id, int64_t at, const char *actor,
+                         const char *method, int from_state, int to_state,
+                         json_t *params, int64_t version,
+                         struct store_event *out);
 /* Store failure as a JSON-RPC error (-32005 if transient, else -32603). */
 void store_error_to_rpc(struct rpc_error *, struct store *);
 

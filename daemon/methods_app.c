@@ -207,11 +207,12 @@ view_result(const struct app *a, unsigned roles)
 
 /* The same for the application app.submit has just inserted. */
 static json_t *
-submitted_result(const struct app *a, unsigned roles)
+submitted_result(const struct app *a, const struct store_event *ev,
+                 unsigned roles)
 {
 	size_t len;
-	char *text =
-	    view_submitted_text(ogid->store, a, daemon_today(), roles, &len);
+	char *text = view_submitted_text(ogid->store, a, daemon_today(), roles,
+	                                 ev, &len);
 	json_t *r = rpc_raw_result(text, len);
 
 	free(text);
@@ -269,6 +270,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
              struct rpc_error *err, bool *wrote)
 {
 	struct app a;
+	struct store_event ev;
 	int seq, rc;
 
 	app_init(&a);
@@ -313,14 +315,15 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	app_id_format(a.id, date_year(a.received_on), seq);
 	timers_derive(&a);
 	if (store_app_insert(ogid->store, &a) == -1 ||
-	    history_append(a.id, a.created_at, s->user, "app.submit", -1,
-	                   ST_RECEIVED, params, a.version) == -1)
+	    history_append_event(a.id, a.created_at, s->user, "app.submit", -1,
+	                         ST_RECEIVED, params, a.version, &ev) == -1)
 		goto fail;
 	commit_end(true);
 	events_queue(EV_SUBMITTED, a.id, a.created_at,
 	             json_pack("{s:s, s:o}", "state", "received", "due_on",
 	                       json_date(a.due_on)));
-	*result = submitted_result(&a, s->roles);
+	*result = submitted_result(&a, &ev, s->roles);
+	free(ev.content);
 	app_clear(&a);
 	return 0;
 fail:

@@ -21,10 +21,13 @@ char *view_app_text(struct store *st, const struct app *, day_t today,
                     unsigned roles, size_t *len);
 /*
  * The same for an application submitted in this request: it has no clock
- * records or appeals yet, so only its history is read from st.
+ * records or appeals yet, and its history is the one event ev (as stored;
+ * read from st if NULL). OGID_VIEW_CHECK compares it with view_app, which
+ * reads everything.
  */
 char *view_submitted_text(struct store *st, const struct app *, day_t today,
-                          unsigned roles, size_t *len);
+                          unsigned roles, const struct store_event *ev,
+                          size_t *len);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 /* Running and past its due date. */

@@ -678,18 +678,23 @@ event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
 	free(s);
 }
 
+/* The history: the events given (all of them), or else those in st. */
 static void
 history_text(struct jw *w, struct store *st, const struct app *a,
-             unsigned roles)
+             unsigned roles, const struct store_event *given, size_t ngiven)
 {
-	struct store_event *ev;
-	size_t n, i;
+	struct store_event *read = NULL;
+	const struct store_event *ev = given;
+	size_t n = ngiven, i;
 
 	jw_begin_array(w);
-	if (store_events_for(st, a->id, &ev, &n) == -1) {
-		log_warnx("view: history: %s", store_error(st));
-		jw_end_array(w);
-		return;
+	if (given == NULL) {
+		if (store_events_for(st, a->id, &read, &n) == -1) {
+			log_warnx("view: history: %s", store_error(st));
+			jw_end_array(w);
+			return;
+		}
+		ev = read;
 	}
 	for (i = 0; i < n; i++) {
 		struct scan sc;
@@ -708,7 +713,8 @@ history_text(struct jw *w, struct store *st, const struct app *a,
 		w->comma = comma;
 		event_jansson(w, &ev[i], roles);
 	}
-	store_events_free(ev, n);
+	if (read != NULL)
+		store_events_free(read, n);
 	jw_end_array(w);
 }
 
@@ -744,7 +750,8 @@ appeals_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 
 static void
 app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
-         unsigned roles, bool fresh)
+         unsigned roles, bool fresh, const struct store_event *hist,
+         size_t nhist)
 {
 	char buf[40];
 
@@ -784,7 +791,7 @@ app_text(struct jw *w, struct store *st, const struct app *a, day_t today,
 	key(w, "deadline");
 	deadline_text(w, st, a, today, fresh);
 	key(w, "history");
-	history_text(w, st, a, roles);
+	history_text(w, st, a, roles, hist, nhist);
 	key(w, "appeals");
 	appeals_text(w, st, a, fresh);
 	jw_end_object(w);
@@ -823,7 +830,7 @@ view_check(struct store *st, const struct app *a, day_t today, unsigned roles,
 
 static char *
 render(struct store *st, const struct app *a, day_t today, unsigned roles,
-       bool fresh, size_t *len)
+       bool fresh, const struct store_event *hist, size_t nhist, size_t *len)
 {
 	static int check = -1;
 	struct jw w;
@@ -836,7 +843,7 @@ render(struct store *st, const struct app *a, day_t today, unsigned roles,
 		check = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
 	}
 	jw_init(&w);
-	app_text(&w, st, a, today, roles, fresh);
+	app_text(&w, st, a, today, roles, fresh, hist, nhist);
 	text = jw_finish(&w, &n);
 	if (check)
 		view_check(st, a, today, roles, text, n);
@@ -849,12 +856,12 @@ char *
 view_app_text(struct store *st, const struct app *a, day_t today,
               unsigned roles, size_t *len)
 {
-	return render(st, a, today, roles, false, len);
+	return render(st, a, today, roles, false, NULL, 0, len);
 }
 
 char *
 view_submitted_text(struct store *st, const struct app *a, day_t today,
-                    unsigned roles, size_t *len)
+                    unsigned roles, const struct store_event *ev, size_t *len)
 {
-	return render(st, a, today, roles, true, len);
+	return render(st, a, today, roles, true, ev, ev != NULL ? 1 : 0, len);
 }

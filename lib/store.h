@@ -131,6 +131,8 @@ struct store_event {
 };
 int store_event_append(struct store *, const char *app_id, int64_t at,
                        const char *content);
+/* The seq of the last event store_event_append wrote. */
+int64_t store_event_last_seq(const struct store *);
 int store_events_for(struct store *, const char *app_id, struct store_event **,
                      size_t *);
 void store_events_free(struct store_event *, size_t);

@@ -605,7 +605,14 @@ store_event_append(struct store *s, const char *app_id, int64_t at,
 	if (rc == -1)
 		return -1;
 	memcpy(s->last_hash, h, 32);
+	s->last_event_seq = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int64_t
+store_event_last_seq(const struct store *s)
+{
+	return s->last_event_seq;
 }
 
 static void

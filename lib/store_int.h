@@ -84,9 +84,10 @@ struct store {
 	bool search_attached; /* the reader sees <db>.search as "search" */
 	struct store_search *search; /* the writer's indexer thread */
 	int last_rc;
-	uint8_t last_hash[32]; /* hash of the last event written */
-	uint8_t txn_hash[32];  /* at BEGIN, restored on rollback */
-	uint8_t sp_hash[32];   /* at SAVEPOINT */
+	uint8_t last_hash[32];  /* hash of the last event written */
+	int64_t last_event_seq; /* and its seq */
+	uint8_t txn_hash[32];   /* at BEGIN, restored on rollback */
+	uint8_t sp_hash[32];    /* at SAVEPOINT */
 	char err[512];
 };
 
