@@ -274,6 +274,13 @@ enum {
  * is full; below it the opposite.
  */
 #define FTS_MANY 1000
+/*
+ * Past this many, even gathering the matches costs more than walking
+ * apps_received and reading each row's text: one row in fifty matches at
+ * a million applications, so a page of 50 reads a few thousand rows (a
+ * term in 100,000 rows took 15 ms to gather, more than the page).
+ */
+#define FTS_SCAN 20000
 
 /* A row's text contains the query (what the trigram index finds). */
 #define TEXT_HAS(p)                                                            \
@@ -315,8 +322,9 @@ list_stmt(struct store *s, int mask)
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
 		    " AND rowid IN (SELECT rowid FROM search.fts"
-		    " WHERE fts MATCH ?5 UNION SELECT rowid FROM apps"
-		    " WHERE rowid > " SEARCH_LAST " UNION " SEARCH_PENDING ")"
+		    " WHERE fts MATCH ?5 UNION ALL SELECT rowid FROM apps"
+		    " WHERE rowid > " SEARCH_LAST " UNION ALL " SEARCH_PENDING
+		    ")"
 		    " AND ((rowid <= " SEARCH_LAST " AND rowid NOT IN"
 		    " (" SEARCH_PENDING ")) OR " TEXT_HAS("?10") ")");
 	if (mask & LF_LIKE)
@@ -400,10 +408,15 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 			return -1;
 		}
 		bind_text(st, 1, phrase);
-		sqlite3_bind_int(st, 2, FTS_MANY);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_int(st, 0) >= FTS_MANY)
-			mask |= LF_MANY;
+		sqlite3_bind_int(st, 2, FTS_SCAN);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			int matches = sqlite3_column_int(st, 0);
+
+			if (matches >= FTS_SCAN)
+				mask = (mask & ~LF_FTS) | LF_LIKE | LF_MANY;
+			else if (matches >= FTS_MANY)
+				mask |= LF_MANY;
+		}
 		sqlite3_reset(st);
 		free(phrase);
 		phrase = NULL;

@@ -2,6 +2,7 @@
 pushes reach subscribers, catch-up after a restart, calendar changes move
 due dates and timers, paused applications are never overdue."""
 import datetime
+import json
 
 from harness import Daemon, RpcError, eq, main, ok
 
@@ -299,6 +300,37 @@ def test_calendar_set_moves_deadlines():
         err = w.admin.error("calendar.set", {"year": 2026, "holidays": ["2025-03-10"], "workdays": []})
         eq(err["code"], -32602, "a date of another year refused")
         eq(w.admin.call("calendar.is_workday", {"date": "2026-03-10"}), False, "refused set changed nothing")
+    finally:
+        w.close()
+
+
+def test_calendar_set_over_many_open_applications():
+    """One calendar.set moves the deadlines of thousands of open
+    applications in one write: its rollback journal is megabytes (SQLite
+    3.40 failed such a write with "database or disk is full" when the
+    journal spilled to a file midway)."""
+    w = World()
+    try:
+        n, ids = 2000, []
+        for b in range(n // 250):
+            reqs = [{"jsonrpc": "2.0", "id": i, "method": "app.submit", "params": {
+                "applicant": {"kind": "natural_person", "name": "申请人%d" % i},
+                "channel": "online", "received_on": "2026-03-02",
+                "description": "关于批量日历调整的测试申请第%d号，" % i + "内容" * 200}}
+                for i in range(b * 250, (b + 1) * 250)]
+            w.clerk.send_raw(json.dumps(reqs, ensure_ascii=False) + "\n")
+            ids += [r["result"]["id"] for r in w.clerk.recv_line(timeout=120) if "result" in r]
+        eq(len(ids), n, "%d open applications" % n)
+        before = w.get(ids[-1])["deadline"]["due_on"]
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        hol = sorted(set(cal["holidays"]) | {"2026-03-10"})
+        w.admin.call("calendar.set", {"year": 2026, "holidays": hol, "workdays": cal["workdays"]})
+        want = w.add("2026-03-02", 20)
+        eq([w.get(i)["deadline"]["due_on"] for i in (ids[0], ids[n // 2], ids[-1])], [want] * 3,
+           "every deadline moved")
+        ok(want > before, "one working day later")
+        lst = w.sup.call("deadline.due_soon", {"within_days": 40, "limit": 500})
+        ok(len(lst["items"]) == 500 and all(i["due_on"] == want for i in lst["items"]), "the due-soon list agrees")
     finally:
         w.close()
 

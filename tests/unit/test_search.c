@@ -75,6 +75,42 @@ found(struct store *r, const char *q)
 	return buf;
 }
 
+/* Three pages of q, through the index and by scanning, are the same. */
+static void
+pages(struct store *idx, struct store *scan, const char *q, const char *what)
+{
+	struct store_list_q lq = { .state = -1,
+		                   .q = q,
+		                   .from = DAY_NONE,
+		                   .to = DAY_NONE,
+		                   .overdue = -1,
+		                   .limit = 50 };
+	struct app *x, *y;
+	size_t nx, ny, i, same = 0, total = 0;
+	char after[APP_ID_LEN] = "";
+	int page;
+
+	for (page = 0; page < 3; page++) {
+		lq.after = after[0] ? after : NULL;
+		if (store_app_list(idx, &lq, &x, &nx) == -1)
+			bail("list", idx);
+		if (store_app_list(scan, &lq, &y, &ny) == -1)
+			bail("list", scan);
+		for (i = 0; i < nx && i < ny; i++)
+			same += strcmp(x[i].id, y[i].id) == 0;
+		total += ny;
+		if (nx != ny)
+			total += nx > ny ? nx - ny : ny - nx;
+		if (ny > 0)
+			snprintf(after, sizeof(after), "%s", y[ny - 1].id);
+		store_apps_free(x, nx);
+		store_apps_free(y, ny);
+	}
+	ok(total == 150 && same == total,
+	   "%s: three pages of \"%s\" agree (%zu of %zu)", what, q, same,
+	   total);
+}
+
 /* Every search, through the index and by scanning, gives want. */
 static void
 expect(struct store *idx, struct store *scan, const char *q, const char *want,
@@ -87,6 +123,45 @@ expect(struct store *idx, struct store *scan, const char *q, const char *want,
 	got = found(scan, q);
 	ok(strcmp(got, want) == 0,
 	   "%s: \"%s\" by scanning finds [%s] (got [%s])", when, q, want, got);
+}
+
+/*
+ * A term in more rows than FTS_SCAN (lib/store_app.c) is found by walking
+ * received order and reading the text; in more than FTS_MANY, by walking
+ * received order and probing the index's matches; in fewer, by sorting
+ * the matches. Each gives the scan's pages.
+ */
+static void
+common_term(struct store *idx, struct store *scan)
+{
+	static char ids[25000][APP_ID_LEN];
+	struct app a;
+	unsigned i, n = 25000;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < n; i++) {
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2025-%06u", (i + 1) % 1000000);
+		memcpy(ids[i], a.id, APP_ID_LEN);
+		a.name = "赵六";
+		/* every row has 公开信息; one in 5 中等事项; one in 97 罕见事项
+		 */
+		a.description = i % 97 == 0 ? "关于罕见事项的公开信息"
+		                : i % 5 == 0 ? "关于中等事项的公开信息"
+		                             : "申请公开信息";
+		a.received_on = a.start = a.due_on = 19000 + i % 300;
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 || store_search_build(w) == -1)
+		bail("commit", w);
+	pages(idx, scan, "公开信息", "a term in every row (walked)");
+	pages(idx, scan, "中等事项",
+	      "a term in one row of 5 (gathered, walked)");
+	pages(idx, scan, "罕见事项",
+	      "a term in one row of 97 (gathered, sorted)");
 }
 
 int
@@ -148,6 +223,8 @@ main(void)
 		bail("build", w);
 	expect(idx, scan, "影响评价", "2026-000002", "changed back, caught up");
 	expect(idx, scan, "拆迁后的", "", "changed back, caught up");
+
+	common_term(idx, scan);
 
 	store_close(idx);
 	store_close(scan);
