@@ -8,6 +8,8 @@
 
 #include "ogid.h"
 
+struct store_event;
+
 typedef int (*method_fn)(struct session *, json_t *params, json_t **result,
                          struct rpc_error *, bool *wrote);
 
