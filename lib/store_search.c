@@ -19,7 +19,10 @@
  * of another version, or does not match the main database (a restored
  * backup); searches scan until it has caught up.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -185,9 +188,24 @@ static int
 search_open(struct store_search *x, char *err, size_t len)
 {
 	sqlite3_stmt *st;
-	int attempt, rc;
+	int attempt, rc, fd;
 
 	for (attempt = 0; attempt < 2; attempt++) {
+		/*
+		 * Applicants' names and the descriptions are in it: made
+		 * 0600 before SQLite opens it, so that its -wal and -shm,
+		 * which take its mode, are too.
+		 */
+		if ((fd = open(x->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) ==
+		        -1 ||
+		    fchmod(fd, 0600) == -1) {
+			snprintf(err, len, "search index %s: %s", x->path,
+			         strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
 		if (sqlite3_open_v2(x->path, &x->db,
 		                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		                        SQLITE_OPEN_NOMUTEX,

@@ -24,6 +24,11 @@ def test_init():
         ok(r.returncode != 0, "init refuses an existing database")
         ok("exists" in r.stderr, "and says why", r.stderr)
         eq(oct(os.stat(d.db).st_mode & 0o777), "0o600", "the database is mode 0600")
+        # names and descriptions are in the search index too
+        modes = {sfx: oct(os.stat(d.db + ".search" + sfx).st_mode & 0o777)
+                 for sfx in ("", "-wal", "-shm") if os.path.exists(d.db + ".search" + sfx)}
+        ok("" in modes and set(modes.values()) == {"0o600"},
+           "the search index and its log are mode 0600", modes)
         con = sqlite3.connect(d.db)
         h = con.execute("select hex(token_hash) from users where name='admin'").fetchone()[0]
         ok(tok.upper() not in h and len(h) == 64, "only the token's hash is stored")
