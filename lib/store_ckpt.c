@@ -117,6 +117,18 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int npages)
 	pthread_mutex_unlock(&c->mu);
 	if (wake)
 		pthread_cond_signal(&c->cv);
+	/*
+	 * A writer that never lets go of its lock between commits (bench/gen,
+	 * a bulk load) leaves the checkpointer no gap for the RESTART: the
+	 * log grew to 3 GB. Past twice the bound the writer copies the rest
+	 * itself, between its own transactions (the checkpointer has copied
+	 * most of it), so that its next one starts the log again. PASSIVE:
+	 * if the checkpointer is at it, this returns at once and the next
+	 * commit tries again.
+	 */
+	if (npages >= 2 * CKPT_MAX_PAGES)
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		                          NULL, NULL);
 	return SQLITE_OK;
 }
 
