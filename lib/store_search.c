@@ -219,8 +219,19 @@ search_open(struct store_search *x, char *err, size_t len)
 		                "PRAGMA journal_mode = WAL;"
 		                " PRAGMA synchronous = NORMAL;"
 		                " PRAGMA cache_size = -4096",
-		                err, len) == -1)
-			return -1;
+		                err, len) == -1) {
+			/* Not a database (a torn or foreign file): make it
+			 * anew, once. */
+			if (attempt > 0 ||
+			    sqlite3_errcode(x->db) != SQLITE_NOTADB)
+				return -1;
+			log_info("event=search_rebuild path=%s reason=\"%s\"",
+			         x->path, err);
+			sqlite3_close(x->db);
+			x->db = NULL;
+			search_unlink(x->path);
+			continue;
+		}
 		if (sqlite3_prepare_v2(x->db, "ATTACH DATABASE ? AS app", -1,
 		                       &st, NULL) != SQLITE_OK) {
 			snprintf(err, len, "search index: attach: %s",

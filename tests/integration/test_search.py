@@ -135,6 +135,28 @@ def test_index_of_another_database_is_rebuilt():
         d.cleanup()
 
 
+def test_garbage_index_is_made_anew():
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = submit_batch(a, 0, 10, lambda i: "卷宗%02d号" % i)
+        a.close()
+        d.stop()
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(d.db + ".search" + suffix):
+                os.unlink(d.db + ".search" + suffix)
+        with open(d.db + ".search", "wb") as f:
+            f.write(b"this is not a database" * 500)
+        d.start()
+        a = d.admin()
+        eq([i["id"] for i in a.call("app.list", {"q": "卷宗07号"})["items"]], [ids[7]],
+           "a search finds it with the index file garbage at start")
+        a.close()
+        ok(wait_indexed(d, 10, 0), "the index is made anew")
+    finally:
+        d.cleanup()
+
+
 def test_missing_index_is_made():
     d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
     try:
