@@ -57,23 +57,6 @@ key(struct jw *w, const char *k)
 	w->comma = false;
 }
 
-/* jw_int: the "%lld" digits without snprintf. */
-static void
-int_value(struct jw *w, int64_t v)
-{
-	char b[24], *p = b + sizeof(b);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	jw_sep(w);
-	jw_raw(w, p, (size_t)(b + sizeof(b) - p));
-}
-
 /* json_object_set_new(o, k, json_string(s)): nothing if s is refused. */
 static void
 put_str(struct jw *w, const char *k, const char *s)
@@ -99,7 +82,7 @@ static void
 put_int(struct jw *w, const char *k, int64_t v)
 {
 	key(w, k);
-	int_value(w, v);
+	jw_int(w, v);
 }
 
 static void
@@ -167,13 +150,12 @@ put_workdays(struct jw *w, const struct app *a, day_t today)
 
 	key(w, "remaining_workdays");
 	if (counted)
-		int_value(w,
-		          dl_remaining_workdays(ogid->cal, a->due_on, today));
+		jw_int(w, dl_remaining_workdays(ogid->cal, a->due_on, today));
 	else
 		jw_null(w);
 	key(w, "overdue_workdays");
 	if (counted)
-		int_value(w, dl_overdue_workdays(ogid->cal, a->due_on, today));
+		jw_int(w, dl_overdue_workdays(ogid->cal, a->due_on, today));
 	else
 		jw_null(w);
 }
@@ -650,7 +632,7 @@ copy_object(struct scan *sc, struct jw *w, int level, bool hide, int64_t seq)
 	if (level == 0) {
 		w->comma = !first;
 		key(w, "seq");
-		int_value(w, seq);
+		jw_int(w, seq);
 	}
 	jw_raw(w, "}", 1);
 	return true;

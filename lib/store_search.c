@@ -265,6 +265,51 @@ search_open(struct store_search *x, char *err, size_t len)
 	return -1;
 }
 
+/* The statements of one indexing transaction. */
+enum {
+	Q_ROWS,  /* the next applications past "last" */
+	Q_INS,   /* one into the index */
+	Q_DIRTY, /* the next text changes past "dirty" */
+	Q_DEL,   /* one out of the index */
+	Q_AGAIN, /* one into the index again, with its text now */
+	Q_META,  /* meta key ?2 = ?1 */
+	Q__COUNT
+};
+static const char *batch_sql[Q__COUNT] = {
+	[Q_ROWS] = "SELECT rowid, id, name, description FROM app.apps"
+	           " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+	[Q_INS] = "INSERT INTO fts(rowid, id, name, description)"
+	          " VALUES (?, ?, ?, ?)",
+	[Q_DIRTY] = "SELECT seq, app_rowid FROM app.search_dirty"
+	            " WHERE seq > ? ORDER BY seq LIMIT ?",
+	[Q_DEL] = "DELETE FROM fts WHERE rowid = ?",
+	[Q_AGAIN] = "INSERT INTO fts(rowid, id, name, description)"
+	            " SELECT rowid, id, name, description FROM app.apps"
+	            " WHERE rowid = ?",
+	[Q_META] = "UPDATE meta SET value = ?1 WHERE key = ?2",
+};
+
+/* Step st once to its end and reset it: true if done. */
+static bool
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+static bool
+set_meta(sqlite3_stmt *st, const char *key, int64_t v, const char *text)
+{
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return step_done(st);
+}
+
 /*
  * One transaction: the next applications past "last", then the text
  * changes past "dirty" for rows already indexed (newer rows are indexed
@@ -273,118 +318,69 @@ search_open(struct store_search *x, char *err, size_t len)
 static int
 search_batch(sqlite3 *db, char *err, size_t len)
 {
-	sqlite3_stmt *rows = NULL, *ins = NULL, *del = NULL, *dirt = NULL,
-	             *one = NULL, *set = NULL;
+	sqlite3_stmt *q[Q__COUNT] = { NULL };
 	int64_t last = 0, dirty = 0, rowid;
 	char last_id[64] = "";
-	int done = 0, rc;
+	int done = 0, rc = -1, i;
 
 	if (search_exec(db, "BEGIN", err, len) == -1)
 		return -1;
+	for (i = 0; i < Q__COUNT; i++)
+		if (sqlite3_prepare_v2(db, batch_sql[i], -1, &q[i], NULL) !=
+		    SQLITE_OK)
+			goto out;
 	if (search_value(db, "SELECT value FROM meta WHERE key = 'last'", 0,
 	                 &last, NULL, 0) == -1 ||
 	    search_value(db, "SELECT value FROM meta WHERE key = 'dirty'", 0,
 	                 &dirty, NULL, 0) == -1 ||
 	    search_value(db, "SELECT value FROM meta WHERE key = 'last_id'", 0,
 	                 NULL, last_id, sizeof(last_id)) == -1)
-		goto fail;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT rowid, id, name, description"
-	                       " FROM app.apps WHERE rowid > ?"
-	                       " ORDER BY rowid LIMIT ?",
-	                       -1, &rows, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-	                       "INSERT INTO fts(rowid, id, name, description)"
-	                       " VALUES (?, ?, ?, ?)",
-	                       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "DELETE FROM fts WHERE rowid = ?", -1, &del,
-	                       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-	                       "SELECT seq, app_rowid FROM app.search_dirty"
-	                       " WHERE seq > ? ORDER BY seq LIMIT ?",
-	                       -1, &dirt, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-	                       "INSERT INTO fts(rowid, id, name, description)"
-	                       " SELECT rowid, id, name, description"
-	                       " FROM app.apps WHERE rowid = ?",
-	                       -1, &one, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE meta SET value = ? WHERE key = ?",
-	                       -1, &set, NULL) != SQLITE_OK)
-		goto fail;
+		goto out;
 
-	sqlite3_bind_int64(rows, 1, last);
-	sqlite3_bind_int(rows, 2, SEARCH_BATCH);
-	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
-		int i;
-
-		rowid = sqlite3_column_int64(rows, 0);
+	sqlite3_bind_int64(q[Q_ROWS], 1, last);
+	sqlite3_bind_int(q[Q_ROWS], 2, SEARCH_BATCH);
+	while ((rc = sqlite3_step(q[Q_ROWS])) == SQLITE_ROW) {
 		for (i = 0; i < 4; i++)
-			sqlite3_bind_value(ins, i + 1,
-			                   sqlite3_column_value(rows, i));
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(ins);
-		last = rowid;
+			sqlite3_bind_value(q[Q_INS], i + 1,
+			                   sqlite3_column_value(q[Q_ROWS], i));
+		if (!step_done(q[Q_INS]))
+			goto out;
+		last = sqlite3_column_int64(q[Q_ROWS], 0);
 		snprintf(last_id, sizeof(last_id), "%s",
-		         (const char *)sqlite3_column_text(rows, 1));
+		         (const char *)sqlite3_column_text(q[Q_ROWS], 1));
 		done++;
 	}
 	if (rc != SQLITE_DONE)
-		goto fail;
+		goto out;
 
-	sqlite3_bind_int64(dirt, 1, dirty);
-	sqlite3_bind_int(dirt, 2, SEARCH_BATCH);
-	while ((rc = sqlite3_step(dirt)) == SQLITE_ROW) {
-		dirty = sqlite3_column_int64(dirt, 0);
-		rowid = sqlite3_column_int64(dirt, 1);
+	sqlite3_bind_int64(q[Q_DIRTY], 1, dirty);
+	sqlite3_bind_int(q[Q_DIRTY], 2, SEARCH_BATCH);
+	while ((rc = sqlite3_step(q[Q_DIRTY])) == SQLITE_ROW) {
+		dirty = sqlite3_column_int64(q[Q_DIRTY], 0);
+		rowid = sqlite3_column_int64(q[Q_DIRTY], 1);
 		done++;
 		if (rowid > last)
 			continue;
-		sqlite3_bind_int64(del, 1, rowid);
-		sqlite3_bind_int64(one, 1, rowid);
-		if (sqlite3_step(del) != SQLITE_DONE ||
-		    sqlite3_step(one) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(del);
-		sqlite3_reset(one);
+		sqlite3_bind_int64(q[Q_DEL], 1, rowid);
+		sqlite3_bind_int64(q[Q_AGAIN], 1, rowid);
+		if (!step_done(q[Q_DEL]) || !step_done(q[Q_AGAIN]))
+			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		goto fail;
-
-	sqlite3_bind_int64(set, 1, last);
-	sqlite3_bind_text(set, 2, "last", -1, SQLITE_STATIC);
-	if (sqlite3_step(set) != SQLITE_DONE)
-		goto fail;
-	sqlite3_reset(set);
-	sqlite3_bind_text(set, 1, last_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(set, 2, "last_id", -1, SQLITE_STATIC);
-	if (sqlite3_step(set) != SQLITE_DONE)
-		goto fail;
-	sqlite3_reset(set);
-	sqlite3_bind_int64(set, 1, dirty);
-	sqlite3_bind_text(set, 2, "dirty", -1, SQLITE_STATIC);
-	if (sqlite3_step(set) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(rows);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	sqlite3_finalize(dirt);
-	sqlite3_finalize(one);
-	sqlite3_finalize(set);
-	if (search_exec(db, "COMMIT", err, len) == -1) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return done;
-
-fail:
-	snprintf(err, len, "search index: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(rows);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	sqlite3_finalize(dirt);
-	sqlite3_finalize(one);
-	sqlite3_finalize(set);
+		goto out;
+	rc = -1;
+	if (!set_meta(q[Q_META], "last", last, NULL) ||
+	    !set_meta(q[Q_META], "last_id", 0, last_id) ||
+	    !set_meta(q[Q_META], "dirty", dirty, NULL))
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(err, len, "search index: %s", sqlite3_errmsg(db));
+	for (i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(q[i]);
+	if (rc == 0 && search_exec(db, "COMMIT", err, len) == 0)
+		return done;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }

@@ -180,6 +180,20 @@ class Client:
         raise AssertionError("expected an event, got %r" % msg)
 
 
+def list_all(c, params=None):
+    """Every application app.list gives for params, page by page."""
+    ids, after = [], None
+    while True:
+        p = dict(params or {}, limit=500)
+        if after:
+            p["after"] = after
+        res = c.call("app.list", p)
+        ids += [x["id"] for x in res["items"]]
+        after = res["next"]
+        if not after:
+            return ids
+
+
 class Daemon:
     """A real ogid in a temporary directory, on a free port."""
 

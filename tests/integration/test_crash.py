@@ -29,7 +29,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import OGID, Client, Daemon, RpcError, eq, main, ok  # noqa: E402
+from harness import OGID, Client, Daemon, RpcError, eq, list_all, main, ok  # noqa: E402
 
 CYCLES = int(os.environ.get("CRASH_CYCLES", "4"))
 THREADS = int(os.environ.get("CRASH_THREADS", "8"))
@@ -240,18 +240,6 @@ def verify(db):
                          text=True, timeout=120)
     return out.returncode, (out.stdout + out.stderr).strip()
 
-
-def list_all(c):
-    ids, after = [], None
-    while True:
-        p = {"limit": 500}
-        if after:
-            p["after"] = after
-        res = c.call("app.list", p)
-        ids += [x["id"] for x in res["items"]]
-        after = res["next"]
-        if not after:
-            return ids
 
 
 def test_kill9_during_concurrent_writes():

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import time
 
-from harness import Daemon, eq, main, ok
+from harness import Daemon, eq, list_all, main, ok
 
 
 def submit_batch(c, start, n, desc):
@@ -21,19 +21,6 @@ def submit_batch(c, start, n, desc):
     return [r["result"]["id"] for r in resp if "result" in r]
 
 
-def all_pages(c, params):
-    items, after = [], None
-    while True:
-        p = dict(params, limit=500)
-        if after:
-            p["after"] = after
-        r = c.call("app.list", p)
-        items += [i["id"] for i in r["items"]]
-        after = r["next"]
-        if after is None:
-            return items
-
-
 def test_common_and_rare_terms():
     d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
     try:
@@ -43,9 +30,9 @@ def test_common_and_rare_terms():
             ids += submit_batch(a, b * 100, 100,
                                 lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
         eq(len(ids), 1200, "1200 applications submitted in batches")
-        everything = all_pages(a, {})
-        common = all_pages(a, {"q": "拆迁安置"})
-        rare = all_pages(a, {"q": "罕见事项"})
+        everything = list_all(a, {})
+        common = list_all(a, {"q": "拆迁安置"})
+        rare = list_all(a, {"q": "罕见事项"})
         eq(common, [i for i in everything if i in set(common)], "common term: received order")
         ok(len(common) > 1000, "common term matches more than a thousand (%d)" % len(common))
         eq(len(common) + len(rare), 1200, "common and rare split the set")
@@ -121,7 +108,7 @@ def test_index_of_another_database_is_rebuilt():
         con.close()
         d.start()
         a = d.admin()
-        want = [i for i in all_pages(a, {}) if i in set(ids[20:30])]
+        want = [i for i in list_all(a, {}) if i in set(ids[20:30])]
         eq([i["id"] for i in a.call("app.list", {"q": "事项02"})["items"]], want,
            "a search right after start finds every row")
         a.close()
@@ -135,46 +122,44 @@ def test_index_of_another_database_is_rebuilt():
         d.cleanup()
 
 
-def test_garbage_index_is_made_anew():
+def remove_index(d, suffixes=("", "-wal", "-shm")):
+    for suffix in suffixes:
+        if os.path.exists(d.db + ".search" + suffix):
+            os.unlink(d.db + ".search" + suffix)
+
+
+def garbage_index(d):
+    remove_index(d, ("-wal", "-shm"))
+    with open(d.db + ".search", "wb") as f:
+        f.write(b"this is not a database" * 500)
+
+
+def restart_with_index(spoil, what):
+    """Stop, spoil <db>.search, start: a search is right at once, and the
+    index is made again."""
     d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
     try:
         a = d.admin()
         ids = submit_batch(a, 0, 10, lambda i: "卷宗%02d号" % i)
         a.close()
         d.stop()
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(d.db + ".search" + suffix):
-                os.unlink(d.db + ".search" + suffix)
-        with open(d.db + ".search", "wb") as f:
-            f.write(b"this is not a database" * 500)
+        spoil(d)
         d.start()
         a = d.admin()
         eq([i["id"] for i in a.call("app.list", {"q": "卷宗07号"})["items"]], [ids[7]],
-           "a search finds it with the index file garbage at start")
+           "%s: found at once" % what)
         a.close()
-        ok(wait_indexed(d, 10, 0), "the index is made anew")
+        ok(wait_indexed(d, 10, 0), "%s: the index is made again" % what)
     finally:
         d.cleanup()
+
+
+def test_garbage_index_is_made_anew():
+    restart_with_index(garbage_index, "an index file that is not a database")
 
 
 def test_missing_index_is_made():
-    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
-    try:
-        a = d.admin()
-        ids = submit_batch(a, 0, 10, lambda i: "材料%02d号" % i)
-        a.close()
-        d.stop()
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(d.db + ".search" + suffix):
-                os.unlink(d.db + ".search" + suffix)
-        d.start()
-        a = d.admin()
-        eq([i["id"] for i in a.call("app.list", {"q": "材料05号"})["items"]], [ids[5]],
-           "found without an index file")
-        a.close()
-        ok(wait_indexed(d, 10, 0), "the index is made again")
-    finally:
-        d.cleanup()
+    restart_with_index(remove_index, "no index file")
 
 
 def test_a_full_page_of_long_descriptions():

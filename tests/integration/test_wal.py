@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import OGID, Daemon, RpcError, eq, main, ok  # noqa: E402
+from harness import OGID, Daemon, RpcError, eq, list_all, main, ok  # noqa: E402
 
 THREADS = int(os.environ.get("WAL_THREADS", "8"))
 SUBMITS = int(os.environ.get("WAL_SUBMITS", "500"))
@@ -36,18 +36,6 @@ def wal_size(db):
     except FileNotFoundError:
         return 0
 
-
-def list_all(c):
-    ids, after = [], None
-    while True:
-        p = {"limit": 500}
-        if after:
-            p["after"] = after
-        res = c.call("app.list", p)
-        ids += [x["id"] for x in res["items"]]
-        after = res["next"]
-        if not after:
-            return ids
 
 
 def checkpointer_line(log):

@@ -19,7 +19,7 @@ import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
-from harness import OGID, Daemon, RpcError, eq, main, ok  # noqa: E402
+from harness import OGID, Daemon, RpcError, eq, list_all, main, ok  # noqa: E402
 
 SIZE = os.environ.get("DISKFULL_SIZE", "2m")
 # 3,000 varied CJK characters (9 KB of UTF-8; the trigram index makes more).
@@ -88,16 +88,7 @@ def clear_error(e):
 def consistent(c, expect_ids):
     """Every application whole; returns a list of problems."""
     bad = []
-    items, after = [], None
-    while True:
-        p = {"limit": 500}
-        if after:
-            p["after"] = after
-        res = c.call("app.list", p)
-        items += [x["id"] for x in res["items"]]
-        after = res["next"]
-        if not after:
-            break
+    items = list_all(c)
     if sorted(items) != sorted(expect_ids):
         bad.append(("ids", sorted(set(items) ^ set(expect_ids))))
     for i in items:

@@ -51,17 +51,26 @@ correct(struct app *a, const char *description)
 		bail("correct", w);
 }
 
-/* The ids app.list finds for q, joined with spaces. */
-static const char *
-found(struct store *r, const char *q)
+/* app.list's query for q: any state, any date, a page of 50. */
+static struct store_list_q
+search_q(const char *q)
 {
-	static char buf[256];
 	struct store_list_q lq = { .state = -1,
 		                   .q = q,
 		                   .from = DAY_NONE,
 		                   .to = DAY_NONE,
 		                   .overdue = -1,
 		                   .limit = 50 };
+
+	return lq;
+}
+
+/* The ids app.list finds for q, joined with spaces. */
+static const char *
+found(struct store *r, const char *q)
+{
+	static char buf[256];
+	struct store_list_q lq = search_q(q);
 	struct app *items;
 	size_t n, i, len = 0;
 
@@ -79,12 +88,7 @@ found(struct store *r, const char *q)
 static void
 pages(struct store *idx, struct store *scan, const char *q, const char *what)
 {
-	struct store_list_q lq = { .state = -1,
-		                   .q = q,
-		                   .from = DAY_NONE,
-		                   .to = DAY_NONE,
-		                   .overdue = -1,
-		                   .limit = 50 };
+	struct store_list_q lq = search_q(q);
 	struct app *x, *y;
 	size_t nx, ny, i, same = 0, total = 0;
 	char after[APP_ID_LEN] = "";
