@@ -412,7 +412,7 @@ search_linger(struct store_search *x)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += SEARCH_LINGER_MS * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
@@ -437,7 +437,7 @@ search_main(void *arg)
 				/* Try again in a while (a full disk). */
 				struct timespec ts;
 
-				clock_gettime(CLOCK_REALTIME, &ts);
+				clock_gettime(CLOCK_MONOTONIC, &ts);
 				ts.tv_sec += 5;
 				if (pthread_cond_timedwait(&x->cv, &x->mu,
 				                           &ts) == ETIMEDOUT)
@@ -471,6 +471,7 @@ static int
 search_prepare(struct store *s)
 {
 	struct store_search *x;
+	pthread_condattr_t ca;
 
 	if (s->search != NULL)
 		return 0;
@@ -478,7 +479,13 @@ search_prepare(struct store *s)
 	x->app_path = xstrdup(s->path);
 	x->path = store_search_path(s->path);
 	pthread_mutex_init(&x->mu, NULL);
-	pthread_cond_init(&x->cv, NULL);
+	/* Waits are timed on the monotonic clock: a clock set back does
+	 * not stretch them. */
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&x->cv, &ca) != 0)
+		fatalx("search index: pthread_cond_init");
+	pthread_condattr_destroy(&ca);
 	atomic_init(&x->stop, false);
 	s->search = x;
 	return search_open(x, s->err, sizeof(s->err));
