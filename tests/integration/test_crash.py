@@ -356,6 +356,18 @@ def test_kill9_during_concurrent_writes():
                 again.append((r, i, res["id"]))
         eq(again, [], "submitting an answered client_ref again returns the same id")
         eq(len(list_all(c)), len(ids), "retries created nothing")
+        # The search index (its own database, written by its own thread)
+        # was killed with the rest: searches still find exactly the rows.
+        sample = sorted(answered.items())[:: max(1, len(answered) // 20)]
+        wrong = []
+        for r, i in sample:
+            want = sorted(j for ref, js in by_ref.items() if ref and ref.startswith(r)
+                          for j in js)
+            got = sorted(list_all(c, {"q": "crash test " + r}))
+            if i not in got or got != want:
+                wrong.append((r, got, want))
+        eq(wrong, [], "a search for an answered submit's text finds it (and those it prefixes)")
+        eq(sorted(list_all(c, {"q": "crash test"})), sorted(ids), "a search for all finds all")
         c.close()
 
         rc = d.stop()
