@@ -390,12 +390,7 @@ print_history(const json_t *history)
 	if (!json_is_array(history) || json_array_size(history) == 0)
 		return;
 	printf("\nHistory:\n");
-	t = table_new(5);
-	table_add(t, "TIME");
-	table_add(t, "ACTOR");
-	table_add(t, "METHOD");
-	table_add(t, "CHANGE");
-	table_add(t, "DETAIL");
+	t = table_with("TIME", "ACTOR", "METHOD", "CHANGE", "DETAIL", NULL);
 	json_array_foreach(history, i, ev)
 	{
 		s = time_text(json_object_get(ev, "at") != NULL
@@ -436,12 +431,7 @@ print_appeals(const json_t *appeals)
 	if (!json_is_array(appeals) || json_array_size(appeals) == 0)
 		return;
 	printf("\nAppeals:\n");
-	t = table_new(5);
-	table_add(t, "N");
-	table_add(t, "KIND");
-	table_add(t, "FILED");
-	table_add(t, "RESULT");
-	table_add(t, "DECIDED");
+	t = table_with("N", "KIND", "FILED", "RESULT", "DECIDED", NULL);
 	json_array_foreach(appeals, i, ap)
 	{
 		char *n = jtext(json_object_get(ap, "appeal"));
@@ -909,14 +899,8 @@ cmd_list(struct ctx *ctx, struct args *a)
 		json_decref(items);
 		return EXIT_DONE;
 	}
-	t = table_new(7);
-	table_add(t, "ID");
-	table_add(t, "RECEIVED");
-	table_add(t, "STATE");
-	table_add(t, "DUE");
-	table_add(t, "ASSIGNEE");
-	table_add(t, "APPLICANT");
-	table_add(t, "DESCRIPTION");
+	t = table_with("ID", "RECEIVED", "STATE", "DUE", "ASSIGNEE",
+	               "APPLICANT", "DESCRIPTION", NULL);
 	json_array_foreach(items, i, it)
 	{
 		table_add(t, js(it, "id"));
@@ -954,14 +938,9 @@ deadline_list(struct ctx *ctx, const char *method, json_t *params,
 		json_decref(items);
 		return EXIT_DONE;
 	}
-	t = table_new(6);
+	t = table_with("ID", "DUE", col, "STATE", "ASSIGNEE", "APPLICANT",
+	               NULL);
 	table_align_right(t, 2);
-	table_add(t, "ID");
-	table_add(t, "DUE");
-	table_add(t, col);
-	table_add(t, "STATE");
-	table_add(t, "ASSIGNEE");
-	table_add(t, "APPLICANT");
 	json_array_foreach(items, i, it)
 	{
 		table_add(t, js(it, "id"));
@@ -1242,10 +1221,7 @@ print_users(const json_t *result)
 		ctx_print_json(result);
 		return;
 	}
-	t = table_new(3);
-	table_add(t, "NAME");
-	table_add(t, "ROLES");
-	table_add(t, "STATUS");
+	t = table_with("NAME", "ROLES", "STATUS", NULL);
 	json_array_foreach(users, i, u)
 	{
 		table_add(t, js(u, "name"));

@@ -84,6 +84,8 @@ void out_csv_field(FILE *, const char *s);
 
 struct table;
 struct table *table_new(int ncols);
+/* A table whose header row names its columns: table_with("ID", ..., NULL). */
+struct table *table_with(const char *, ...) __attribute__((sentinel));
 void table_free(struct table *);
 /* Right-align a column (numbers). */
 void table_align_right(struct table *, int col);

@@ -270,6 +270,27 @@ table_new(int ncols)
 	return t;
 }
 
+/* A table whose columns are its header row: the names, then NULL. */
+struct table *
+table_with(const char *name, ...)
+{
+	struct table *t;
+	const char *n;
+	va_list ap;
+	int ncols = 0;
+
+	va_start(ap, name);
+	for (n = name; n != NULL; n = va_arg(ap, const char *))
+		ncols++;
+	va_end(ap);
+	t = table_new(ncols);
+	va_start(ap, name);
+	for (n = name; n != NULL; n = va_arg(ap, const char *))
+		table_add(t, n);
+	va_end(ap);
+	return t;
+}
+
 void
 table_free(struct table *t)
 {

@@ -388,6 +388,16 @@ store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+int
+store_step_row(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return 0;
+	store_fail(s, what);
+	sqlite3_reset(st);
+	return -1;
+}
+
 /* Bind helpers: NULL strings and DAY_NONE become SQL NULL. */
 void
 bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -944,10 +954,8 @@ store_user_count(struct store *s, int64_t *n)
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return store_fail(s, "user count");
-	}
+	if (store_step_row(s, st, "user count") == -1)
+		return -1;
 	*n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;

@@ -131,11 +131,8 @@ store_app_next_seq(struct store *s, int year, int *seq)
 	if (store_exec_stmt(s, up, "sequence") == -1)
 		return -1;
 	sqlite3_bind_int(get, 1, year);
-	if (sqlite3_step(get) != SQLITE_ROW) {
-		store_fail(s, "sequence");
-		sqlite3_reset(get);
+	if (store_step_row(s, get, "sequence") == -1)
 		return -1;
-	}
 	*seq = sqlite3_column_int(get, 0);
 	sqlite3_reset(get);
 	return 0;
@@ -485,10 +482,8 @@ store_next_event_at(struct store *s, int64_t *at)
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return store_fail(s, "next event");
-	}
+	if (store_step_row(s, st, "next event") == -1)
+		return -1;
 	*at = sqlite3_column_int64(st, 0); /* NULL reads as 0 */
 	sqlite3_reset(st);
 	return 0;
@@ -811,11 +806,8 @@ store_appeal_add(struct store *s, const char *app_id, enum appeal_kind kind,
 	bind_text(st, 1, app_id);
 	sqlite3_bind_int(st, 2, kind);
 	bind_day(st, 3, filed);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_fail(s, "appeal add");
-		sqlite3_reset(st);
+	if (store_step_row(s, st, "appeal add") == -1)
 		return -1;
-	}
 	*n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return 0;

@@ -93,6 +93,9 @@ struct store {
 
 sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
 int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
+/* Step st to its one row (0), or fail, reset st and return -1; on 0 the
+ * caller reads the row and resets st. */
+int store_step_row(struct store *, sqlite3_stmt *, const char *what);
 int store_fail(struct store *, const char *what);
 void bind_text(sqlite3_stmt *, int, const char *);
 void bind_day(sqlite3_stmt *, int, day_t);
@@ -109,7 +112,6 @@ int store_rows(struct store *, sqlite3_stmt *, size_t elem,
 day_t col_day(sqlite3_stmt *, int);
 
 /* lib/store_search.c */
-char *store_search_path(const char *db_path);
 void store_search_kick(struct store *);
 void store_search_stop(struct store *);
 

@@ -95,11 +95,8 @@ summary_counts(struct store *s, day_t from, day_t to, day_t today,
 	sqlite3_bind_int(st, 1, from);
 	sqlite3_bind_int(st, 2, to);
 	sqlite3_bind_int(st, 3, today);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_fail(s, "report.summary");
-		sqlite3_reset(st);
+	if (store_step_row(s, st, "report.summary") == -1)
 		return -1;
-	}
 	sum->received = sqlite3_column_int64(st, 0);
 	sum->extended = sqlite3_column_int64(st, 1);
 	sum->concluded = sqlite3_column_int64(st, 2);

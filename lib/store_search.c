@@ -55,7 +55,7 @@ static const char search_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value NOT NULL);"
     "INSERT INTO meta VALUES ('last', 0), ('last_id', ''), ('dirty', 0);";
 
-char *
+static char *
 store_search_path(const char *db_path)
 {
 	size_t n = strlen(db_path) + sizeof(".search");
@@ -104,6 +104,34 @@ search_value(sqlite3 *db, const char *text, int64_t arg, int64_t *v, char *buf,
 	return rc;
 }
 
+/* How far the index got: meta last, last_id (64 bytes) and dirty. */
+static int
+search_progress(sqlite3 *db, int64_t *last, char *last_id, int64_t *dirty)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT (SELECT value FROM meta WHERE key ="
+	                       " 'last'), (SELECT value FROM meta WHERE key ="
+	                       " 'last_id'), (SELECT value FROM meta WHERE"
+	                       " key = 'dirty')",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		const unsigned char *id = sqlite3_column_text(st, 1);
+
+		*last = sqlite3_column_int64(st, 0);
+		*dirty = sqlite3_column_int64(st, 2);
+		snprintf(last_id, 64, "%s", id ? (const char *)id : "");
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /*
  * Does the index describe this main database? Its version, and the row it
  * says it indexed last is still there with the same id; the text changes
@@ -119,12 +147,7 @@ search_matches(sqlite3 *db)
 	        -1 ||
 	    version != SEARCH_VERSION)
 		return false;
-	if (search_value(db, "SELECT value FROM meta WHERE key = 'last'", 0,
-	                 &last, NULL, 0) == -1 ||
-	    search_value(db, "SELECT value FROM meta WHERE key = 'last_id'", 0,
-	                 NULL, last_id, sizeof(last_id)) == -1 ||
-	    search_value(db, "SELECT value FROM meta WHERE key = 'dirty'", 0,
-	                 &dirty, NULL, 0) == -1 ||
+	if (search_progress(db, &last, last_id, &dirty) == -1 ||
 	    search_value(db,
 	                 "SELECT coalesce(max(seq), 0) FROM app.search_dirty",
 	                 0, &max_dirty, NULL, 0) == -1)
@@ -329,12 +352,7 @@ search_batch(sqlite3 *db, char *err, size_t len)
 		if (sqlite3_prepare_v2(db, batch_sql[i], -1, &q[i], NULL) !=
 		    SQLITE_OK)
 			goto out;
-	if (search_value(db, "SELECT value FROM meta WHERE key = 'last'", 0,
-	                 &last, NULL, 0) == -1 ||
-	    search_value(db, "SELECT value FROM meta WHERE key = 'dirty'", 0,
-	                 &dirty, NULL, 0) == -1 ||
-	    search_value(db, "SELECT value FROM meta WHERE key = 'last_id'", 0,
-	                 NULL, last_id, sizeof(last_id)) == -1)
+	if (search_progress(db, &last, last_id, &dirty) == -1)
 		goto out;
 
 	sqlite3_bind_int64(q[Q_ROWS], 1, last);

@@ -180,6 +180,15 @@ class Client:
         raise AssertionError("expected an event, got %r" % msg)
 
 
+def rss_kb(pid):
+    """Resident memory of a process, in KB (-1 if unknown)."""
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1])
+    return -1
+
+
 def list_all(c, params=None):
     """Every application app.list gives for params, page by page."""
     ids, after = [], None

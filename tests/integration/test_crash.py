@@ -147,17 +147,23 @@ class Worker(threading.Thread):
                                     "version": res["version"]}
         return True
 
+    def ready(self):
+        """Connected to the daemon of the current epoch; False to stop."""
+        with self.sh.lock:
+            if self.sh.stop:
+                return False
+        if self.c is None or self.epoch != self.sh.epoch:
+            if self.c is not None:
+                self.c.close()
+                self.c = None
+            if not self.connect():
+                return False
+        return True
+
     def run(self):
         while True:
-            with self.sh.lock:
-                if self.sh.stop:
-                    break
-            if self.c is None or self.epoch != self.sh.epoch:
-                if self.c is not None:
-                    self.c.close()
-                    self.c = None
-                if not self.connect():
-                    break
+            if not self.ready():
+                break
             # Unanswered submits are retried first, with the same client_ref.
             if self.unknown_refs:
                 if not self.submit(next(iter(self.unknown_refs))):
@@ -199,15 +205,8 @@ class CalendarWorker(Worker):
         import datetime
         day = None
         while True:
-            with self.sh.lock:
-                if self.sh.stop:
-                    break
-            if self.c is None or self.epoch != self.sh.epoch:
-                if self.c is not None:
-                    self.c.close()
-                    self.c = None
-                if not self.connect():
-                    break
+            if not self.ready():
+                break
             try:
                 if day is None:
                     h = self.call("system.health", None)

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, eq, main, ok, req, line, read_to_eof, err_code  # noqa: E402
+from harness import Daemon, eq, main, ok, req, line, read_to_eof, err_code, rss_kb  # noqa: E402
 
 RSS_LIMIT_KB = 300 * 1024  # generous: the sanitizer build is several times larger
 # AddressSanitizer keeps up to 256 MB of freed memory in quarantine, which
@@ -21,26 +21,10 @@ ASAN_ENV = {"ASAN_OPTIONS": os.environ.get(
     "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0") + ":quarantine_size_mb=16"}
 
 
-
-
-
-
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    return -1
-
-
 def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
-
-
 
 
 def drop_wait(c, timeout):

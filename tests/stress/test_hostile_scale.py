@@ -24,21 +24,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
-from harness import Daemon, RpcError, eq, main, ok  # noqa: E402
+from harness import Daemon, RpcError, eq, main, ok, rss_kb  # noqa: E402
 
 IDLE = int(os.environ.get("SCALE_IDLE", "10000"))
 SLOW = int(os.environ.get("SCALE_SLOW", "1000"))
 FLOOD = int(os.environ.get("SCALE_FLOOD", "10"))
 NOFILE = 30000
 LATENCY_LIMIT = float(os.environ.get("SCALE_LATENCY", "3.0"))  # seconds, worst case
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    return -1
 
 
 def nofile_of(pid):

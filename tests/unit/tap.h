@@ -6,6 +6,9 @@
 #define OGI_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "../../lib/date.h"
 
 static int tap_n, tap_failed;
 
@@ -27,6 +30,22 @@ static int tap_n, tap_failed;
 		if (!(cond))                                                   \
 			ok(0, __VA_ARGS__);                                    \
 	} while (0)
+
+/* A date the test spells out (NULL for none): parsed, or the test bails
+ * out. */
+static inline day_t
+D(const char *s)
+{
+	day_t d;
+
+	if (s == NULL)
+		return DAY_NONE;
+	if (date_parse(s, &d) == -1) {
+		printf("Bail out! bad date in test: %s\n", s);
+		exit(1);
+	}
+	return d;
+}
 
 #define tap_done() (printf("1..%d\n", tap_n), tap_failed ? 1 : 0)
 

@@ -15,18 +15,6 @@
 #include "../../lib/date.h"
 #include "tap.h"
 
-static day_t
-D(const char *s)
-{
-	day_t d;
-
-	if (date_parse(s, &d) == -1) {
-		printf("Bail out! bad date in test: %s\n", s);
-		exit(1);
-	}
-	return d;
-}
-
 static const char *
 fmt(day_t d, char *buf)
 {

@@ -14,20 +14,6 @@
 
 #define NONE DAY_NONE
 
-static day_t
-D(const char *s)
-{
-	day_t d;
-
-	if (s == NULL)
-		return NONE;
-	if (date_parse(s, &d) == -1) {
-		printf("Bail out! bad date in test: %s\n", s);
-		exit(1);
-	}
-	return d;
-}
-
 static const char *
 fmt(day_t d, char *buf)
 {

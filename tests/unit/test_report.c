@@ -14,18 +14,6 @@
 #include "../../lib/store.h"
 #include "tap.h"
 
-static day_t
-D(const char *s)
-{
-	day_t d;
-
-	if (date_parse(s, &d) == -1) {
-		printf("Bail out! bad date in test: %s\n", s);
-		exit(1);
-	}
-	return d;
-}
-
 static const struct report_row *
 row(const char *key)
 {
