@@ -584,6 +584,8 @@ store_configure_sqlite(void)
 	done = true;
 	if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1) != SQLITE_OK)
 		log_warnx("store: cannot set the statement journal spill size");
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_warnx("store: cannot turn off SQLite's memory statistics");
 }
 
 static int
