@@ -154,6 +154,12 @@ static const char *migrations[] = {
 	"DROP INDEX apps_report_received;"
 	"DROP INDEX apps_received;"
 	"CREATE INDEX apps_received ON apps(received_on, id, col);",
+	/*
+	 * 8: migration 6 dropped apps_fts but left its delete trigger, so
+	 * any DELETE on apps (none in ogid; an operator's sqlite3 shell)
+	 * failed to compile with "no such table".
+	 */
+	"DROP TRIGGER IF EXISTS apps_ad;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

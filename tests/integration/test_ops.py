@@ -219,6 +219,34 @@ def test_rotate_and_disable_end_sessions():
         d.cleanup()
 
 
+def test_schema_compiles():
+    """Every table's triggers and indexes still name what exists: SQLite
+    compiles a table's triggers when a statement on it is prepared."""
+    d = Daemon()
+    try:
+        d.stop()
+        con = sqlite3.connect(d.db)
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite_%'")]
+        ok("apps" in tables and "events" in tables, "the schema has its tables", tables)
+        for t in tables:
+            for sql in ("DELETE FROM %s WHERE rowid = -1",
+                        "UPDATE %s SET rowid = rowid WHERE rowid = -1"):
+                try:
+                    con.execute(sql % t)
+                    ok(True, sql % t)
+                except sqlite3.Error as e:
+                    ok(False, sql % t, str(e))
+        con.rollback()
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+        eq(names, ["apps_text"], "one trigger: text changes for the search index")
+        con.close()
+    finally:
+        d.cleanup()
+
+
 def test_bad_databases():
     d = Daemon()
     try:
