@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../lib/log.h"
 #include "../lib/store.h"
@@ -22,11 +23,23 @@ static struct conn **waiters;
 static size_t nwaiters, capwaiters;
 static unsigned long long commits, writes;
 
+/*
+ * search_dirty is pruned every prune_period seconds, up to what the
+ * indexer had applied one period before (see store_search_prune: a reader
+ * may hold an older snapshot of the index than of the applications).
+ * OGID_SEARCH_PRUNE_SECONDS shortens the period for tests.
+ */
+#define PRUNE_PERIOD 60
+static time_t prune_period = PRUNE_PERIOD, prune_at;
+static int64_t prune_mark, pruned;
+
 static void commit_cb(evutil_socket_t, short, void *);
 
 void
 commit_init(struct event_base *base)
 {
+	const char *p;
+
 	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
 	if (commit_ev == NULL)
 		fatalx("commit: event_new");
@@ -40,6 +53,12 @@ commit_init(struct event_base *base)
 	if (commit_timer == NULL)
 		fatalx("commit: evtimer_new");
 	event_priority_set(commit_timer, 0);
+
+	p = getenv("OGID_SEARCH_PRUNE_SECONDS");
+	if (p != NULL && *p != '\0')
+		prune_period = (time_t)strtol(p, NULL, 10);
+	prune_at = 0;
+	prune_mark = pruned = 0;
 }
 
 void
@@ -130,6 +149,24 @@ commit_restore_memory(void)
 	appcache_clear();
 }
 
+static void
+commit_prune_search(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (prune_at != 0 && now.tv_sec - prune_at < prune_period)
+		return;
+	if (prune_mark > pruned) {
+		if (store_search_prune(ogid->store, prune_mark) == 0)
+			pruned = prune_mark;
+		else
+			log_warnx("commit: %s", store_error(ogid->store));
+	}
+	prune_mark = store_search_applied(ogid->store);
+	prune_at = now.tv_sec;
+}
+
 /* Commit the open transaction and answer the waiters. */
 int
 commit_now(void)
@@ -171,6 +208,8 @@ commit_now(void)
 		if (w[i] != NULL)
 			conn_commit_done(w[i], ok, why);
 	free(w);
+	if (ok)
+		commit_prune_search();
 	timers_rearm();
 	return ok ? 0 : -1;
 }

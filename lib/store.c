@@ -321,6 +321,11 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_REPORT_LONGEST] = "SELECT id, received_on, state FROM apps"
 	                        " WHERE concluded_on IS NULL"
 	                        " ORDER BY +received_on, id LIMIT ?1",
+	/* Text changes the indexer applied, but never the newest: search_dirty
+	 * has no AUTOINCREMENT, and its next seq must stay past the index's
+	 * "dirty" mark. */
+	[STMT_SEARCH_PRUNE] = "DELETE FROM search_dirty WHERE seq <= ?1"
+	                      " AND seq < (SELECT max(seq) FROM search_dirty)",
 };
 
 static void store_seterr(struct store *, const char *, ...)

@@ -42,6 +42,16 @@ void store_close(struct store *);
 int store_search_start(struct store *);
 int store_search_attach(struct store *);
 int store_search_build(struct store *);
+/*
+ * search_dirty holds one row per text change until the index applied it.
+ * store_search_applied: the newest the indexer applied (0: none, or no
+ * indexer). store_search_prune deletes the rows up to upto (never the
+ * newest row), outside a transaction. A reader's snapshot of the index
+ * may be older than its snapshot of the main database, so pass a mark
+ * read a while ago, not the current one.
+ */
+int64_t store_search_applied(struct store *);
+int store_search_prune(struct store *, int64_t upto);
 const char *store_error(const struct store *);
 /* True if the last failure was SQLITE_FULL/IOERR/BUSY: retry later. */
 bool store_error_transient(const struct store *);

@@ -47,6 +47,9 @@ struct store_search {
 	pthread_cond_t cv;
 	bool kicked, started;
 	atomic_bool stop; /* read by the indexer between batches */
+	/* search_dirty's seq the index has applied (its committed "dirty"),
+	 * published for pruning; the loop thread reads it. */
+	_Atomic int64_t applied;
 };
 
 static const char search_schema[] =
@@ -339,7 +342,7 @@ set_meta(sqlite3_stmt *st, const char *key, int64_t v, const char *text)
  * with their final text). Returns the rows done, or -1.
  */
 static int
-search_batch(sqlite3 *db, char *err, size_t len)
+search_batch(sqlite3 *db, int64_t *applied, char *err, size_t len)
 {
 	sqlite3_stmt *q[Q__COUNT] = { NULL };
 	int64_t last = 0, dirty = 0, rowid;
@@ -397,24 +400,27 @@ out:
 		snprintf(err, len, "search index: %s", sqlite3_errmsg(db));
 	for (i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(q[i]);
-	if (rc == 0 && search_exec(db, "COMMIT", err, len) == 0)
+	if (rc == 0 && search_exec(db, "COMMIT", err, len) == 0) {
+		*applied = dirty;
 		return done;
+	}
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
 /* Index everything there is now: rows done, or -1. */
 static int64_t
-search_catch_up(sqlite3 *db, char *err, size_t len, const atomic_bool *stop)
+search_catch_up(struct store_search *x, char *err, size_t len, bool stoppable)
 {
-	int64_t total = 0;
+	int64_t total = 0, applied;
 	int n;
 
 	do {
-		if ((n = search_batch(db, err, len)) == -1)
+		if ((n = search_batch(x->db, &applied, err, len)) == -1)
 			return -1;
+		atomic_store(&x->applied, applied);
 		total += n;
-	} while (n > 0 && (stop == NULL || !atomic_load(stop)));
+	} while (n > 0 && (!stoppable || !atomic_load(&x->stop)));
 	return total;
 }
 
@@ -470,7 +476,7 @@ search_main(void *arg)
 			break;
 		x->kicked = false;
 		pthread_mutex_unlock(&x->mu);
-		if (search_catch_up(x->db, err, sizeof(err), &x->stop) == -1) {
+		if (search_catch_up(x, err, sizeof(err), true) == -1) {
 			if (!failed)
 				log_warnx("%s (searches scan the rows not"
 				          " indexed)",
@@ -505,6 +511,7 @@ search_prepare(struct store *s)
 		fatalx("search index: pthread_cond_init");
 	pthread_condattr_destroy(&ca);
 	atomic_init(&x->stop, false);
+	atomic_init(&x->applied, 0);
 	s->search = x;
 	return search_open(x, s->err, sizeof(s->err));
 }
@@ -601,7 +608,26 @@ store_search_build(struct store *s)
 	if (search_prepare(s) == -1)
 		return -1;
 	x = s->search;
-	n = search_catch_up(x->db, s->err, sizeof(s->err), NULL);
+	n = search_catch_up(x, s->err, sizeof(s->err), false);
 	store_search_stop(s);
 	return n < 0 ? -1 : 0;
+}
+
+int64_t
+store_search_applied(struct store *s)
+{
+	return s->search != NULL ? atomic_load(&s->search->applied) : 0;
+}
+
+int
+store_search_prune(struct store *s, int64_t upto)
+{
+	sqlite3_stmt *st;
+
+	if (upto <= 0 || s->readonly || s->in_txn)
+		return 0;
+	if ((st = store_stmt(s, STMT_SEARCH_PRUNE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, upto);
+	return store_exec_stmt(s, st, "search prune");
 }

@@ -74,6 +74,48 @@ def test_corrected_text_is_searched():
         d.cleanup()
 
 
+def test_applied_text_changes_are_pruned():
+    """search_dirty keeps a row per text change only until the index has
+    applied it (and a period has passed); the newest row stays, and
+    searches are the same before and after."""
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00",
+               env={"OGID_SEARCH_PRUNE_SECONDS": "1"})
+    try:
+        a = d.admin()
+        ids = submit_batch(a, 0, 4, lambda i: "原始描述第%d号文件" % i)
+        for n, x in enumerate(ids[:3]):
+            a.call("app.request_correction", {"id": x, "note": "请补正"})
+            a.call("app.correct", {"id": x, "description": "补正内容第%d份" % n})
+        ok(wait_indexed(d, 4, 3), "the indexer applied 3 text changes")
+
+        def dirty():
+            con = sqlite3.connect(d.db, timeout=5)
+            r = con.execute("SELECT count(*), max(seq) FROM search_dirty").fetchone()
+            con.close()
+            return r
+
+        eq(dirty(), (3, 3), "three text changes recorded")
+        deadline = time.time() + 20
+        n = 4
+        while dirty()[0] > 1 and time.time() < deadline:
+            submit_batch(a, n, 1, lambda i: "另一份文件%d" % i)  # commits drive pruning
+            n += 1
+            time.sleep(0.3)
+        eq(dirty(), (1, 3), "pruned to the newest row once applied and a period passed")
+        eq(sorted(i["id"] for i in a.call("app.list", {"q": "补正内容"})["items"]),
+           sorted(ids[:3]), "the corrected texts are found")
+        eq([i["id"] for i in a.call("app.list", {"q": "原始描述"})["items"]], [ids[3]],
+           "the replaced texts are not")
+        a.call("app.request_correction", {"id": ids[3], "note": "请补正"})
+        a.call("app.correct", {"id": ids[3], "description": "最后一次补正"})
+        eq(dirty(), (2, 4), "the next change numbers past the pruned ones")
+        eq([i["id"] for i in a.call("app.list", {"q": "最后一次"})["items"]], [ids[3]],
+           "and is searched before it is indexed")
+        a.close()
+    finally:
+        d.cleanup()
+
+
 def wait_indexed(d, last, dirty, seconds=20):
     """Poll <db>.search until the indexer got to rowid last and text
     change dirty."""

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "../../lib/store.h"
 #include "tap.h"
 
@@ -168,6 +170,71 @@ common_term(struct store *idx, struct store *scan)
 	      "a term in one row of 97 (gathered, sorted)");
 }
 
+/* search_dirty's rows and its newest seq, read beside the store. */
+static void
+dirty_rows(const char *path, int *n, int *max)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	*n = *max = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "SELECT count(*), coalesce(max(seq), 0)"
+	                       " FROM search_dirty",
+	                       -1, &st, NULL) != SQLITE_OK)
+		bail("sqlite3", NULL);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int(st, 0);
+		*max = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * The indexer thread publishes the text changes it applied; pruning
+ * search_dirty up to there keeps the newest row, so the next change
+ * still numbers past the index's mark and is searched as not indexed.
+ */
+static void
+pruning(struct store *idx, struct store *scan, const char *path, struct app *b)
+{
+	int i, n, max;
+
+	correct(b, "第三次修改的说明");
+	if (store_search_start(w) == -1)
+		bail("start", w);
+	for (i = 0; i < 1000 && store_search_applied(w) < 3; i++)
+		usleep(10000);
+	ok(store_search_applied(w) == 3,
+	   "the indexer publishes the text changes it applied (%lld)",
+	   (long long)store_search_applied(w));
+	dirty_rows(path, &n, &max);
+	ok(n == 3 && max == 3, "three text changes recorded (%d, %d)", n, max);
+	if (store_search_prune(w, store_search_applied(w)) == -1)
+		bail("prune", w);
+	dirty_rows(path, &n, &max);
+	ok(n == 1 && max == 3, "pruned to the newest (%d, %d)", n, max);
+	if (store_search_prune(w, 3) == -1)
+		bail("prune", w);
+	dirty_rows(path, &n, &max);
+	ok(n == 1 && max == 3, "the newest row is never pruned (%d, %d)", n,
+	   max);
+	correct(b, "第四次修改的说明");
+	dirty_rows(path, &n, &max);
+	ok(n == 2 && max == 4, "the next change numbers on (%d, %d)", n, max);
+	expect(idx, scan, "第四次修", "2026-000002", "after pruning");
+	expect(idx, scan, "第三次修", "", "after pruning");
+	for (i = 0; i < 1000 && store_search_applied(w) < 4; i++)
+		usleep(10000);
+	ok(store_search_applied(w) == 4, "the indexer applied the next (%lld)",
+	   (long long)store_search_applied(w));
+	expect(idx, scan, "第四次修", "2026-000002", "after pruning, indexed");
+	expect(idx, scan, "第三次修", "", "after pruning, indexed");
+}
+
 int
 main(void)
 {
@@ -229,6 +296,7 @@ main(void)
 	expect(idx, scan, "拆迁后的", "", "changed back, caught up");
 
 	common_term(idx, scan);
+	pruning(idx, scan, path, b);
 
 	store_close(idx);
 	store_close(scan);
