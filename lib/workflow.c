@@ -69,31 +69,38 @@ is_assignee(const struct app *a, const struct wf_actor *who)
 	       strcmp(a->assignee, who->name) == 0;
 }
 
-/* A reviewer acting as reviewer must be the assignee. */
+/*
+ * Roles first, then (after the state) the assignee: a reviewer acting as
+ * reviewer must be the assignee. The states a reviewer-only action starts
+ * from always have an assignee, so an application assigned to no one
+ * gets the state's -32004, not -32002.
+ */
 static int
-check_roles(const struct app *a, enum wf_action act, const struct wf_actor *who,
-            struct wf_error *err)
+check_role(enum wf_action act, const struct wf_actor *who,
+           struct wf_error *err)
 {
 	unsigned roles = rules[act].roles;
 
 	err->required = roles;
 	if (who->system)
 		return 0;
-	if (act == WF_REQUEST_CORRECTION) {
-		if (who->roles & WF_ROLE_CLERK)
-			return 0;
-		if ((who->roles & WF_ROLE_REVIEWER) && is_assignee(a, who))
-			return 0;
-		return fail(err, WF_E_FORBIDDEN, NULL,
-		            (who->roles & WF_ROLE_REVIEWER)
-		                ? "only the assigned reviewer may request a"
-		                  " correction"
-		                : "forbidden for your roles");
-	}
 	if ((who->roles & roles) == 0)
 		return fail(err, WF_E_FORBIDDEN, NULL,
 		            "forbidden for your roles");
-	if (roles == WF_ROLE_REVIEWER && !is_assignee(a, who))
+	return 0;
+}
+
+static int
+check_assignee(const struct app *a, enum wf_action act,
+               const struct wf_actor *who, struct wf_error *err)
+{
+	if (who->system || is_assignee(a, who))
+		return 0;
+	if (act == WF_REQUEST_CORRECTION && !(who->roles & WF_ROLE_CLERK))
+		return fail(err, WF_E_FORBIDDEN, NULL,
+		            "only the assigned reviewer may request a"
+		            " correction");
+	if (rules[act].roles == WF_ROLE_REVIEWER)
 		return fail(err, WF_E_FORBIDDEN, NULL,
 		            "only the assigned reviewer may do this");
 	return 0;
@@ -105,11 +112,13 @@ wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
          struct wf_error *err)
 {
 	memset(err, 0, sizeof(*err));
-	if (check_roles(a, act, who, err) == -1)
+	if (check_role(act, who, err) == -1)
 		return -1;
 	if ((rules[act].from & S(a->state)) == 0)
 		return fail(err, WF_E_STATE, NULL,
 		            "not allowed in the current state");
+	if (check_assignee(a, act, who, err) == -1)
+		return -1;
 	switch (act) {
 	case WF_SECRECY:
 		/* Separation of duties. */

@@ -742,10 +742,16 @@ def test_forbidden_roles():
             expect(w.rev2, method, p, -32002, "%s refused to a reviewer not assigned" % method)
         p = {"id": apps["consultation"], "opinion": "o"}
         expect(w.rev2, "app.consulted", p, -32002, "app.consulted refused to another reviewer")
+        # Their states always have an assignee: on an unassigned application
+        # the state is what is wrong (SPEC 2: any other state is -32004).
         for method in ("app.review", "app.consult"):
             p = {"id": apps["received"]}
             p.update(TRANSITIONS[method][0])
-            expect(w.rev, method, p, -32002, "%s refused on an unassigned application" % method)
+            expect(w.rev, method, p, -32004, "%s on an unassigned application: state" % method)
+        p = {"id": apps["received"]}
+        p.update(TRANSITIONS["app.request_correction"][0])
+        expect(w.rev, "app.request_correction", p, -32002,
+               "app.request_correction by a reviewer on an unassigned application")
         eq(snapshot(w, rid)[:3], ("review", 2, 2), "refusals left the application alone")
         # A reassignment moves the right to act.
         a = w.go(rid, ("sup", "app.assign", {"reviewer": "rev2"}))
