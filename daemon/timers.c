@@ -49,13 +49,20 @@ timers_rearm(void)
 	if (timer_ev == NULL)
 		return;
 	evtimer_del(timer_ev);
-	if (ogid->fake_clock || ogid->shutting_down)
-		return; /* only clock.set moves a fake clock */
+	if (ogid->shutting_down)
+		return;
 	if (store_next_event_at(ogid->rstore, &next) == -1) {
 		log_warnx("timers: %s", store_error(ogid->rstore));
 		next = 0;
 	}
 	now = daemon_now();
+	/*
+	 * Only clock.set moves a fake clock; but what is due already (a
+	 * calendar.set moved a due_on back, a late registration) fires now,
+	 * as it would on the real clock.
+	 */
+	if (ogid->fake_clock && (next == 0 || next > now))
+		return;
 	if (next == 0)
 		wait = 3600;
 	else

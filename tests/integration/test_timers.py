@@ -2,6 +2,7 @@
 pushes reach subscribers, catch-up after a restart, calendar changes move
 due dates and timers, paused applications are never overdue."""
 import datetime
+import time
 import json
 
 from harness import Daemon, RpcError, eq, main, ok
@@ -300,6 +301,64 @@ def test_calendar_set_moves_deadlines():
         err = w.admin.error("calendar.set", {"year": 2026, "holidays": ["2025-03-10"], "workdays": []})
         eq(err["code"], -32602, "a date of another year refused")
         eq(w.admin.call("calendar.is_workday", {"date": "2026-03-10"}), False, "refused set changed nothing")
+    finally:
+        w.close()
+
+
+def history_methods(w, id):
+    return [h["method"] for h in w.get(id)["history"]]
+
+
+def wait_for(pred, seconds=5):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_what_is_due_already_fires_on_a_fake_clock():
+    """On a fake clock only clock.set moves time, but an event that is due
+    already fires at once, as on the real clock: a late registration, and
+    a calendar.set that moves a due_on back. Each carries its due instant."""
+    w = World(fake="2026-11-26T09:00:00+08:00")
+    try:
+        sub = w.d.client(w.sup_tok)
+        sub.call("events.subscribe", {"types": ["due_soon", "overdue"]})
+        late = w.submit("2026-09-01")
+        eq(late["deadline"]["overdue"], True, "registered late: overdue at once")
+        ok(wait_for(lambda: "timer.overdue" in history_methods(w, late["id"])),
+           "its overdue event is recorded without a clock.set")
+        got = [sub.wait_event(), sub.wait_event()]
+        eq([(e or {}).get("type") for e in got], ["due_soon", "overdue"],
+           "both are pushed, in time order")
+        due = late["deadline"]["due_on"]
+        eq((got[1] or {}).get("at"), midnight(d2s(s2d(due) + datetime.timedelta(days=1))),
+           "overdue carries the instant it was due")
+        res = w.clock("2026-11-26T09:00:01+08:00")
+        eq(fired_of(res, late["id"]), [], "and does not fire again")
+
+        # A due_on 2 working days ahead; declaring three earlier weekend
+        # days working days moves it into the past.
+        w.clock("2026-12-01T09:00:00+08:00")
+        a = w.submit("2026-11-03")
+        due = a["deadline"]["due_on"]
+        ok(due >= "2026-12-01" and not a["deadline"]["overdue"], "not yet overdue (%s)" % due)
+        eq((sub.wait_event() or {}).get("type"), "due_soon", "due soon at once")
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        extra = {"2026-11-07", "2026-11-08", "2026-11-14", "2026-11-15"}
+        w.admin.call("calendar.set", {"year": 2026, "holidays": cal["holidays"],
+                                      "workdays": sorted(set(cal["workdays"]) | extra)})
+        g = w.get(a["id"])
+        ok(g["deadline"]["due_on"] < "2026-12-01" and g["deadline"]["overdue"],
+           "the calendar moved due_on into the past (%s)" % g["deadline"]["due_on"])
+        ok(wait_for(lambda: "timer.overdue" in history_methods(w, a["id"])),
+           "the overdue event follows the calendar at once")
+        ev = sub.wait_event()
+        eq(((ev or {}).get("type"), (ev or {}).get("id")), ("overdue", a["id"]),
+           "and is pushed")
+        sub.close()
     finally:
         w.close()
 
