@@ -76,8 +76,7 @@ is_assignee(const struct app *a, const struct wf_actor *who)
  * gets the state's -32004, not -32002.
  */
 static int
-check_role(enum wf_action act, const struct wf_actor *who,
-           struct wf_error *err)
+check_role(enum wf_action act, const struct wf_actor *who, struct wf_error *err)
 {
 	unsigned roles = rules[act].roles;
 
