@@ -527,7 +527,7 @@ m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
                     struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = {
-		{ "within_days", P_INT, false, 0, 60 },
+		{ "within_days", P_INT, false, 0, CONFIG_MAX_PERIOD_DAYS },
 		{ "limit", P_INT, false, 1, 500 },
 		{ "after", P_STRING, false, 1, 64 },
 		PSPEC_END
@@ -588,7 +588,7 @@ static const struct tspec tspecs[] = {
 	  { ID_P,
 	    VERSION_P,
 	    NOTE_P(true),
-	    { "within_days", P_INT, false, 1, 60 },
+	    { "within_days", P_INT, false, 1, CONFIG_MAX_PERIOD_DAYS },
 	    PSPEC_END } },
 	{ "app.correct",
 	  WF_CORRECT,

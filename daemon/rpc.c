@@ -330,6 +330,86 @@ rpc_finish(struct rpc_work *w)
 	w->root = NULL;
 }
 
+/*
+ * Integers beyond int64 are valid JSON that jansson refuses to parse. Such
+ * a line is parsed again with every integer as a real, to answer its calls
+ * with their ids (-32602 naming the field); none of them runs.
+ */
+static bool
+out_of_range(const json_t *v, char *path, size_t len, size_t at)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	int n;
+
+	if (json_is_real(v))
+		return json_real_value(v) >= 9223372036854775808.0 ||
+		       json_real_value(v) < -9223372036854775808.0;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x)
+		{
+			n = snprintf(path + at, len - at, at ? ".%s" : "%s",
+			             key);
+			if (n > 0 &&
+			    out_of_range(x, path, len,
+			                 at + (size_t)n < len ? at + (size_t)n
+			                                      : len - 1))
+				return true;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			n = snprintf(path + at, len - at, "[%zu]", i);
+			if (n > 0 &&
+			    out_of_range(x, path, len,
+			                 at + (size_t)n < len ? at + (size_t)n
+			                                      : len - 1))
+				return true;
+		}
+	}
+	path[at] = '\0';
+	return false;
+}
+
+/* An id read as a real (3.0) is echoed as the integer it was written as. */
+static void
+overflow_fix_id(json_t *req)
+{
+	json_t *id = json_object_get(req, "id");
+	double d;
+
+	if (!json_is_real(id))
+		return;
+	d = json_real_value(id);
+	if (d == (double)(int64_t)d && d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0)
+		json_object_set_new(req, "id", json_integer((json_int_t)d));
+}
+
+static json_t *
+overflow_parse(const char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *root, *x;
+	size_t i;
+
+	root = json_loadb(buf, len,
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
+	                      JSON_DECODE_INT_AS_REAL,
+	                  &jerr);
+	if (json_is_object(root))
+		overflow_fix_id(root);
+	else if (json_is_array(root)) {
+		json_array_foreach(root, i, x)
+		{
+			if (json_is_object(x))
+				overflow_fix_id(x);
+		}
+	}
+	return root;
+}
+
 void
 rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
                json_dump_callback_t emit, void *arg)
@@ -343,6 +423,10 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 	w->refuse = refuse;
 	w->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	                     &jerr);
+	if (w->root == NULL &&
+	    json_error_code(&jerr) == json_error_numeric_overflow &&
+	    (w->root = overflow_parse(buf, len)) != NULL)
+		w->overflow = true;
 	if (w->root == NULL) {
 		data = json_object();
 		json_object_set_new(data, "reason", rpc_string(jerr.text));
@@ -441,6 +525,23 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		if (notification)
 			return NULL;
 		rpc_error_param(&err, "params", "must be an object");
+		data = err.data;
+		err.data = NULL;
+		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,
+		                          data);
+	}
+	if (w->overflow) {
+		char path[128] = "";
+
+		if (notification)
+			return NULL;
+		if (params == NULL ||
+		    !out_of_range(params, path, sizeof path, 0))
+			return rpc_error_response(
+			    id, RPC_INVALID_REQUEST,
+			    "an integer out of range elsewhere in the line",
+			    NULL);
+		rpc_error_param(&err, path, "integer out of range");
 		data = err.data;
 		err.data = NULL;
 		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,

@@ -34,7 +34,8 @@ struct rpc_work {
 	json_t
 	    *held;  /* that write's response (owned), NULL for a notification */
 	bool close; /* close the connection after this line (auth failures) */
-	bool refuse; /* answer every call -32005: shutting down */
+	bool refuse;   /* answer every call -32005: shutting down */
+	bool overflow; /* an integer out of range: parsed as reals, none runs */
 	json_dump_callback_t emit;
 	void *arg;
 };

@@ -5,6 +5,10 @@
 #ifndef OGI_CONFIG_H
 #define OGI_CONFIG_H
 
+/* The longest due-soon window and correction period, in working days:
+ * the bound of the config keys and of the methods' within_days alike. */
+#define CONFIG_MAX_PERIOD_DAYS 366
+
 #include <stddef.h>
 
 struct ogi_config {

@@ -207,6 +207,43 @@ def test_spec_invalid_json():
     c.close()
 
 
+def test_integers_out_of_range():
+    """Integers beyond 64 bits are valid JSON that ogid cannot hold: each
+    call is answered -32602 naming the field, with its id, and none runs."""
+    c = daemon().client()
+    big = b'{"jsonrpc":"2.0","method":"calendar.add","id":3,' \
+          b'"params":{"date":"2026-01-05","days":100000000000000000000}}\n'
+    c.send_raw(big)
+    eq(err_code(c.recv_line()), -32001, "unauthenticated first")
+    c.close()
+    c = authed()
+    c.send_raw(big)
+    r = c.recv_line()
+    eq((err_code(r), r.get("id")), (-32602, 3), "-32602 with the id")
+    eq(r["error"]["data"]["field"], "days", "naming the field")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.set","id":"x","params":{"year":2026,'
+               b'"holidays":[],"workdays":[],"deep":{"a":[1,2,-99999999999999999999]}}}\n')
+    r = c.recv_line()
+    eq((err_code(r), r.get("id"), r["error"]["data"]["field"]), (-32602, "x", "deep.a[2]"),
+       "nested: the path to it")
+    eq(c.call("calendar.get", {"year": 2026})["holidays"] != [], True, "calendar.set did not run")
+    c.send_raw(b'[{"jsonrpc":"2.0","method":"calendar.add","id":4,"params":{"date":"2026-01-05","days":1}},'
+               b'{"jsonrpc":"2.0","method":"calendar.add","id":5,"params":{"days":9223372036854775808}},'
+               b'{"jsonrpc":"2.0","method":"calendar.add","params":{"days":1}}]\n')
+    r = c.recv_line()
+    eq([(err_code(x), x.get("id")) for x in r], [(-32600, 4), (-32602, 5)],
+       "a batch: none runs, each call answered with its id, notifications not")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":99999999999999999999,"params":{}}\n')
+    r = c.recv_line()
+    eq(err_code(r), -32600, "an id out of range is an invalid request")
+    eq(c.call("calendar.add", {"date": "2026-01-05", "days": 3}), "2026-01-08",
+       "the connection goes on")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":6,'
+               b'"params":{"date":"2026-01-05","days":1e999}}\n')
+    eq(err_code(c.recv_line()), -32700, "a real out of range is a parse error")
+    c.close()
+
+
 def test_spec_invalid_request_object():
     c = authed()
     c.send_raw(b'{"jsonrpc": "2.0", "method": 1, "params": "bar"}\n')

@@ -164,6 +164,12 @@ def test_due_soon_list():
 def test_correction_lapse():
     w = World()
     try:
+        b = w.submit("2026-03-02")
+        r = w.clerk.call("app.request_correction", {"id": b["id"], "note": "n", "within_days": 366})
+        eq(r["deadline"]["waiting"]["last_day"], w.add("2026-03-02", 366),
+           "within_days up to 366, the bound of correction_days in the config")
+        eq(len(w.sup.call("deadline.due_soon", {"within_days": 366})["items"]), 0,
+           "due_soon's within_days up to 366 too")
         a = w.submit("2026-03-02")
         r = w.clerk.call("app.request_correction", {"id": a["id"], "note": "请补充", "within_days": 15})
         eq(r["state"], "correction", "in correction")
