@@ -372,7 +372,10 @@ out_of_range(const json_t *v, char *path, size_t len, size_t at)
 	return false;
 }
 
-/* An id read as a real (3.0) is echoed as the integer it was written as. */
+/*
+ * An id read as a real (3.0) is echoed as the integer it was written as;
+ * one out of range cannot be echoed exactly, so the answer has id null.
+ */
 static void
 overflow_fix_id(json_t *req)
 {
@@ -382,8 +385,9 @@ overflow_fix_id(json_t *req)
 	if (!json_is_real(id))
 		return;
 	d = json_real_value(id);
-	if (d == (double)(int64_t)d && d >= -9223372036854775808.0 &&
-	    d < 9223372036854775808.0)
+	if (d >= 9223372036854775808.0 || d < -9223372036854775808.0)
+		json_object_set_new(req, "id", json_null());
+	else if (d == (double)(int64_t)d)
 		json_object_set_new(req, "id", json_integer((json_int_t)d));
 }
 
@@ -537,10 +541,9 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 			return NULL;
 		if (params == NULL ||
 		    !out_of_range(params, path, sizeof path, 0))
-			return rpc_error_response(
-			    id, RPC_INVALID_REQUEST,
-			    "an integer out of range elsewhere in the line",
-			    NULL);
+			return rpc_error_response(id, RPC_INVALID_REQUEST,
+			                          "an integer out of range",
+			                          NULL);
 		rpc_error_param(&err, path, "integer out of range");
 		data = err.data;
 		err.data = NULL;
