@@ -52,10 +52,14 @@ $(1)/ogi: $(patsubst %.c,$(1)/%.o,$(CLIENT_SRC)) $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
-# jw_json is checked against jansson's json_dumps: the one daemon/ file
-# a unit test links (it needs only libogi.a's log and xmalloc).
+# jw_json is checked against jansson's json_dumps: one of the two daemon/
+# files a unit test links (it needs only libogi.a's log and xmalloc).
 $(1)/tests/unit/test_jsonw.o: daemon/jsonw.h
 $(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1)/libogi.a
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
+# jr_loadb is checked against jansson's json_loadb the same way.
+$(1)/tests/unit/test_jsonr.o: daemon/jsonr.h
+$(1)/tests/unit/test_jsonr: $(1)/tests/unit/test_jsonr.o $(1)/daemon/jsonr.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
@@ -133,7 +137,7 @@ FUZZ_OBJFLAGS = $(FUZZ_CFLAGS)
 FUZZ_LIB   = $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/holidays.o
 FUZZ_RPC   = $(patsubst %.c,build/fuzz/%.o,$(filter-out daemon/main.c \
              daemon/server.c daemon/conn.c,$(DAEMON_SRC)))
-FUZZ_BINS  = build/fuzz/fuzz_rpc build/fuzz/fuzz_cal
+FUZZ_BINS  = build/fuzz/fuzz_rpc build/fuzz/fuzz_cal build/fuzz/fuzz_json
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
@@ -152,6 +156,8 @@ build/fuzz/holidays.o: build/holidays.c
 build/fuzz/fuzz_rpc: build/fuzz/tests/fuzz_rpc.o $(FUZZ_RPC) $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 build/fuzz/fuzz_cal: build/fuzz/tests/fuzz_cal.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+build/fuzz/fuzz_json: build/fuzz/tests/fuzz_json.o build/fuzz/daemon/jsonr.o
 	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 
 stress: all fuzz

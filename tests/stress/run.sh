@@ -52,6 +52,7 @@ test_py() { # name command...
 
 fuzz fuzz_rpc rpc rpc.dict
 fuzz fuzz_cal cal cal.dict
+fuzz fuzz_json rpc rpc.dict
 test_py tests/stress/test_diskfull.py \
     env OGID="$STRESS_OGID" timeout 300 python3 tests/stress/test_diskfull.py
 test_py tests/stress/test_hostile_scale.py \

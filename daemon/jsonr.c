@@ -1,0 +1,370 @@
+/*
+ * A fast reader for request lines: see jsonr.h. Recursive descent over the
+ * bytes; every doubt is a NULL that sends the line to json_loadb.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonr.h"
+
+struct jr {
+	const unsigned char *p, *end;
+	int depth;
+	char *buf; /* a string with escapes, decoded (owned) */
+	size_t cap;
+};
+
+static json_t *jr_value(struct jr *);
+
+static void
+jr_space(struct jr *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' ||
+	                         *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+static int
+jr_hex4(const unsigned char *p, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			c = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | c;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Room for n more bytes in r->buf past len. */
+static void
+jr_reserve(struct jr *r, size_t len, size_t n)
+{
+	char *nb;
+	size_t cap;
+
+	if (len + n <= r->cap)
+		return;
+	cap = r->cap ? r->cap : 256;
+	while (cap < len + n)
+		cap *= 2;
+	if ((nb = realloc(r->buf, cap)) == NULL)
+		abort();
+	r->buf = nb;
+	r->cap = cap;
+}
+
+/*
+ * The string whose opening quote r->p is on: its bytes in *s, *n (the input
+ * itself when it has no escapes, else r->buf), and whether they are all
+ * ASCII (valid UTF-8 then, without jansson's check). -1: not sure.
+ */
+static int
+jr_string(struct jr *r, const char **s, size_t *n, bool *ascii)
+{
+	const unsigned char *start = ++r->p, *q;
+	unsigned high = 0;
+	size_t len;
+
+	for (q = start; q < r->end && *q != '"' && *q != '\\' && *q >= 0x20;)
+		high |= *q++;
+	*ascii = (high & 0x80) == 0;
+	if (q < r->end && *q == '"') {
+		*s = (const char *)start;
+		*n = (size_t)(q - start);
+		r->p = q + 1;
+		return 0;
+	}
+	len = (size_t)(q - start);
+	jr_reserve(r, 0, len + 16);
+	memcpy(r->buf, start, len);
+	while (q < r->end) {
+		unsigned c = *q, u, lo;
+
+		if (c == '"') {
+			*s = r->buf;
+			*n = len;
+			r->p = q + 1;
+			return 0;
+		}
+		if (c < 0x20)
+			return -1;
+		jr_reserve(r, len, 4);
+		if (c != '\\') {
+			if (c >= 0x80)
+				*ascii = false;
+			r->buf[len++] = (char)c;
+			q++;
+			continue;
+		}
+		if (++q >= r->end)
+			return -1;
+		switch (*q++) {
+		case '"':
+			r->buf[len++] = '"';
+			continue;
+		case '\\':
+			r->buf[len++] = '\\';
+			continue;
+		case '/':
+			r->buf[len++] = '/';
+			continue;
+		case 'b':
+			r->buf[len++] = '\b';
+			continue;
+		case 'f':
+			r->buf[len++] = '\f';
+			continue;
+		case 'n':
+			r->buf[len++] = '\n';
+			continue;
+		case 'r':
+			r->buf[len++] = '\r';
+			continue;
+		case 't':
+			r->buf[len++] = '\t';
+			continue;
+		case 'u':
+			break;
+		default:
+			return -1;
+		}
+		if (r->end - q < 4 || jr_hex4(q, &u) == -1 || u == 0)
+			return -1;
+		q += 4;
+		if (u >= 0xDC00 && u <= 0xDFFF)
+			return -1;
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			if (r->end - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+			    jr_hex4(q + 2, &lo) == -1 || lo < 0xDC00 ||
+			    lo > 0xDFFF)
+				return -1;
+			q += 6;
+			u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+		}
+		if (u >= 0x80)
+			*ascii = false;
+		if (u < 0x80)
+			r->buf[len++] = (char)u;
+		else if (u < 0x800) {
+			r->buf[len++] = (char)(0xC0 | u >> 6);
+			r->buf[len++] = (char)(0x80 | (u & 0x3F));
+		} else if (u < 0x10000) {
+			r->buf[len++] = (char)(0xE0 | u >> 12);
+			r->buf[len++] = (char)(0x80 | (u >> 6 & 0x3F));
+			r->buf[len++] = (char)(0x80 | (u & 0x3F));
+		} else {
+			r->buf[len++] = (char)(0xF0 | u >> 18);
+			r->buf[len++] = (char)(0x80 | (u >> 12 & 0x3F));
+			r->buf[len++] = (char)(0x80 | (u >> 6 & 0x3F));
+			r->buf[len++] = (char)(0x80 | (u & 0x3F));
+		}
+	}
+	return -1;
+}
+
+/* An integer: -?(0|[1-9][0-9]*) in int64. Reals and the rest: NULL. */
+static json_t *
+jr_integer(struct jr *r)
+{
+	const unsigned char *q = r->p;
+	bool neg = false;
+	uint64_t v = 0, max;
+
+	if (*q == '-') {
+		neg = true;
+		q++;
+	}
+	if (q >= r->end || *q < '0' || *q > '9')
+		return NULL;
+	if (*q == '0')
+		q++;
+	else {
+		max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+		for (; q < r->end && *q >= '0' && *q <= '9'; q++) {
+			unsigned d = *q - '0';
+
+			if (v > (max - d) / 10)
+				return NULL;
+			v = v * 10 + d;
+		}
+	}
+	if (q < r->end &&
+	    (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
+		return NULL;
+	r->p = q;
+	if (neg)
+		return json_integer(
+		    v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v);
+	return json_integer((json_int_t)v);
+}
+
+static json_t *
+jr_word(struct jr *r, const char *w, size_t n, json_t *v)
+{
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
+		return NULL;
+	r->p += n;
+	return v;
+}
+
+static json_t *
+jr_object(struct jr *r)
+{
+	json_t *o = json_object(), *v;
+	const char *k;
+	char kbuf[128], *kheap;
+	size_t kn;
+	bool ascii;
+	int rc;
+
+	r->p++;
+	jr_space(r);
+	if (r->p < r->end && *r->p == '}') {
+		r->p++;
+		return o;
+	}
+	for (;;) {
+		if (r->p >= r->end || *r->p != '"' ||
+		    jr_string(r, &k, &kn, &ascii) == -1)
+			break;
+		kheap = NULL;
+		if (k == r->buf) { /* the value may reuse r->buf */
+			if (kn < sizeof(kbuf))
+				k = memcpy(kbuf, k, kn);
+			else if ((kheap = malloc(kn)) == NULL)
+				abort();
+			else
+				k = memcpy(kheap, k, kn);
+		}
+		/* A duplicate is jansson's error to give. */
+		v = NULL;
+		if (json_object_getn(o, k, kn) == NULL) {
+			jr_space(r);
+			if (r->p < r->end && *r->p == ':') {
+				r->p++;
+				jr_space(r);
+				v = jr_value(r);
+			}
+		}
+		/* Checks the key's UTF-8 unless ASCII; takes v, even when it
+		 * fails. */
+		if (v == NULL)
+			rc = -1;
+		else if (ascii)
+			rc = json_object_setn_new_nocheck(o, k, kn, v);
+		else
+			rc = json_object_setn_new(o, k, kn, v);
+		free(kheap);
+		if (rc == -1)
+			break;
+		jr_space(r);
+		if (r->p >= r->end)
+			break;
+		if (*r->p == '}') {
+			r->p++;
+			return o;
+		}
+		if (*r->p != ',')
+			break;
+		r->p++;
+		jr_space(r);
+	}
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+jr_array(struct jr *r)
+{
+	json_t *a = json_array(), *v;
+
+	r->p++;
+	jr_space(r);
+	if (r->p < r->end && *r->p == ']') {
+		r->p++;
+		return a;
+	}
+	for (;;) {
+		if ((v = jr_value(r)) == NULL ||
+		    json_array_append_new(a, v) == -1)
+			break;
+		jr_space(r);
+		if (r->p >= r->end)
+			break;
+		if (*r->p == ']') {
+			r->p++;
+			return a;
+		}
+		if (*r->p != ',')
+			break;
+		r->p++;
+		jr_space(r);
+	}
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *
+jr_value(struct jr *r)
+{
+	const char *s;
+	size_t n;
+	bool ascii;
+	json_t *v;
+
+	if (r->p >= r->end)
+		return NULL;
+	switch (*r->p) {
+	case '{':
+	case '[':
+		if (++r->depth > JR_MAX_DEPTH)
+			return NULL;
+		v = *r->p == '{' ? jr_object(r) : jr_array(r);
+		r->depth--;
+		return v;
+	case '"':
+		if (jr_string(r, &s, &n, &ascii) == -1)
+			return NULL;
+		return ascii ? json_stringn_nocheck(s, n) : json_stringn(s, n);
+	case 't':
+		return jr_word(r, "true", 4, json_true());
+	case 'f':
+		return jr_word(r, "false", 5, json_false());
+	case 'n':
+		return jr_word(r, "null", 4, json_null());
+	default:
+		return jr_integer(r);
+	}
+}
+
+json_t *
+jr_loadb(const char *buf, size_t len)
+{
+	struct jr r = { (const unsigned char *)buf,
+		        (const unsigned char *)buf + len, 0, NULL, 0 };
+	json_t *v;
+
+	jr_space(&r);
+	v = jr_value(&r);
+	jr_space(&r);
+	if (v != NULL && r.p != r.end) {
+		json_decref(v);
+		v = NULL;
+	}
+	free(r.buf);
+	return v;
+}

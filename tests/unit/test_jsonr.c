@@ -1,0 +1,335 @@
+/*
+ * jsonr: jr_loadb must give the tree json_loadb(JSON_REJECT_DUPLICATES |
+ * JSON_DECODE_ANY) gives, keys in the same order, or NULL (and never a
+ * tree where jansson refuses). Fixed cases, then values jansson writes in
+ * every style, then those texts with bytes changed at random.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../../daemon/jsonr.h"
+#include "tap.h"
+
+#define LOAD_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
+
+enum verdict { SAME_FAST, FALLBACK, MISMATCH };
+
+static enum verdict
+verdict(const char *text, size_t len)
+{
+	json_t *a = jr_loadb(text, len), *b;
+	json_error_t err;
+	char *da, *db;
+	enum verdict v;
+
+	if (a == NULL)
+		return FALLBACK;
+	b = json_loadb(text, len, LOAD_FLAGS, &err);
+	if (b == NULL) {
+		printf("# jr_loadb took what jansson refuses (%s): %.*s\n",
+		       err.text, (int)(len > 200 ? 200 : len), text);
+		json_decref(a);
+		return MISMATCH;
+	}
+	da = json_dumps(a, DUMP_FLAGS);
+	db = json_dumps(b, DUMP_FLAGS);
+	v = da != NULL && db != NULL && strcmp(da, db) == 0 ? SAME_FAST
+	                                                    : MISMATCH;
+	if (v == MISMATCH)
+		printf("# trees differ:\n#  jr_loadb: %s\n#  jansson:  %s\n",
+		       da ? da : "?", db ? db : "?");
+	free(da);
+	free(db);
+	json_decref(a);
+	json_decref(b);
+	return v;
+}
+
+static enum verdict
+verdict_s(const char *text)
+{
+	return verdict(text, strlen(text));
+}
+
+/* The first bytes of a text for a test's name, controls as '.'. */
+static const char *
+shown(const char *text)
+{
+	static char buf[61];
+	size_t i;
+
+	for (i = 0; i < sizeof(buf) - 1 && text[i] != '\0'; i++)
+		buf[i] = (unsigned char)text[i] < 0x20 ? '.' : text[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static void
+test_fixed(void)
+{
+	static const char *fast[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":17,\"method\":\"app.submit\","
+		"\"params\":{\"applicant\":{\"kind\":\"natural_person\","
+		"\"name\":"
+		"\"压测用户3\",\"phone\":\"13800000000\"},\"channel\":"
+		"\"online\","
+		"\"description\":"
+		"\"请求公开2025年度朝阳区住房和城乡建设局关于老旧"
+		"小区改造的批准文件及会议纪要\",\"form\":\"electronic\","
+		"\"delivery\":\"email\",\"client_ref\":\"bench-1-2-3\"}}",
+		"[{\"jsonrpc\":\"2.0\",\"method\":\"auth\",\"params\":{"
+		"\"token\":"
+		"\"abc\"},\"id\":1},{\"jsonrpc\":\"2.0\",\"method\":\"x\"}]",
+		"{}",
+		"[]",
+		" \t\r\n{ \"a\" : [ 1 , -2 , 0 , -0 ] , \"b\" : { } } \n",
+		"\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"",
+		"\"\\u00e9\\u4E2D\\ud83d\\ude00 \\u0001 \\u001f \\u2028\"",
+		"{\"\\u4e2d\\n\":\"键有转义\",\"中\":\"x\\\\y\"}",
+		"9223372036854775807",
+		"-9223372036854775808",
+		"[true,false,null,\"\",{\"\":[]}]",
+		"\"张三\"",
+		"{\"a\":{\"b\":{\"c\":[[[[1]]]]}}}",
+	};
+	static const char *slow[] = {
+		"1.5",
+		"1e3",
+		"-0.0",
+		"[1E5]",
+		"9223372036854775808",
+		"-9223372036854775809",
+		"123456789012345678901234567890",
+		"\"\\u0000\"",
+		"{\"a\\u0000\":1}",
+		"\"\\ud800\"",
+		"\"\\udc00\"",
+		"\"\\ud800\\u0041\"",
+		"\"\\ud800x\"",
+		"{\"a\":1,\"a\":2}",
+		"{\"a\":1,\"b\":{\"c\":1,\"c\":1}}",
+		"\"\xff\"",
+		"\"\xc0\x80\"",
+		"\"\xed\xa0\x80\"",
+		"\"\xf4\x90\x80\x80\"",
+		"\"\xe4\xb8\"",
+		"{\"\xff\":1}",
+		"\"a\tb\"",
+		"\"a\nb\"",
+		"{} x",
+		"01",
+		"-",
+		"-a",
+		"[1,]",
+		"[,1]",
+		"{,}",
+		"{\"a\" 1}",
+		"{\"a\":}",
+		"{\"a\":1,}",
+		"{1:1}",
+		"",
+		"   ",
+		"\xef\xbb\xbf{}",
+		"tru",
+		"nul",
+		"truex",
+		"[1 2]",
+		"\"abc",
+		"\"\\x\"",
+		"\"\\u12\"",
+		"\"\\u12g4\"",
+		"[\"a\"",
+		"{\"a\":1",
+		"}",
+		"]",
+		"[1]]",
+	};
+	char deep[2 * (JR_MAX_DEPTH + 1) + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		ok(verdict_s(fast[i]) == SAME_FAST,
+		   "read as jansson reads it: %s", shown(fast[i]));
+	for (i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+		ok(jr_loadb(slow[i], strlen(slow[i])) == NULL,
+		   "left to jansson: %s", shown(slow[i]));
+	ok(verdict("[1]\0", 4) == FALLBACK, "a NUL byte after the value");
+	ok(verdict("\"a\0b\"", 5) == FALLBACK, "a NUL byte in a string");
+
+	memset(deep, '[', JR_MAX_DEPTH);
+	memset(deep + JR_MAX_DEPTH, ']', JR_MAX_DEPTH);
+	deep[2 * JR_MAX_DEPTH] = '\0';
+	ok(verdict_s(deep) == SAME_FAST, "nested %d deep", JR_MAX_DEPTH);
+	memset(deep, '[', JR_MAX_DEPTH + 1);
+	memset(deep + JR_MAX_DEPTH + 1, ']', JR_MAX_DEPTH + 1);
+	deep[2 * (JR_MAX_DEPTH + 1)] = '\0';
+	ok(verdict_s(deep) == FALLBACK, "deeper is left to jansson");
+}
+
+/* ---- random values, written by jansson in every style ---- */
+
+static uint64_t rng = 0x2545F4914F6CDD1DULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* A short valid UTF-8 string: ASCII, controls, quotes, CJK, astral. */
+static json_t *
+rnd_string(void)
+{
+	static const char *bits[] = {
+		"a",    "Z",    " ",    "\"", "\\", "/",  "\n", "\t",
+		"\x01", "\x1f", "\x7f", "é",  "中", "文", "😀",  "\xe2\x80\xa8",
+		"0",    "-",    "{",    "]",  ":",  ",",  "u",  "\\u",
+	};
+	char buf[256];
+	size_t n = 0, k, m = rnd(12);
+
+	while (m-- > 0) {
+		const char *b = bits[rnd(sizeof(bits) / sizeof(bits[0]))];
+
+		k = strlen(b);
+		if (n + k >= sizeof(buf))
+			break;
+		memcpy(buf + n, b, k);
+		n += k;
+	}
+	return json_stringn(buf, n);
+}
+
+static json_t *
+rnd_value(int depth)
+{
+	static const json_int_t edge[] = {
+		0, 1, -1, 9, 10, INT64_MAX, INT64_MIN, 1000000007
+	};
+	unsigned kind = rnd(depth > 4 ? 5 : 8), i, n;
+	json_t *v, *k;
+
+	switch (kind) {
+	case 0:
+		return json_integer(rnd(2) ? edge[rnd(8)]
+		                           : (json_int_t)rnd(1000000) - 500000);
+	case 1:
+		return rnd_string();
+	case 2:
+		return rnd(3) == 0 ? json_null()
+		       : rnd(2)    ? json_true()
+		                   : json_false();
+	case 3:
+		return rnd(8) == 0 ? json_real((double)rnd(1000) / 8)
+		                   : json_integer(rnd(100));
+	case 4:
+		return json_integer(-(json_int_t)rnd(100));
+	case 5:
+	case 6:
+		v = json_object();
+		n = rnd(6);
+		for (i = 0; i < n; i++) {
+			k = rnd_string();
+			json_object_set_new(v, json_string_value(k),
+			                    rnd_value(depth + 1));
+			json_decref(k);
+		}
+		return v;
+	default:
+		v = json_array();
+		n = rnd(6);
+		for (i = 0; i < n; i++)
+			json_array_append_new(v, rnd_value(depth + 1));
+		return v;
+	}
+}
+
+static void
+test_random(void)
+{
+	static const size_t styles[] = {
+		JSON_COMPACT,
+		JSON_INDENT(2),
+		JSON_COMPACT | JSON_ENSURE_ASCII,
+		JSON_INDENT(1) | JSON_ESCAPE_SLASH,
+		JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ESCAPE_SLASH,
+	};
+	static const char mut[] = "\"\\{}[],:0-9e.u a\x00\xff\xc3\x80\xe4\n";
+	unsigned i, j, same = 0, fallback = 0, bad = 0, msame = 0, mfall = 0;
+	char text[8192];
+
+	for (i = 0; i < 20000; i++) {
+		json_t *v = rnd_value(0);
+		size_t flags = styles[rnd(sizeof(styles) / sizeof(styles[0]))];
+		char *s = json_dumps(v, flags | JSON_ENCODE_ANY);
+		size_t len;
+
+		json_decref(v);
+		if (s == NULL || (len = strlen(s)) >= sizeof(text)) {
+			free(s);
+			continue;
+		}
+		switch (verdict(s, len)) {
+		case SAME_FAST:
+			same++;
+			break;
+		case FALLBACK:
+			/* Of what jansson writes here, only reals. */
+			check(strchr(s, '.') != NULL,
+			      "a value without reals went to jansson: %s", s);
+			fallback++;
+			break;
+		case MISMATCH:
+			bad++;
+			break;
+		}
+		/* The same text with one to three bytes changed. */
+		for (j = 0; j < 4; j++) {
+			unsigned e, edits = 1 + rnd(3);
+
+			memcpy(text, s, len);
+			for (e = 0; e < edits; e++) {
+				unsigned at = rnd((unsigned)len);
+
+				text[at] = mut[rnd(sizeof(mut) - 1)];
+			}
+			switch (verdict(text, len)) {
+			case SAME_FAST:
+				msame++;
+				break;
+			case FALLBACK:
+				mfall++;
+				break;
+			case MISMATCH:
+				bad++;
+				break;
+			}
+		}
+		free(s);
+	}
+	ok(bad == 0,
+	   "never a different tree, never a tree jansson refuses "
+	   "(%u wrong)",
+	   bad);
+	ok(same > 15000,
+	   "jansson's own texts read fast (%u of 20000, %u to "
+	   "jansson)",
+	   same, fallback);
+	ok(msame > 1000 && mfall > 20000,
+	   "changed texts: %u read fast, %u left to jansson", msame, mfall);
+}
+
+int
+main(void)
+{
+	test_fixed();
+	test_random();
+	return tap_done();
+}
