@@ -148,7 +148,7 @@ build/fuzz/lib/%.o: lib/%.c lib/*.h | deps-ok
 build/fuzz/daemon/%.o: daemon/%.c daemon/*.h lib/*.h | deps-ok
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_OBJFLAGS) -c $< -o $@
-build/fuzz/tests/%.o: tests/fuzz/%.c daemon/*.h lib/*.h | deps-ok
+build/fuzz/tests/%.o: tests/fuzz/%.c tests/fuzz/*.h daemon/*.h lib/*.h | deps-ok
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 build/fuzz/holidays.o: build/holidays.c

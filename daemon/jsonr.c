@@ -221,6 +221,38 @@ jr_word(struct jr *r, const char *w, size_t n, json_t *v)
 	return v;
 }
 
+/*
+ * Between the members of an object or array (close: its closing byte).
+ * Past the opening byte: 1 if it closes at once. Past a member: 1 if it
+ * closes, 0 past a comma, -1 on anything else.
+ */
+static int
+jr_open(struct jr *r, unsigned char close)
+{
+	r->p++;
+	jr_space(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+jr_next(struct jr *r, unsigned char close)
+{
+	jr_space(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return 1;
+	}
+	if (r->p >= r->end || *r->p != ',')
+		return -1;
+	r->p++;
+	jr_space(r);
+	return 0;
+}
+
 static json_t *
 jr_object(struct jr *r)
 {
@@ -231,12 +263,8 @@ jr_object(struct jr *r)
 	bool ascii;
 	int rc;
 
-	r->p++;
-	jr_space(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
+	if (jr_open(r, '}') == 1)
 		return o;
-	}
 	for (;;) {
 		if (r->p >= r->end || *r->p != '"' ||
 		    jr_string(r, &k, &kn, &ascii) == -1)
@@ -269,19 +297,10 @@ jr_object(struct jr *r)
 		else
 			rc = json_object_setn_new(o, k, kn, v);
 		free(kheap);
-		if (rc == -1)
+		if (rc == -1 || (rc = jr_next(r, '}')) == -1)
 			break;
-		jr_space(r);
-		if (r->p >= r->end)
-			break;
-		if (*r->p == '}') {
-			r->p++;
+		if (rc == 1)
 			return o;
-		}
-		if (*r->p != ',')
-			break;
-		r->p++;
-		jr_space(r);
 	}
 	json_decref(o);
 	return NULL;
@@ -291,28 +310,17 @@ static json_t *
 jr_array(struct jr *r)
 {
 	json_t *a = json_array(), *v;
+	int rc;
 
-	r->p++;
-	jr_space(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
+	if (jr_open(r, ']') == 1)
 		return a;
-	}
 	for (;;) {
 		if ((v = jr_value(r)) == NULL ||
-		    json_array_append_new(a, v) == -1)
+		    json_array_append_new(a, v) == -1 ||
+		    (rc = jr_next(r, ']')) == -1)
 			break;
-		jr_space(r);
-		if (r->p >= r->end)
-			break;
-		if (*r->p == ']') {
-			r->p++;
+		if (rc == 1)
 			return a;
-		}
-		if (*r->p != ',')
-			break;
-		r->p++;
-		jr_space(r);
 	}
 	json_decref(a);
 	return NULL;

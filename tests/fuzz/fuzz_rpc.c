@@ -34,7 +34,6 @@
 #include <jansson.h>
 
 #include "../../daemon/events.h"
-#include "../../daemon/jsonr.h"
 #include "../../daemon/methods.h"
 #include "../../daemon/ogid.h"
 #include "../../daemon/rpc.h"
@@ -45,6 +44,7 @@
 #include "../../lib/log.h"
 #include "../../lib/store.h"
 #include "../../lib/tz.h"
+#include "jsonr_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int LLVMFuzzerInitialize(int *, char ***);
@@ -288,33 +288,6 @@ static const int known_codes[] = { RPC_PARSE_ERROR,      RPC_INVALID_REQUEST,
 	                           RPC_FORBIDDEN,        RPC_NOT_FOUND,
 	                           RPC_CONFLICT,         RPC_BUSY };
 
-/*
- * jr_loadb gives json_loadb's tree or nothing (daemon/jsonr.h): a tree
- * jansson refuses, or another tree, is a finding.
- */
-static void
-check_reader(const char *line, size_t len)
-{
-	json_t *a = jr_loadb(line, len), *b;
-	char *da, *db;
-
-	if (a == NULL)
-		return;
-	b = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	               NULL);
-	da = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
-	db = b != NULL ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	if (da == NULL || db == NULL || strcmp(da, db) != 0) {
-		fprintf(stderr, "fuzz_rpc: jr_loadb: %.400s\njansson: %.400s\n",
-		        da != NULL ? da : "?", db != NULL ? db : "(refused)");
-		abort();
-	}
-	free(da);
-	free(db);
-	json_decref(a);
-	json_decref(b);
-}
-
 static void
 fail_response(const char *why, json_t *r)
 {
@@ -556,7 +529,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			enum rpc_step step;
 
 			o.len = 0;
-			check_reader(p, (size_t)(nl - p));
+			jsonr_check(p, (size_t)(nl - p));
 			rpc_work_start(&w, p, (size_t)(nl - p), refuse, emit,
 			               &o);
 			for (;;) {

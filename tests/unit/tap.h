@@ -5,6 +5,7 @@
 #ifndef OGI_TAP_H
 #define OGI_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,6 +46,18 @@ D(const char *s)
 		exit(1);
 	}
 	return d;
+}
+
+/* xorshift64: the same pseudo-random sequence on every run. */
+static uint64_t tap_rng = 88172645463325252ULL;
+
+static inline unsigned
+tap_rnd(unsigned n)
+{
+	tap_rng ^= tap_rng << 13;
+	tap_rng ^= tap_rng >> 7;
+	tap_rng ^= tap_rng << 17;
+	return (unsigned)(tap_rng % n);
 }
 
 #define tap_done() (printf("1..%d\n", tap_n), tap_failed ? 1 : 0)

@@ -418,17 +418,6 @@ test_naive(const struct cal *cal)
 	   "count across the end of the supported range");
 }
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
 static void
 test_properties(const struct cal *cal)
 {
@@ -438,8 +427,8 @@ test_properties(const struct cal *cal)
 	char b1[16], b2[16];
 
 	for (i = 0; i < 20000; i++) {
-		d = lo + (day_t)rnd(span);
-		n = (int)rnd(120);
+		d = lo + (day_t)tap_rnd(span);
+		n = (int)tap_rnd(120);
 		e = cal_effective(cal, d);
 		r = cal_add(cal, d, n);
 		if (!cal_is_workday(cal, r) || cal_count(cal, e, r) != n ||
@@ -453,9 +442,9 @@ test_properties(const struct cal *cal)
 
 	bad = 0;
 	for (i = 0; i < 20000; i++) {
-		a = lo + (day_t)rnd(span);
-		b = lo + (day_t)rnd(span);
-		c = lo + (day_t)rnd(span);
+		a = lo + (day_t)tap_rnd(span);
+		b = lo + (day_t)tap_rnd(span);
+		c = lo + (day_t)tap_rnd(span);
 		if (cal_count(cal, a, b) + cal_count(cal, b, c) !=
 		    cal_count(cal, a, c)) {
 			check(0, "count(%s..) not additive", fmt(a, b1));

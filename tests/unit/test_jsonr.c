@@ -172,17 +172,6 @@ test_fixed(void)
 
 /* ---- random values, written by jansson in every style ---- */
 
-static uint64_t rng = 0x2545F4914F6CDD1DULL;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 /* A short valid UTF-8 string: ASCII, controls, quotes, CJK, astral. */
 static json_t *
 rnd_string(void)
@@ -193,10 +182,10 @@ rnd_string(void)
 		"0",    "-",    "{",    "]",  ":",  ",",  "u",  "\\u",
 	};
 	char buf[256];
-	size_t n = 0, k, m = rnd(12);
+	size_t n = 0, k, m = tap_rnd(12);
 
 	while (m-- > 0) {
-		const char *b = bits[rnd(sizeof(bits) / sizeof(bits[0]))];
+		const char *b = bits[tap_rnd(sizeof(bits) / sizeof(bits[0]))];
 
 		k = strlen(b);
 		if (n + k >= sizeof(buf))
@@ -213,28 +202,29 @@ rnd_value(int depth)
 	static const json_int_t edge[] = {
 		0, 1, -1, 9, 10, INT64_MAX, INT64_MIN, 1000000007
 	};
-	unsigned kind = rnd(depth > 4 ? 5 : 8), i, n;
+	unsigned kind = tap_rnd(depth > 4 ? 5 : 8), i, n;
 	json_t *v, *k;
 
 	switch (kind) {
 	case 0:
-		return json_integer(rnd(2) ? edge[rnd(8)]
-		                           : (json_int_t)rnd(1000000) - 500000);
+		return json_integer(tap_rnd(2) ? edge[tap_rnd(8)]
+		                               : (json_int_t)tap_rnd(1000000) -
+		                                     500000);
 	case 1:
 		return rnd_string();
 	case 2:
-		return rnd(3) == 0 ? json_null()
-		       : rnd(2)    ? json_true()
-		                   : json_false();
+		return tap_rnd(3) == 0 ? json_null()
+		       : tap_rnd(2)    ? json_true()
+		                       : json_false();
 	case 3:
-		return rnd(8) == 0 ? json_real((double)rnd(1000) / 8)
-		                   : json_integer(rnd(100));
+		return tap_rnd(8) == 0 ? json_real((double)tap_rnd(1000) / 8)
+		                       : json_integer(tap_rnd(100));
 	case 4:
-		return json_integer(-(json_int_t)rnd(100));
+		return json_integer(-(json_int_t)tap_rnd(100));
 	case 5:
 	case 6:
 		v = json_object();
-		n = rnd(6);
+		n = tap_rnd(6);
 		for (i = 0; i < n; i++) {
 			k = rnd_string();
 			json_object_set_new(v, json_string_value(k),
@@ -244,7 +234,7 @@ rnd_value(int depth)
 		return v;
 	default:
 		v = json_array();
-		n = rnd(6);
+		n = tap_rnd(6);
 		for (i = 0; i < n; i++)
 			json_array_append_new(v, rnd_value(depth + 1));
 		return v;
@@ -267,7 +257,8 @@ test_random(void)
 
 	for (i = 0; i < 20000; i++) {
 		json_t *v = rnd_value(0);
-		size_t flags = styles[rnd(sizeof(styles) / sizeof(styles[0]))];
+		size_t flags =
+		    styles[tap_rnd(sizeof(styles) / sizeof(styles[0]))];
 		char *s = json_dumps(v, flags | JSON_ENCODE_ANY);
 		size_t len;
 
@@ -292,13 +283,13 @@ test_random(void)
 		}
 		/* The same text with one to three bytes changed. */
 		for (j = 0; j < 4; j++) {
-			unsigned e, edits = 1 + rnd(3);
+			unsigned e, edits = 1 + tap_rnd(3);
 
 			memcpy(text, s, len);
 			for (e = 0; e < edits; e++) {
-				unsigned at = rnd((unsigned)len);
+				unsigned at = tap_rnd((unsigned)len);
 
-				text[at] = mut[rnd(sizeof(mut) - 1)];
+				text[at] = mut[tap_rnd(sizeof(mut) - 1)];
 			}
 			switch (verdict(text, len)) {
 			case SAME_FAST:
