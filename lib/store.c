@@ -160,6 +160,10 @@ static const char *migrations[] = {
 	 * failed to compile with "no such table".
 	 */
 	"DROP TRIGGER IF EXISTS apps_ad;",
+	/* 9: the running states without an IN list (store_int.h). */
+	"DROP INDEX apps_running_due;"
+	"CREATE INDEX apps_running_due ON apps(due_on, id) WHERE " SQL_RUNNING
+	";",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -228,13 +232,13 @@ static const char *sql[STMT__COUNT] = {
 	                    " WHERE created_by = ? AND client_ref = ?",
 	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
 	                 " INDEXED BY apps_running_due"
-	                 " WHERE state IN (0, 2, 4, 6) AND due_on < ?1"
+	                 " WHERE " SQL_RUNNING " AND due_on < ?1"
 	                 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
 	                 " FROM apps WHERE id = ?2), ?2))"
 	                 " ORDER BY due_on, id LIMIT ?3",
 	[STMT_DUE_SOON] = "SELECT " APP_COLS " FROM apps"
 	                  " INDEXED BY apps_running_due"
-	                  " WHERE state IN (0, 2, 4, 6) AND due_on >= ?1"
+	                  " WHERE " SQL_RUNNING " AND due_on >= ?1"
 	                  " AND due_on <= ?4"
 	                  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
 	                  " FROM apps WHERE id = ?2), ?2))"
@@ -310,7 +314,7 @@ static const char *sql[STMT__COUNT] = {
 	    " (SELECT count(*) FROM apps WHERE received_on BETWEEN ?1 AND ?2"
 	    " AND extension_days > 0),"
 	    " (SELECT count(*) FROM apps WHERE concluded_on BETWEEN ?1 AND ?2),"
-	    " (SELECT count(*) FROM apps WHERE state IN (0, 2, 4, 6)"
+	    " (SELECT count(*) FROM apps WHERE " SQL_RUNNING
 	    " AND due_on < ?3)",
 	/* A replied application is concluded on its replied_on. */
 	[STMT_REPORT_REPLIES] = "SELECT received_on, replied_on FROM apps"

@@ -334,9 +334,9 @@ list_stmt(struct store *s, int mask)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND received_on <= ?7");
 	if (mask & LF_OVERDUE)
-		len += (size_t)snprintf(
-		    q + len, sizeof(q) - len,
-		    " AND ((state IN (0, 2, 4, 6) AND due_on < ?8) = ?9)");
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+		                        " AND ((%s AND due_on < ?8) = ?9)",
+		                        SQL_RUNNING);
 	snprintf(q + len, sizeof(q) - len,
 	         " ORDER BY received_on, id LIMIT ?2");
 	if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
