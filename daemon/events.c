@@ -58,6 +58,12 @@ events_subscribe(struct session *s, unsigned mask)
 	s->event_mask = mask;
 }
 
+bool
+events_wanted(enum event_type t)
+{
+	return nsub[t] != 0;
+}
+
 void
 events_queue(enum event_type t, const char *id, int64_t at, json_t *extra)
 {

@@ -5,6 +5,7 @@
 #ifndef OGI_EVENTS_H
 #define OGI_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -27,6 +28,8 @@ void events_subscribe(struct session *, unsigned mask);
 /* Queue {type, id, at, ...extra} if anyone subscribes to the type; steals
  * extra (may be NULL). */
 void events_queue(enum event_type, const char *id, int64_t at, json_t *extra);
+/* Does anyone subscribe to the type? (Then make its extra.) */
+bool events_wanted(enum event_type);
 /* Note that users changed (disable/rotate): sessions re-check after commit. */
 void events_auth_changed(void);
 void events_savepoint(void);

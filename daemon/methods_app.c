@@ -319,9 +319,10 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	                         ST_RECEIVED, params, a.version, &ev) == -1)
 		goto fail;
 	commit_end(true);
-	events_queue(EV_SUBMITTED, a.id, a.created_at,
-	             json_pack("{s:s, s:o}", "state", "received", "due_on",
-	                       json_date(a.due_on)));
+	if (events_wanted(EV_SUBMITTED))
+		events_queue(EV_SUBMITTED, a.id, a.created_at,
+		             json_pack("{s:s, s:o}", "state", "received",
+		                       "due_on", json_date(a.due_on)));
 	*result = submitted_result(&a, &ev, s->roles);
 	free(ev.content);
 	app_clear(&a);
@@ -1014,12 +1015,12 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 	                   a.version) == -1)
 		goto fail;
 	commit_end(true);
-	if (t->action == WF_EXTEND)
+	if (t->action == WF_EXTEND && events_wanted(EV_EXTENDED))
 		events_queue(EV_EXTENDED, a.id, now,
 		             json_pack("{s:i, s:o, s:o}", "days", args.days,
 		                       "from_due_on", json_date(old_due),
 		                       "due_on", json_date(a.due_on)));
-	if (from != a.state)
+	if (from != a.state && events_wanted(EV_STATE))
 		events_queue(
 		    EV_STATE, a.id, now,
 		    json_pack("{s:s, s:s, s:s}", "from", app_state_name(from),
