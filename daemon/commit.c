@@ -55,7 +55,7 @@ commit_init(struct event_base *base)
 	event_priority_set(commit_timer, 0);
 
 	p = getenv("OGID_SEARCH_PRUNE_SECONDS");
-	if (p != NULL && *p != '\0')
+	if (p != NULL && strtol(p, NULL, 10) > 0)
 		prune_period = (time_t)strtol(p, NULL, 10);
 	prune_at = 0;
 	prune_mark = pruned = 0;

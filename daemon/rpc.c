@@ -32,6 +32,7 @@
 #include "../lib/xmalloc.h"
 #include "jsonr.h"
 #include "ogid.h"
+#include "overflow.h"
 #include "rpc.h"
 
 static const struct {
@@ -331,90 +332,6 @@ rpc_finish(struct rpc_work *w)
 	w->root = NULL;
 }
 
-/*
- * Integers beyond int64 are valid JSON that jansson refuses to parse. Such
- * a line is parsed again with every integer as a real, to answer its calls
- * with their ids (-32602 naming the field); none of them runs.
- */
-static bool
-out_of_range(const json_t *v, char *path, size_t len, size_t at)
-{
-	const char *key;
-	json_t *x;
-	size_t i;
-	int n;
-
-	if (json_is_real(v))
-		return json_real_value(v) >= 9223372036854775808.0 ||
-		       json_real_value(v) < -9223372036854775808.0;
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, x)
-		{
-			n = snprintf(path + at, len - at, at ? ".%s" : "%s",
-			             key);
-			if (n > 0 &&
-			    out_of_range(x, path, len,
-			                 at + (size_t)n < len ? at + (size_t)n
-			                                      : len - 1))
-				return true;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-		{
-			n = snprintf(path + at, len - at, "[%zu]", i);
-			if (n > 0 &&
-			    out_of_range(x, path, len,
-			                 at + (size_t)n < len ? at + (size_t)n
-			                                      : len - 1))
-				return true;
-		}
-	}
-	path[at] = '\0';
-	return false;
-}
-
-/*
- * An id read as a real (3.0) is echoed as the integer it was written as;
- * one out of range cannot be echoed exactly, so the answer has id null.
- */
-static void
-overflow_fix_id(json_t *req)
-{
-	json_t *id = json_object_get(req, "id");
-	double d;
-
-	if (!json_is_real(id))
-		return;
-	d = json_real_value(id);
-	if (d >= 9223372036854775808.0 || d < -9223372036854775808.0)
-		json_object_set_new(req, "id", json_null());
-	else if (d == (double)(int64_t)d)
-		json_object_set_new(req, "id", json_integer((json_int_t)d));
-}
-
-static json_t *
-overflow_parse(const char *buf, size_t len)
-{
-	json_error_t jerr;
-	json_t *root, *x;
-	size_t i;
-
-	root = json_loadb(buf, len,
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
-	                      JSON_DECODE_INT_AS_REAL,
-	                  &jerr);
-	if (json_is_object(root))
-		overflow_fix_id(root);
-	else if (json_is_array(root)) {
-		json_array_foreach(root, i, x)
-		{
-			if (json_is_object(x))
-				overflow_fix_id(x);
-		}
-	}
-	return root;
-}
-
 void
 rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
                json_dump_callback_t emit, void *arg)
@@ -431,9 +348,16 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 		w->root = json_loadb(
 		    buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (w->root == NULL &&
-	    json_error_code(&jerr) == json_error_numeric_overflow &&
-	    (w->root = overflow_parse(buf, len)) != NULL)
-		w->overflow = true;
+	    json_error_code(&jerr) == json_error_numeric_overflow) {
+		json_error_t jerr2;
+
+		/* overflow.h: answered call by call; none runs. */
+		if ((w->root = overflow_parse(buf, len, &jerr2)) != NULL) {
+			w->overflow = true;
+			overflow_ids(w->root);
+		} else if (json_error_code(&jerr2) == json_error_duplicate_key)
+			jerr = jerr2;
+	}
 	if (w->root == NULL) {
 		data = json_object();
 		json_object_set_new(data, "reason", rpc_string(jerr.text));
@@ -542,12 +466,11 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 
 		if (notification)
 			return NULL;
-		if (params == NULL ||
-		    !out_of_range(params, path, sizeof path, 0))
+		if (!overflow_find(params, path, sizeof path))
 			return rpc_error_response(id, RPC_INVALID_REQUEST,
-			                          "an integer out of range",
+			                          "a number out of range",
 			                          NULL);
-		rpc_error_param(&err, path, "integer out of range");
+		rpc_error_param(&err, path, "number out of range");
 		data = err.data;
 		err.data = NULL;
 		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,

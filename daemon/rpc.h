@@ -35,7 +35,7 @@ struct rpc_work {
 	    *held;  /* that write's response (owned), NULL for a notification */
 	bool close; /* close the connection after this line (auth failures) */
 	bool refuse;   /* answer every call -32005: shutting down */
-	bool overflow; /* an integer out of range: parsed as reals, none runs */
+	bool overflow; /* a number out of range (overflow.h): none runs */
 	json_dump_callback_t emit;
 	void *arg;
 };

@@ -138,12 +138,14 @@ search_progress(sqlite3 *db, int64_t *last, char *last_id, int64_t *dirty)
 /*
  * Does the index describe this main database? Its version, and the row it
  * says it indexed last is still there with the same id; the text changes
- * it applied are not more than the main database has.
+ * it applied are not more than the main database has, and none it has
+ * still to apply was pruned (an index rolled back by a power cut, its
+ * database being synchronous = NORMAL, or restored from an older copy).
  */
 static bool
 search_matches(sqlite3 *db)
 {
-	int64_t version, last, dirty, max_dirty;
+	int64_t version, last, dirty, max_dirty, min_dirty;
 	char last_id[64], id[64];
 
 	if (search_value(db, "PRAGMA user_version", 0, &version, NULL, 0) ==
@@ -157,8 +159,13 @@ search_matches(sqlite3 *db)
 		return false;
 	if (dirty > max_dirty)
 		return false;
-	if (last == 0)
+	if (last == 0) /* nothing indexed: every row comes with its text */
 		return true;
+	if (search_value(db,
+	                 "SELECT coalesce(min(seq), 1) FROM app.search_dirty",
+	                 0, &min_dirty, NULL, 0) == -1 ||
+	    dirty < min_dirty - 1)
+		return false;
 	if (search_value(db, "SELECT id FROM app.apps WHERE rowid = ?", last,
 	                 NULL, id, sizeof(id)) == -1)
 		return false;

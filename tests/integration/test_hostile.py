@@ -234,7 +234,9 @@ def test_huge_numbers():
         eq(err_code(r), -32602, "a number where a date belongs: -32602")
         c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.is_workday","id":2,'
                    b'"params":{"date":1e400}}\n')
-        eq(err_code(c.recv_line()), -32700, "an overflowing number in params: -32700")
+        r = c.recv_line()
+        eq((err_code(r), r.get("id"), r["error"]["data"]["field"]), (-32602, 2, "date"),
+           "an overflowing number in params: -32602 naming it, with the id")
         eq(c.call("system.health").get("ok"), True, "the daemon survives huge numbers")
         c.close()
     finally:

@@ -239,9 +239,36 @@ def test_integers_out_of_range():
        "an id out of range is an invalid request, answered with id null")
     eq(c.call("calendar.add", {"date": "2026-01-05", "days": 3}), "2026-01-08",
        "the connection goes on")
-    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":6,'
-               b'"params":{"date":"2026-01-05","days":1e999}}\n')
-    eq(err_code(c.recv_line()), -32700, "a real out of range is a parse error")
+    def field_of(raw_id, params):
+        c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":' + raw_id +
+                   b',"params":' + params + b'}\n')
+        r = c.recv_line()
+        return err_code(r), r.get("id", "missing"), ((r.get("error") or {}).get("data") or {}).get("field")
+
+    eq(field_of(b"6", b'{"date":"2026-01-05","days":1e999}'), (-32602, 6, "days"),
+       "a real out of range too")
+    eq(field_of(b"9007199254740993", b'{"days":100000000000000000000}'),
+       (-32602, 9007199254740993, "days"), "an id past 2^53 is echoed exactly")
+    eq(field_of(b"9223372036854775807", b'{"days":100000000000000000000}'),
+       (-32602, 9223372036854775807, "days"), "the largest id is echoed")
+    eq(field_of(b"-9223372036854775809", b'{"days":1}'), (-32600, None, None),
+       "an id just past the smallest: id null")
+    eq(field_of(b"7", b'{"x":9223372036854775807,"y":1e300,"days":100000000000000000000}'),
+       (-32602, 7, "days"), "values in range before it are not blamed")
+    eq(field_of(b"8", b'{"days":-9223372036854775809}'), (-32602, 8, "days"),
+       "just past the smallest integer")
+    eq(field_of(b"9", b'{"":100000000000000000000}'), (-32602, 9, ""),
+       "an empty key is named as it is")
+    eq(field_of(b"10", b'{"days":1' + b"0" * 400 + b'}'), (-32602, 10, "days"),
+       "past what a double holds too")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":11,'
+               b'"params":{"days":100000000000000000000,"days":1}}\n')
+    eq(err_code(c.recv_line()), -32600, "with a duplicate key as well: the duplicate")
+    c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":12,'
+               b'"params":{"days":100000000000000000000}\n')
+    eq(err_code(c.recv_line()), -32700, "with a syntax error as well: a parse error")
+    eq(c.call("calendar.add", {"date": "2026-01-05", "days": 3}), "2026-01-08",
+       "and the connection goes on")
     c.close()
 
 

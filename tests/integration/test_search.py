@@ -116,6 +116,71 @@ def test_applied_text_changes_are_pruned():
         d.cleanup()
 
 
+def test_an_older_index_after_pruning_is_rebuilt():
+    """An index that lost text changes the database has since pruned (a
+    power cut rolls back its last commits; an older copy restored) cannot
+    catch up: it is rebuilt, and searches find the texts as they are."""
+    d = Daemon(fake_clock="2026-12-31T09:00:00+08:00",
+               env={"OGID_SEARCH_PRUNE_SECONDS": "1"})
+    try:
+        a = d.admin()
+        ids = submit_batch(a, 0, 4, lambda i: "原始描述第%d号文件" % i)
+        ok(wait_indexed(d, 4, 0), "indexed")
+        a.close()
+        d.stop()
+        old = {}
+        for sfx in ("", "-wal"):
+            if os.path.exists(d.db + ".search" + sfx):
+                with open(d.db + ".search" + sfx, "rb") as f:
+                    old[sfx] = f.read()
+        d.start()
+        a = d.admin()
+        for n, x in enumerate(ids[:3]):
+            a.call("app.request_correction", {"id": x, "note": "请补正"})
+            a.call("app.correct", {"id": x, "description": "补正内容第%d份" % n})
+        ok(wait_indexed(d, 4, 3), "the corrections indexed")
+        deadline = time.time() + 20
+        n = 4
+        while time.time() < deadline:
+            con = sqlite3.connect(d.db, timeout=5)
+            left = con.execute("SELECT count(*) FROM search_dirty").fetchone()[0]
+            con.close()
+            if left == 1:
+                break
+            submit_batch(a, n, 1, lambda i: "另一份文件%d" % i)
+            n += 1
+            time.sleep(0.3)
+        eq(left, 1, "the applied text changes pruned")
+        a.close()
+        d.stop()
+        for sfx in ("", "-wal", "-shm"):
+            if os.path.exists(d.db + ".search" + sfx):
+                os.unlink(d.db + ".search" + sfx)
+        for sfx, data in old.items():
+            with open(d.db + ".search" + sfx, "wb") as f:
+                f.write(data)
+        d.start()
+        a = d.admin()
+        eq(sorted(i["id"] for i in a.call("app.list", {"q": "补正内容"})["items"]),
+           sorted(ids[:3]), "the corrected texts are found")
+        eq([i["id"] for i in a.call("app.list", {"q": "原始描述"})["items"]], [ids[3]],
+           "the old texts are not")
+        ok(wait_indexed(d, n, 3), "the index was made anew and caught up",
+           search_meta(d))
+        eq(sorted(i["id"] for i in a.call("app.list", {"q": "补正内容"})["items"]),
+           sorted(ids[:3]), "and then too")
+        a.close()
+    finally:
+        d.cleanup()
+
+
+def search_meta(d):
+    con = sqlite3.connect(d.db + ".search", timeout=5)
+    m = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    con.close()
+    return m
+
+
 def wait_indexed(d, last, dirty, seconds=20):
     """Poll <db>.search until the indexer got to rowid last and text
     change dirty."""
