@@ -60,6 +60,12 @@ RPC = {
         '[]', '[1]', '[1,2,3]', '{}', '1', '"x"', 'null',
         '{"a":"\\u0000"}', '{"n":123456789012345678901234567890}',
         '{"n":1e999}', '[' * 50 + ']' * 50, '\udcff\udcfe',
+        '{"jsonrpc":"2.0","method":"calendar.add","id":9007199254740993,'
+        '"params":{"date":"2026-01-05","days":100000000000000000000}}',
+        '[{"jsonrpc":"2.0","method":"app.list","id":1,"params":{"limit":1e999}},'
+        '{"jsonrpc":"2.0","method":"system.health","id":-9223372036854775809}]',
+        '{"jsonrpc":"2.0","method":"calendar.add","id":2,'
+        '"params":{"days":100000000000000000000,"days":1}}',
     ],
     "batch": [
         "[" + ",".join([auth("clerk"), r("system.health"),
