@@ -17,14 +17,17 @@
 #define MARK_VALUE "\0n"
 #define MARK_LEN 2
 
-/* Is the number token [s, s + n) more than jansson can hold? */
+/*
+ * Is the token [s, s + n) a well-formed JSON number that jansson cannot
+ * hold? A malformed one is left for jansson to refuse.
+ */
 static bool
 number_too_big(const char *s, size_t n)
 {
 	static const char max[] = "9223372036854775807"; /* 19 digits */
 	const char *d = s;
-	size_t nd;
-	char *copy;
+	size_t nd, k;
+	char *copy, *end;
 	double v;
 	bool big;
 
@@ -33,6 +36,11 @@ number_too_big(const char *s, size_t n)
 		if (*d == '-')
 			d++;
 		nd = n - (size_t)(d - s);
+		for (k = 0; k < nd; k++)
+			if (d[k] < '0' || d[k] > '9')
+				return false;
+		if (nd == 0 || (d[0] == '0' && nd > 1))
+			return false;
 		if (nd != 19)
 			return nd > 19;
 		/* -9223372036854775808 is in range; 9223372036854775808 not */
@@ -44,8 +52,9 @@ number_too_big(const char *s, size_t n)
 	memcpy(copy, s, n);
 	copy[n] = '\0';
 	errno = 0;
-	v = strtod(copy, NULL);
-	big = errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL);
+	v = strtod(copy, &end);
+	big = end == copy + n && errno == ERANGE &&
+	      (v == HUGE_VAL || v == -HUGE_VAL);
 	free(copy);
 	return big;
 }

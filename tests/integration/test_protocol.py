@@ -267,6 +267,10 @@ def test_integers_out_of_range():
     c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":12,'
                b'"params":{"days":100000000000000000000}\n')
     eq(err_code(c.recv_line()), -32700, "with a syntax error as well: a parse error")
+    for bad in (b'[1e999,0' + b'0' * 20 + b']', b'[1e999,1-' + b'2' * 20 + b']',
+                b'[1e999,1e5' + b'x' * 3 + b']'):
+        c.send_raw(b'{"jsonrpc":"2.0","method":"calendar.add","id":13,"params":' + bad + b'}\n')
+        eq(err_code(c.recv_line()), -32700, "with a malformed number as well: a parse error")
     eq(c.call("calendar.add", {"date": "2026-01-05", "days": 3}), "2026-01-08",
        "and the connection goes on")
     c.close()
