@@ -75,6 +75,10 @@ jr_reserve(struct jr *r, size_t len, size_t n)
 static int
 jr_string(struct jr *r, const char **s, size_t *n, bool *ascii)
 {
+	static const char unescape[128] = {
+		['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+		['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+	};
 	const unsigned char *start = ++r->p, *q;
 	unsigned high = 0;
 	size_t len;
@@ -112,36 +116,13 @@ jr_string(struct jr *r, const char **s, size_t *n, bool *ascii)
 		}
 		if (++q >= r->end)
 			return -1;
-		switch (*q++) {
-		case '"':
-			r->buf[len++] = '"';
+		c = *q++;
+		if (c < sizeof(unescape) && unescape[c] != 0) {
+			r->buf[len++] = unescape[c];
 			continue;
-		case '\\':
-			r->buf[len++] = '\\';
-			continue;
-		case '/':
-			r->buf[len++] = '/';
-			continue;
-		case 'b':
-			r->buf[len++] = '\b';
-			continue;
-		case 'f':
-			r->buf[len++] = '\f';
-			continue;
-		case 'n':
-			r->buf[len++] = '\n';
-			continue;
-		case 'r':
-			r->buf[len++] = '\r';
-			continue;
-		case 't':
-			r->buf[len++] = '\t';
-			continue;
-		case 'u':
-			break;
-		default:
-			return -1;
 		}
+		if (c != 'u')
+			return -1;
 		if (r->end - q < 4 || jr_hex4(q, &u) == -1 || u == 0)
 			return -1;
 		q += 4;
