@@ -74,6 +74,34 @@ def test_corrected_text_is_searched():
         d.cleanup()
 
 
+def correct_three(a, ids):
+    """The first three applications' descriptions replaced."""
+    for n, x in enumerate(ids[:3]):
+        a.call("app.request_correction", {"id": x, "note": "请补正"})
+        a.call("app.correct", {"id": x, "description": "补正内容第%d份" % n})
+
+
+def dirty_rows(d):
+    """search_dirty's (row count, newest seq)."""
+    con = sqlite3.connect(d.db, timeout=5)
+    r = con.execute("SELECT count(*), max(seq) FROM search_dirty").fetchone()
+    con.close()
+    return r
+
+
+def prune(d, a, seconds=20):
+    """Submit one application at a time (commits drive pruning) until
+    search_dirty is down to its newest row; the number of applications
+    there are then."""
+    deadline = time.time() + seconds
+    n = 4
+    while dirty_rows(d)[0] > 1 and time.time() < deadline:
+        submit_batch(a, n, 1, lambda i: "另一份文件%d" % i)
+        n += 1
+        time.sleep(0.3)
+    return n
+
+
 def test_applied_text_changes_are_pruned():
     """search_dirty keeps a row per text change only until the index has
     applied it (and a period has passed); the newest row stays, and
@@ -83,32 +111,18 @@ def test_applied_text_changes_are_pruned():
     try:
         a = d.admin()
         ids = submit_batch(a, 0, 4, lambda i: "原始描述第%d号文件" % i)
-        for n, x in enumerate(ids[:3]):
-            a.call("app.request_correction", {"id": x, "note": "请补正"})
-            a.call("app.correct", {"id": x, "description": "补正内容第%d份" % n})
+        correct_three(a, ids)
         ok(wait_indexed(d, 4, 3), "the indexer applied 3 text changes")
-
-        def dirty():
-            con = sqlite3.connect(d.db, timeout=5)
-            r = con.execute("SELECT count(*), max(seq) FROM search_dirty").fetchone()
-            con.close()
-            return r
-
-        eq(dirty(), (3, 3), "three text changes recorded")
-        deadline = time.time() + 20
-        n = 4
-        while dirty()[0] > 1 and time.time() < deadline:
-            submit_batch(a, n, 1, lambda i: "另一份文件%d" % i)  # commits drive pruning
-            n += 1
-            time.sleep(0.3)
-        eq(dirty(), (1, 3), "pruned to the newest row once applied and a period passed")
+        eq(dirty_rows(d), (3, 3), "three text changes recorded")
+        prune(d, a)
+        eq(dirty_rows(d), (1, 3), "pruned to the newest row once applied and a period passed")
         eq(sorted(i["id"] for i in a.call("app.list", {"q": "补正内容"})["items"]),
            sorted(ids[:3]), "the corrected texts are found")
         eq([i["id"] for i in a.call("app.list", {"q": "原始描述"})["items"]], [ids[3]],
            "the replaced texts are not")
         a.call("app.request_correction", {"id": ids[3], "note": "请补正"})
         a.call("app.correct", {"id": ids[3], "description": "最后一次补正"})
-        eq(dirty(), (2, 4), "the next change numbers past the pruned ones")
+        eq(dirty_rows(d), (2, 4), "the next change numbers past the pruned ones")
         eq([i["id"] for i in a.call("app.list", {"q": "最后一次"})["items"]], [ids[3]],
            "and is searched before it is indexed")
         a.close()
@@ -135,22 +149,10 @@ def test_an_older_index_after_pruning_is_rebuilt():
                     old[sfx] = f.read()
         d.start()
         a = d.admin()
-        for n, x in enumerate(ids[:3]):
-            a.call("app.request_correction", {"id": x, "note": "请补正"})
-            a.call("app.correct", {"id": x, "description": "补正内容第%d份" % n})
+        correct_three(a, ids)
         ok(wait_indexed(d, 4, 3), "the corrections indexed")
-        deadline = time.time() + 20
-        n = 4
-        while time.time() < deadline:
-            con = sqlite3.connect(d.db, timeout=5)
-            left = con.execute("SELECT count(*) FROM search_dirty").fetchone()[0]
-            con.close()
-            if left == 1:
-                break
-            submit_batch(a, n, 1, lambda i: "另一份文件%d" % i)
-            n += 1
-            time.sleep(0.3)
-        eq(left, 1, "the applied text changes pruned")
+        n = prune(d, a)
+        eq(dirty_rows(d)[0], 1, "the applied text changes pruned")
         a.close()
         d.stop()
         for sfx in ("", "-wal", "-shm"):
