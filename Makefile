@@ -58,7 +58,7 @@ $(1)/tests/unit/test_jsonw.o: daemon/jsonw.h
 $(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 # jr_loadb is checked against jansson's json_loadb the same way.
-$(1)/tests/unit/test_jsonr.o: daemon/jsonr.h
+$(1)/tests/unit/test_jsonr.o: daemon/jsonr.h tests/fuzz/jsonr_check.h
 $(1)/tests/unit/test_jsonr: $(1)/tests/unit/test_jsonr.o $(1)/daemon/jsonr.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef

@@ -10,49 +10,13 @@
 
 #include <jansson.h>
 
-#include "../../daemon/jsonr.h"
+#include "../fuzz/jsonr_check.h"
 #include "tap.h"
 
-#define LOAD_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
-#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
-
-enum verdict { SAME_FAST, FALLBACK, MISMATCH };
-
-static enum verdict
-verdict(const char *text, size_t len)
-{
-	json_t *a = jr_loadb(text, len), *b;
-	json_error_t err;
-	char *da, *db;
-	enum verdict v;
-
-	if (a == NULL)
-		return FALLBACK;
-	b = json_loadb(text, len, LOAD_FLAGS, &err);
-	if (b == NULL) {
-		printf("# jr_loadb took what jansson refuses (%s): %.*s\n",
-		       err.text, (int)(len > 200 ? 200 : len), text);
-		json_decref(a);
-		return MISMATCH;
-	}
-	da = json_dumps(a, DUMP_FLAGS);
-	db = json_dumps(b, DUMP_FLAGS);
-	v = da != NULL && db != NULL && strcmp(da, db) == 0 ? SAME_FAST
-	                                                    : MISMATCH;
-	if (v == MISMATCH)
-		printf("# trees differ:\n#  jr_loadb: %s\n#  jansson:  %s\n",
-		       da ? da : "?", db ? db : "?");
-	free(da);
-	free(db);
-	json_decref(a);
-	json_decref(b);
-	return v;
-}
-
-static enum verdict
+static enum jsonr_verdict
 verdict_s(const char *text)
 {
-	return verdict(text, strlen(text));
+	return jsonr_compare(text, strlen(text));
 }
 
 /* The first bytes of a text for a test's name, controls as '.'. */
@@ -152,22 +116,24 @@ test_fixed(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
-		ok(verdict_s(fast[i]) == SAME_FAST,
+		ok(verdict_s(fast[i]) == JSONR_SAME,
 		   "read as jansson reads it: %s", shown(fast[i]));
 	for (i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
 		ok(jr_loadb(slow[i], strlen(slow[i])) == NULL,
 		   "left to jansson: %s", shown(slow[i]));
-	ok(verdict("[1]\0", 4) == FALLBACK, "a NUL byte after the value");
-	ok(verdict("\"a\0b\"", 5) == FALLBACK, "a NUL byte in a string");
+	ok(jsonr_compare("[1]\0", 4) == JSONR_FALLBACK,
+	   "a NUL byte after the value");
+	ok(jsonr_compare("\"a\0b\"", 5) == JSONR_FALLBACK,
+	   "a NUL byte in a string");
 
 	memset(deep, '[', JR_MAX_DEPTH);
 	memset(deep + JR_MAX_DEPTH, ']', JR_MAX_DEPTH);
 	deep[2 * JR_MAX_DEPTH] = '\0';
-	ok(verdict_s(deep) == SAME_FAST, "nested %d deep", JR_MAX_DEPTH);
+	ok(verdict_s(deep) == JSONR_SAME, "nested %d deep", JR_MAX_DEPTH);
 	memset(deep, '[', JR_MAX_DEPTH + 1);
 	memset(deep + JR_MAX_DEPTH + 1, ']', JR_MAX_DEPTH + 1);
 	deep[2 * (JR_MAX_DEPTH + 1)] = '\0';
-	ok(verdict_s(deep) == FALLBACK, "deeper is left to jansson");
+	ok(verdict_s(deep) == JSONR_FALLBACK, "deeper is left to jansson");
 }
 
 /* ---- random values, written by jansson in every style ---- */
@@ -267,17 +233,17 @@ test_random(void)
 			free(s);
 			continue;
 		}
-		switch (verdict(s, len)) {
-		case SAME_FAST:
+		switch (jsonr_compare(s, len)) {
+		case JSONR_SAME:
 			same++;
 			break;
-		case FALLBACK:
+		case JSONR_FALLBACK:
 			/* Of what jansson writes here, only reals. */
 			check(strchr(s, '.') != NULL,
 			      "a value without reals went to jansson: %s", s);
 			fallback++;
 			break;
-		case MISMATCH:
+		case JSONR_MISMATCH:
 			bad++;
 			break;
 		}
@@ -291,14 +257,14 @@ test_random(void)
 
 				text[at] = mut[tap_rnd(sizeof(mut) - 1)];
 			}
-			switch (verdict(text, len)) {
-			case SAME_FAST:
+			switch (jsonr_compare(text, len)) {
+			case JSONR_SAME:
 				msame++;
 				break;
-			case FALLBACK:
+			case JSONR_FALLBACK:
 				mfall++;
 				break;
-			case MISMATCH:
+			case JSONR_MISMATCH:
 				bad++;
 				break;
 			}
