@@ -209,15 +209,6 @@ static struct fake_appeal {
 	enum appeal_result result;
 } appeals[NAPPEALS];
 
-static unsigned long rng = 12345;
-
-static int
-rnd(int n)
-{
-	rng = rng * 6364136223846793005UL + 1442695040888963407UL;
-	return (int)((rng >> 33) % (unsigned long)n);
-}
-
 static void
 fill(struct store *st)
 {
@@ -235,27 +226,27 @@ fill(struct store *st)
 
 		snprintf(idbuf, sizeof(idbuf), "2019-%06d", i + 1);
 		memcpy(f->id, idbuf, APP_ID_LEN);
-		f->col = (enum app_column)rnd(COL__COUNT);
-		f->rec = first + rnd(today - first + 1);
-		f->ext = rnd(4) == 0 ? 1 + rnd(20) : 0;
+		f->col = (enum app_column)tap_rnd(COL__COUNT);
+		f->rec = first + tap_rnd(today - first + 1);
+		f->ext = tap_rnd(4) == 0 ? 1 + tap_rnd(20) : 0;
 		/* Year ends get more than their share. */
-		if (rnd(10) == 0)
-			f->rec = date_from_ymd(2019 + rnd(5), 12, 31);
-		if (rnd(5) == 0 || f->rec + 1 > today) {
+		if (tap_rnd(10) == 0)
+			f->rec = date_from_ymd(2019 + tap_rnd(5), 12, 31);
+		if (tap_rnd(5) == 0 || f->rec + 1 > today) {
 			f->conc = f->replied = DAY_NONE;
-			f->oc = rnd(3) == 0 ? (enum outcome)rnd(OC__COUNT)
+			f->oc = tap_rnd(3) == 0 ? (enum outcome)tap_rnd(OC__COUNT)
 			                    : OC_NONE;
-			f->state = (enum app_state)rnd(ST_REPLIED);
+			f->state = (enum app_state)tap_rnd(ST_REPLIED);
 		} else {
-			f->conc = f->rec + rnd(120);
+			f->conc = f->rec + tap_rnd(120);
 			if (f->conc > today)
 				f->conc = today;
-			if (rnd(10) == 0)
+			if (tap_rnd(10) == 0)
 				f->conc = date_from_ymd(date_year(f->rec), 12,
-				                        31 - rnd(2));
+				                        31 - tap_rnd(2));
 			if (f->conc < f->rec)
 				f->conc = f->rec;
-			f->oc = (enum outcome)rnd(OC__COUNT);
+			f->oc = (enum outcome)tap_rnd(OC__COUNT);
 			f->state = f->oc == OC_OTHER_OTHER ||
 			                   f->oc == OC_OTHER_NO_CORRECTION ||
 			                   f->oc == OC_OTHER_FEE_UNPAID
@@ -264,7 +255,7 @@ fill(struct store *st)
 			f->replied =
 			    f->state == ST_REPLIED ? f->conc : DAY_NONE;
 		}
-		f->due = f->rec + 10 + rnd(40);
+		f->due = f->rec + 10 + tap_rnd(40);
 		app_init(&a);
 		memcpy(a.id, f->id, APP_ID_LEN);
 		a.state = f->state;
@@ -286,11 +277,11 @@ fill(struct store *st)
 	for (i = 0; i < NAPPEALS; i++) {
 		struct fake_appeal *p = &appeals[i];
 
-		p->app = rnd(NAPPS);
-		p->kind = (enum appeal_kind)rnd(AK__COUNT);
-		p->filed = apps[p->app].rec + rnd(300);
-		if (rnd(8) == 0)
-			p->filed = date_from_ymd(2019 + rnd(5), 12, 31);
+		p->app = tap_rnd(NAPPS);
+		p->kind = (enum appeal_kind)tap_rnd(AK__COUNT);
+		p->filed = apps[p->app].rec + tap_rnd(300);
+		if (tap_rnd(8) == 0)
+			p->filed = date_from_ymd(2019 + tap_rnd(5), 12, 31);
 		p->decided = DAY_NONE;
 		p->result = AR_PENDING;
 		if (store_appeal_add(st, apps[p->app].id, p->kind, p->filed,
@@ -298,13 +289,13 @@ fill(struct store *st)
 			printf("Bail out! appeal: %s\n", store_error(st));
 			exit(1);
 		}
-		if (rnd(3) != 0) {
-			p->result = (enum appeal_result)rnd(AR_PENDING);
-			p->decided = p->filed + rnd(200);
-			if (rnd(6) == 0)
+		if (tap_rnd(3) != 0) {
+			p->result = (enum appeal_result)tap_rnd(AR_PENDING);
+			p->decided = p->filed + tap_rnd(200);
+			if (tap_rnd(6) == 0)
 				p->decided =
 				    date_from_ymd(date_year(p->filed), 12, 31) +
-				    rnd(2);
+				    tap_rnd(2);
 			if (p->decided < p->filed)
 				p->decided = p->filed;
 			if (store_appeal_decide(st, apps[p->app].id, n,
@@ -413,8 +404,8 @@ test_store(void)
 
 	/* report.summary */
 	for (k = 0; k < 20; k++) {
-		from = D("2019-01-01") + rnd(2000);
-		to = from + rnd(400);
+		from = D("2019-01-01") + tap_rnd(2000);
+		to = from + tap_rnd(400);
 		if (store_report_summary(rd, from, to, today, &sum) == -1) {
 			ok(0, "summary: %s", store_error(rd));
 			store_summary_free(&sum);
