@@ -92,6 +92,24 @@ applicant(const struct app *a, unsigned roles, bool summary)
 }
 
 bool
+view_due_explained(char *buf, size_t size, const struct app *a, day_t eff,
+                   int paused_days, size_t skipped)
+{
+	char due[16], start[16];
+	int base = dl_base_days((enum dl_rules)a->rules);
+	int n = snprintf(buf, size,
+	                 "due %s = %d working days after %s (%d + %d"
+	                 " extension + %d paused), skipping %zu"
+	                 " non-working days",
+	                 date_format(a->due_on, due),
+	                 base + a->extension_days + paused_days,
+	                 date_format(eff, start), base, a->extension_days,
+	                 paused_days, skipped);
+
+	return n > 0 && (size_t)n < size;
+}
+
+bool
 view_is_overdue(const struct app *a, day_t today)
 {
 	return app_state_running(a->state) && a->due_on != DAY_NONE &&
@@ -178,7 +196,7 @@ explain(struct store *st, const struct app *a, day_t today)
 	size_t ncl = 0, i, nsk;
 	day_t eff = cal_effective(ogid->cal, a->start), sk[64];
 	int paused_days = 0;
-	char buf[16], tbuf[40];
+	char buf[16], tbuf[40], text[256];
 
 	json_object_set_new(o, "rules",
 	                    json_string(a->rules == 2007 ? "2007 Regulations"
@@ -228,17 +246,9 @@ explain(struct store *st, const struct app *a, day_t today)
 		for (i = 0; i < nsk && i < 64; i++)
 			json_array_append_new(
 			    skipped, json_string(date_format(sk[i], buf)));
-		json_object_set_new(
-		    o, "text",
-		    json_sprintf("due %s = %d working days after %s (%d + %d"
-		                 " extension + %d paused), skipping %zu"
-		                 " non-working days",
-		                 date_format(a->due_on, buf),
-		                 dl_base_days((enum dl_rules)a->rules) +
-		                     a->extension_days + paused_days,
-		                 date_format(eff, tbuf),
-		                 dl_base_days((enum dl_rules)a->rules),
-		                 a->extension_days, paused_days, nsk));
+		if (view_due_explained(text, sizeof(text), a, eff, paused_days,
+		                       nsk))
+			json_object_set_new(o, "text", json_string(text));
 	}
 	json_object_set_new(o, "skipped", skipped);
 	(void)today;

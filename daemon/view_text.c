@@ -227,20 +227,9 @@ explain_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 	jw_end_array(w);
 	store_clocks_free(cl, ncl);
 	if (a->due_on != DAY_NONE && a->state != ST_CORRECTION) {
-		int n;
-
 		nsk = dl_skipped_days(ogid->cal, eff, a->due_on, sk, 64);
-		n = snprintf(text, sizeof(text),
-		             "due %s = %d working days after %s (%d + %d"
-		             " extension + %d paused), skipping %zu"
-		             " non-working days",
-		             date_format(a->due_on, buf),
-		             dl_base_days((enum dl_rules)a->rules) +
-		                 a->extension_days + paused_days,
-		             date_format(eff, tbuf),
-		             dl_base_days((enum dl_rules)a->rules),
-		             a->extension_days, paused_days, nsk);
-		if (n > 0 && (size_t)n < sizeof(text))
+		if (view_due_explained(text, sizeof(text), a, eff, paused_days,
+		                       nsk))
 			put_str(w, "text", text);
 		key(w, "skipped");
 		jw_begin_array(w);
