@@ -30,7 +30,7 @@ static unsigned long long commits, writes;
  * OGID_SEARCH_PRUNE_SECONDS shortens the period for tests.
  */
 #define PRUNE_PERIOD 60
-static time_t prune_period = PRUNE_PERIOD, prune_at;
+static time_t prune_period, prune_at;
 static int64_t prune_mark, pruned;
 
 static void commit_cb(evutil_socket_t, short, void *);
@@ -39,6 +39,7 @@ void
 commit_init(struct event_base *base)
 {
 	const char *p;
+	long secs;
 
 	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
 	if (commit_ev == NULL)
@@ -55,8 +56,8 @@ commit_init(struct event_base *base)
 	event_priority_set(commit_timer, 0);
 
 	p = getenv("OGID_SEARCH_PRUNE_SECONDS");
-	if (p != NULL && strtol(p, NULL, 10) > 0)
-		prune_period = (time_t)strtol(p, NULL, 10);
+	secs = p != NULL ? strtol(p, NULL, 10) : 0;
+	prune_period = secs > 0 ? (time_t)secs : PRUNE_PERIOD;
 	prune_at = 0;
 	prune_mark = pruned = 0;
 }

@@ -271,10 +271,10 @@ jw_string(struct jw *w, const char *s)
 }
 
 /* "%lld" by hand: snprintf's format parsing costs several times this. */
-void
-jw_int(struct jw *w, int64_t v)
+char *
+jw_int_text(char buf[JW_INT_MAX], int64_t v)
 {
-	char b[20], *p = b + sizeof(b); /* "-9223372036854775808" */
+	char *p = buf + JW_INT_MAX;
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	do {
@@ -283,6 +283,14 @@ jw_int(struct jw *w, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
+	return p;
+}
+
+void
+jw_int(struct jw *w, int64_t v)
+{
+	char b[JW_INT_MAX], *p = jw_int_text(b, v);
+
 	jw_sep(w);
 	jw_raw(w, p, (size_t)(b + sizeof(b) - p));
 }

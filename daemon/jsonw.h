@@ -39,6 +39,9 @@ void jw_key(struct jw *, const char *);
 /* Values. s must be valid UTF-8 (see jw_utf8_valid). */
 void jw_string(struct jw *, const char *s);
 void jw_stringn(struct jw *, const char *s, size_t n);
+/* v in decimal at the end of buf (no NUL): where its digits start. */
+#define JW_INT_MAX 20 /* "-9223372036854775808" */
+char *jw_int_text(char buf[JW_INT_MAX], int64_t v);
 void jw_int(struct jw *, int64_t);
 /* false if jansson could not dump it (not finite, or too long). */
 bool jw_real(struct jw *, double);

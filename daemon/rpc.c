@@ -31,6 +31,7 @@
 #include "../lib/log.h"
 #include "../lib/xmalloc.h"
 #include "jsonr.h"
+#include "jsonw.h"
 #include "ogid.h"
 #include "overflow.h"
 #include "rpc.h"
@@ -150,6 +151,16 @@ rpc_error_response(json_t *id, int code, const char *message, json_t *data)
 	return r;
 }
 
+/* The error response err makes; takes err's data. */
+static json_t *
+rpc_error_take(json_t *id, struct rpc_error *err)
+{
+	json_t *data = err->data;
+
+	err->data = NULL;
+	return rpc_error_response(id, err->code, err->message, data);
+}
+
 /* The result is stolen. */
 static json_t *
 rpc_result_response(json_t *id, json_t *result)
@@ -216,22 +227,13 @@ emit_reserve(size_t n)
 static size_t
 id_text(json_t *id, char *buf, size_t size)
 {
-	char b[24], *p = b + sizeof(b);
-	json_int_t v;
-	uint64_t u;
+	char b[JW_INT_MAX], *p;
 	size_t n;
 
 	if (!json_is_integer(id))
 		return json_dumpb(id, buf, size,
 		                  JSON_COMPACT | JSON_ENCODE_ANY);
-	v = json_integer_value(id);
-	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
+	p = jw_int_text(b, json_integer_value(id));
 	n = (size_t)(b + sizeof(b) - p);
 	if (n <= size)
 		memcpy(buf, p, n);
@@ -456,10 +458,7 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		if (notification)
 			return NULL;
 		rpc_error_param(&err, "params", "must be an object");
-		data = err.data;
-		err.data = NULL;
-		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,
-		                          data);
+		return rpc_error_take(id, &err);
 	}
 	if (w->overflow) {
 		char path[128] = "";
@@ -471,10 +470,7 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 			                          "a number out of range",
 			                          NULL);
 		rpc_error_param(&err, path, "number out of range");
-		data = err.data;
-		err.data = NULL;
-		return rpc_error_response(id, RPC_INVALID_PARAMS, err.message,
-		                          data);
+		return rpc_error_take(id, &err);
 	}
 	if (params == NULL)
 		params = empty = json_object();
@@ -509,9 +505,7 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 	json_decref(result);
 	if (err.code == 0)
 		rpc_error_set(&err, RPC_INTERNAL, "internal error");
-	data = err.data;
-	err.data = NULL;
-	return rpc_error_response(id, err.code, err.message, data);
+	return rpc_error_take(id, &err);
 }
 
 enum rpc_step
