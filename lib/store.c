@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "sqlite_mem.h"
 #include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
@@ -601,6 +602,8 @@ store_configure_sqlite(void)
 		log_warnx("store: cannot set the statement journal spill size");
 	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		log_warnx("store: cannot turn off SQLite's memory statistics");
+	if (sqlite_mem_install() != SQLITE_OK)
+		log_warnx("store: cannot install SQLite's allocator");
 }
 
 static int
@@ -627,6 +630,8 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
 	if (!readonly) {
+		/* The writer's savepoints: lib/sqlite_mem.c. */
+		sqlite_mem_cache(true);
 		if (exec_sql(s, "PRAGMA journal_mode = WAL") == -1)
 			return -1;
 	}
@@ -724,6 +729,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->list_stmts[i]);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
+	if (!s->readonly)
+		sqlite_mem_cache(false);
 	free(s->path);
 	free(s);
 }
