@@ -19,6 +19,7 @@
 #include "sqlite_mem.h"
 #include "store.h"
 #include "store_int.h"
+#include "wal_vfs.h"
 #include "xmalloc.h"
 
 /* Schema migrations, numbered from 1; user_version is the count applied. */
@@ -623,7 +624,13 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	        (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
 	if (creating)
 		flags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+	/*
+	 * The writer under FULL writes a commit's log frames in one call
+	 * (lib/wal_vfs.c); the unix VFS if that cannot be registered.
+	 */
+	if (sqlite3_open_v2(path, &s->db, flags,
+	                    !readonly && sync_full ? wal_vfs_register()
+	                                           : NULL) != SQLITE_OK) {
 		store_fail(s, "open");
 		return -1;
 	}

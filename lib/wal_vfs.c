@@ -1,0 +1,270 @@
+/*
+ * wal_vfs: the "unix" VFS, except that a write-ahead log gathers the frames
+ * of a commit and writes them in one pwrite(2), at the sync.
+ *
+ * SQLite writes each frame of a commit with two pwrite(2) calls, its
+ * 24-byte header and its page; a commit of 64 submits is some 120 frames,
+ * so 240 system calls, each copying into the page cache on its own. That
+ * was a tenth of the loop thread's time (perf). Gathered, a commit is one
+ * call, and the kernel copies whole pages: 0.47 µs a frame against 2.67
+ * on the bench machine.
+ *
+ * Only for synchronous = FULL, where SQLite syncs the log at every commit
+ * before it publishes the commit in the log's index (wal-index): until
+ * then no other connection reads those frames, and the sync writes them
+ * out first. Under NORMAL the commit is published without a sync, so the
+ * store opens its writer with this VFS only under FULL (lib/store.c).
+ *
+ * A write that does not follow the gathered bytes, a read, a truncate, a
+ * size or a close write them out first: the file never looks different
+ * from what plain pwrite(2) calls would have left. A failed write (a full
+ * disk) is reported by the sync, which fails the commit, as the write
+ * would have. Other files (the database, its journals) are opened by the
+ * unix VFS in place, untouched.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "wal_vfs.h"
+
+#define GATHER_MAX (8 << 20)              /* bytes held at most */
+#define WRITE_MAX ((1 << 17) - (1 << 12)) /* bytes per xWrite of the unix VFS  \
+	                                   */
+
+struct wal_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* the unix VFS's file, right after this */
+	char *buf;          /* bytes not yet written, for [off, off + len) */
+	size_t len, cap;
+	sqlite3_int64 off;
+};
+
+static sqlite3_vfs wal_vfs;
+static sqlite3_vfs *unix_vfs;
+
+/*
+ * Write out what is gathered. The unix VFS writes at most 128 KiB - 1 in
+ * one call (it masks the length with 0x1ffff, for pages of up to 64 KiB):
+ * a commit goes in pieces of WRITE_MAX.
+ */
+static int
+gather_flush(struct wal_file *w)
+{
+	size_t done = 0, n;
+	int rc = SQLITE_OK;
+
+	while (done < w->len && rc == SQLITE_OK) {
+		n = w->len - done < WRITE_MAX ? w->len - done : WRITE_MAX;
+		rc = w->real->pMethods->xWrite(w->real, w->buf + done, (int)n,
+		                               w->off + (sqlite3_int64)done);
+		done += n;
+	}
+	w->len = 0;
+	return rc;
+}
+
+static int
+wal_close(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w), rc2;
+
+	rc2 = w->real->pMethods->xClose(w->real);
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = 0;
+	return rc != SQLITE_OK ? rc : rc2;
+}
+
+static int
+wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xRead(w->real, p, amt, off);
+}
+
+static int
+wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	size_t n = (size_t)amt;
+	int rc;
+
+	if (amt <= 0)
+		return w->real->pMethods->xWrite(w->real, p, amt, off);
+	if (w->len == 0 || off != w->off + (sqlite3_int64)w->len ||
+	    w->len + n > GATHER_MAX) {
+		if ((rc = gather_flush(w)) != SQLITE_OK)
+			return rc;
+		w->off = off;
+	}
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 64 * 1024;
+		char *b;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		if ((b = realloc(w->buf, cap)) == NULL) {
+			/* Write what is gathered and this one as they come. */
+			if ((rc = gather_flush(w)) != SQLITE_OK)
+				return rc;
+			return w->real->pMethods->xWrite(w->real, p, amt, off);
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+	return SQLITE_OK;
+}
+
+static int
+wal_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xTruncate(w->real, size);
+}
+
+static int
+wal_sync(sqlite3_file *f, int flags)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xSync(w->real, flags);
+}
+
+static int
+wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xFileSize(w->real, size);
+}
+
+static int
+wal_lock(sqlite3_file *f, int lock)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xLock(w->real, lock);
+}
+
+static int
+wal_unlock(sqlite3_file *f, int lock)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xUnlock(w->real, lock);
+}
+
+static int
+wal_check_reserved(sqlite3_file *f, int *out)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xCheckReservedLock(w->real, out);
+}
+
+static int
+wal_file_control(sqlite3_file *f, int op, void *arg)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = gather_flush(w);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xFileControl(w->real, op, arg);
+}
+
+static int
+wal_sector_size(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xSectorSize(w->real);
+}
+
+static int
+wal_device_characteristics(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xDeviceCharacteristics(w->real);
+}
+
+/* Version 1: a log has no shared memory and is not memory-mapped. */
+static const sqlite3_io_methods wal_methods = {
+	1,
+	wal_close,
+	wal_read,
+	wal_write,
+	wal_truncate,
+	wal_sync,
+	wal_file_size,
+	wal_lock,
+	wal_unlock,
+	wal_check_reserved,
+	wal_file_control,
+	wal_sector_size,
+	wal_device_characteristics,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static int
+wal_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
+         int *out_flags)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	/* Anything but a log: the unix VFS's file, in place. */
+	if (!(flags & SQLITE_OPEN_WAL))
+		return unix_vfs->xOpen(unix_vfs, name, f, flags, out_flags);
+	memset(w, 0, sizeof(*w));
+	w->real = (sqlite3_file *)(w + 1);
+	rc = unix_vfs->xOpen(unix_vfs, name, w->real, flags, out_flags);
+	w->base.pMethods = w->real->pMethods != NULL ? &wal_methods : NULL;
+	return rc;
+}
+
+const char *
+wal_vfs_register(void)
+{
+	if (unix_vfs != NULL)
+		return WAL_VFS_NAME;
+	if ((unix_vfs = sqlite3_vfs_find("unix")) == NULL)
+		return NULL;
+	/* Everything but opening a file is the unix VFS's own. */
+	wal_vfs = *unix_vfs;
+	wal_vfs.pNext = NULL;
+	wal_vfs.zName = WAL_VFS_NAME;
+	wal_vfs.szOsFile = (int)sizeof(struct wal_file) + unix_vfs->szOsFile;
+	wal_vfs.xOpen = wal_open;
+	if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) {
+		unix_vfs = NULL;
+		return NULL;
+	}
+	return WAL_VFS_NAME;
+}
