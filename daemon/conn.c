@@ -304,35 +304,45 @@ conn_linger(struct conn *c)
 	conn_timer_update(c);
 }
 
-static int
-conn_emit(const char *buf, size_t size, void *arg)
-{
-	struct conn *c = arg;
-
-	return evbuffer_add(c->line, buf, size);
-}
-
 /*
  * A reply to a connection with nothing queued goes straight to the socket.
  * Through the bufferevent it would cost two epoll_ctl calls (add, then
  * remove, the interest in writing) and a loop pass before the write.
- * Plain TCP only: TLS writes through OpenSSL. Returns the bytes sent and
- * drained from c->line; what is left goes the usual way, in order, and so
- * do errors (the bufferevent meets them again).
+ * Plain TCP only: TLS writes through OpenSSL. Returns the bytes sent; what
+ * is left goes the usual way, in order, and so do errors (the bufferevent
+ * meets them again).
  */
 static size_t
-conn_send_now(struct conn *c, size_t len)
+conn_send_now(struct conn *c, const char *buf, size_t len)
 {
 	ssize_t n;
 
 	if (c->ssl != NULL || c->closing || c->eof || conn_output_len(c) != 0)
 		return 0;
-	n = send(bufferevent_getfd(c->bev), evbuffer_pullup(c->line, -1), len,
+	n = send(bufferevent_getfd(c->bev), buf, len,
 	         MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n <= 0)
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * A whole response line with nothing before it is sent from the caller's
+ * buffer: copied into c->line it cost a 4 KiB chain malloc'ed and freed
+ * per reply (and glibc's consolidation of its small free blocks with it).
+ * The rest, and the pieces of a batch, gather in c->line for
+ * conn_line_done.
+ */
+static int
+conn_emit(const char *buf, size_t size, void *arg)
+{
+	struct conn *c = arg;
+	size_t n = 0;
+
+	if (size > 0 && size < CONN_MOVE_LINE && buf[size - 1] == '\n' &&
+	    evbuffer_get_length(c->line) == 0)
+		n = conn_send_now(c, buf, size);
+	if (n == size)
 		return 0;
-	evbuffer_drain(c->line, (size_t)n);
-	return (size_t)n;
+	return evbuffer_add(c->line, buf + n, size - n);
 }
 
 /* The line's response is complete: send it. */
@@ -344,8 +354,13 @@ conn_line_done(struct conn *c)
 
 	rpc_work_free(&c->work);
 	c->working = false;
-	if (len > 0 && len < CONN_MOVE_LINE)
-		len -= conn_send_now(c, len);
+	if (len > 0 && len < CONN_MOVE_LINE) {
+		size_t n = conn_send_now(
+		    c, (const char *)evbuffer_pullup(c->line, -1), len);
+
+		evbuffer_drain(c->line, n);
+		len -= n;
+	}
 	/*
 	 * Moving chains would keep a mostly empty chain per small response
 	 * (memory several times the bytes queued): copy small lines.
