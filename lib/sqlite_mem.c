@@ -24,6 +24,17 @@
 
 #include "sqlite_mem.h"
 
+/* Under AddressSanitizer a cached block is poisoned: a use after free
+ * stays an error even though the block is not given back to malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define CACHE_MAX 256 /* blocks per thread: 264 KiB at most */
 
 struct block {
@@ -54,6 +65,7 @@ mem_malloc(int n)
 		return NULL;
 	if (cache.head != NULL && cached_size((size_t)n)) {
 		b = cache.head;
+		UNPOISON(b, block_size);
 		cache.head = b->next;
 		cache.n--;
 		return b;
@@ -71,6 +83,7 @@ mem_free(void *p)
 	if (cache.on && cache.n < CACHE_MAX &&
 	    malloc_usable_size(p) == block_size) {
 		b->next = cache.head;
+		POISON(b, block_size);
 		cache.head = b;
 		cache.n++;
 		return;
@@ -134,6 +147,7 @@ sqlite_mem_cache(bool on)
 	if (on)
 		return;
 	while ((b = cache.head) != NULL) {
+		UNPOISON(b, block_size);
 		cache.head = b->next;
 		free(b);
 	}

@@ -354,6 +354,9 @@ store_fail(struct store *s, const char *what)
 
 	s->last_rc = rc;
 	store_seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	/* A write that failed outside a transaction rolled back. */
+	if (s->db != NULL)
+		wal_vfs_discard(s->db);
 	return -1;
 }
 
@@ -491,6 +494,7 @@ exec_sql(struct store *s, const char *text)
 		s->last_rc = sqlite3_extended_errcode(s->db);
 		store_seterr(s, "%s", msg ? msg : "sqlite error");
 		sqlite3_free(msg);
+		wal_vfs_discard(s->db);
 		return -1;
 	}
 	return 0;
@@ -795,6 +799,8 @@ store_rollback(struct store *s)
 			sqlite3_reset(st);
 		}
 	}
+	/* The frames the transaction spilled into the log: lib/wal_vfs.c. */
+	wal_vfs_discard(s->db);
 	s->in_txn = false;
 	s->search_kick = false;
 	memcpy(s->last_hash, s->txn_hash, 32);

@@ -1,12 +1,12 @@
 /*
  * wal_vfs: the "unix" VFS, except that a write-ahead log gathers the frames
- * of a commit and writes them in one pwrite(2), at the sync.
+ * of a commit and writes them at the sync, in pieces of 124 KiB.
  *
  * SQLite writes each frame of a commit with two pwrite(2) calls, its
  * 24-byte header and its page; a commit of 64 submits is some 120 frames,
  * so 240 system calls, each copying into the page cache on its own. That
- * was a tenth of the loop thread's time (perf). Gathered, a commit is one
- * call, and the kernel copies whole pages: 0.47 µs a frame against 2.67
+ * was a tenth of the loop thread's time (perf). Gathered, a commit is a
+ * few calls, and the kernel copies whole pages: 0.47 µs a frame against 2.67
  * on the bench machine.
  *
  * Only for synchronous = FULL, where SQLite syncs the log at every commit
@@ -16,11 +16,16 @@
  * store opens its writer with this VFS only under FULL (lib/store.c).
  *
  * A write that does not follow the gathered bytes, a read, a truncate, a
- * size or a close write them out first: the file never looks different
- * from what plain pwrite(2) calls would have left. A failed write (a full
- * disk) is reported by the sync, which fails the commit, as the write
- * would have. Other files (the database, its journals) are opened by the
- * unix VFS in place, untouched.
+ * size, a file control or a close write them out first, in order. A write
+ * that fails keeps what it could not write: every later flush, and the
+ * commit's sync, tries again or fails, so a full disk fails the commit as
+ * the write itself would have. After a rollback the store drops what the
+ * transaction gathered (wal_vfs_discard): those frames are past every
+ * commit, and once the write lock is let go another writer (a sqlite3
+ * shell) may write where they would have gone. Commits padded to a sector
+ * (psow=0) write the padding's tail after the sync, so such a log is
+ * written as it comes. Other files (the database, its journals) are opened
+ * by the unix VFS in place, untouched.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,9 +35,9 @@
 
 #include "wal_vfs.h"
 
-#define GATHER_MAX (8 << 20)              /* bytes held at most */
-#define WRITE_MAX ((1 << 17) - (1 << 12)) /* bytes per xWrite of the unix VFS  \
-	                                   */
+#define GATHER_MAX (8 << 20) /* bytes held at most */
+/* Bytes per xWrite: the unix VFS masks a length with 0x1ffff. */
+#define WRITE_MAX ((1 << 17) - (1 << 12))
 
 struct wal_file {
 	sqlite3_file base;
@@ -40,6 +45,7 @@ struct wal_file {
 	char *buf;          /* bytes not yet written, for [off, off + len) */
 	size_t len, cap;
 	sqlite3_int64 off;
+	bool through; /* commits padded to sectors: write as they come */
 };
 
 static sqlite3_vfs wal_vfs;
@@ -56,10 +62,22 @@ gather_flush(struct wal_file *w)
 	size_t done = 0, n;
 	int rc = SQLITE_OK;
 
-	while (done < w->len && rc == SQLITE_OK) {
+	while (done < w->len) {
 		n = w->len - done < WRITE_MAX ? w->len - done : WRITE_MAX;
 		rc = w->real->pMethods->xWrite(w->real, w->buf + done, (int)n,
 		                               w->off + (sqlite3_int64)done);
+		if (rc != SQLITE_OK) {
+			/*
+			 * SQLite was told these bytes were written: keep
+			 * them, so that every later flush (and the commit's
+			 * sync) writes them or fails. Dropped, a commit could
+			 * publish frames that are not in the file.
+			 */
+			memmove(w->buf, w->buf + done, w->len - done);
+			w->len -= done;
+			w->off += (sqlite3_int64)done;
+			return rc;
+		}
 		done += n;
 	}
 	w->len = 0;
@@ -72,6 +90,7 @@ wal_close(sqlite3_file *f)
 	struct wal_file *w = (struct wal_file *)f;
 	int rc = gather_flush(w), rc2;
 
+	w->len = 0;
 	rc2 = w->real->pMethods->xClose(w->real);
 	free(w->buf);
 	w->buf = NULL;
@@ -97,7 +116,7 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	size_t n = (size_t)amt;
 	int rc;
 
-	if (amt <= 0)
+	if (amt <= 0 || w->through)
 		return w->real->pMethods->xWrite(w->real, p, amt, off);
 	if (w->len == 0 || off != w->off + (sqlite3_int64)w->len ||
 	    w->len + n > GATHER_MAX) {
@@ -193,11 +212,19 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
 	return w->real->pMethods->xFileControl(w->real, op, arg);
 }
 
+/*
+ * SQLite asks a log's sector size only to pad a commit to it, when the
+ * database has no powersafe overwrite (psow=0): then the tail of the
+ * padding is written after the sync, and published with the commit. From
+ * then on this log is written as it comes.
+ */
 static int
 wal_sector_size(sqlite3_file *f)
 {
 	struct wal_file *w = (struct wal_file *)f;
 
+	if (!w->through && gather_flush(w) == SQLITE_OK)
+		w->through = true;
 	return w->real->pMethods->xSectorSize(w->real);
 }
 
@@ -267,4 +294,17 @@ wal_vfs_register(void)
 		return NULL;
 	}
 	return WAL_VFS_NAME;
+}
+
+void
+wal_vfs_discard(sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_get_autocommit(db) == 0 ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	                         &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods != &wal_methods)
+		return;
+	((struct wal_file *)f)->len = 0;
 }

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,11 +24,29 @@ static char path[256];
 /* The unix VFS's pwrite, counted (xSetSystemCall). */
 static sqlite3_syscall_ptr real_pwrite, real_pwrite64;
 static int writes;
+static bool log_full; /* writes to a log fail with ENOSPC */
+
+static bool
+is_log(int fd)
+{
+	char link[64], target[512];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, target, sizeof(target) - 1)) < 4)
+		return false;
+	target[n] = '\0';
+	return strcmp(target + n - 4, "-wal") == 0;
+}
 
 static ssize_t
 count_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	writes++;
+	if (log_full && is_log(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
 	return ((ssize_t(*)(int, const void *, size_t, off_t))real_pwrite)(
 	    fd, buf, n, off);
 }
@@ -35,8 +55,31 @@ static ssize_t
 count_pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
 	writes++;
+	if (log_full && is_log(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
 	return ((ssize_t(*)(int, const void *, size_t, off_t))real_pwrite64)(
 	    fd, buf, n, off);
+}
+
+static void
+pwrite_hook(bool on)
+{
+	sqlite3_vfs *u = sqlite3_vfs_find("unix");
+
+	if (real_pwrite == NULL && real_pwrite64 == NULL) {
+		real_pwrite = u->xGetSystemCall(u, "pwrite");
+		real_pwrite64 = u->xGetSystemCall(u, "pwrite64");
+	}
+	if (real_pwrite != NULL)
+		u->xSetSystemCall(u, "pwrite",
+		                  on ? (sqlite3_syscall_ptr)count_pwrite
+		                     : real_pwrite);
+	if (real_pwrite64 != NULL)
+		u->xSetSystemCall(u, "pwrite64",
+		                  on ? (sqlite3_syscall_ptr)count_pwrite64
+		                     : real_pwrite64);
 }
 
 static int
@@ -100,7 +143,6 @@ insert(sqlite3 *db, int from, int to)
 static void
 test_gathered(void)
 {
-	sqlite3_vfs *unix_vfs = sqlite3_vfs_find("unix");
 	sqlite3 *w, *r;
 	int frames_writes;
 
@@ -110,20 +152,12 @@ test_gathered(void)
 	       SQLITE_OK,
 	   "create");
 
-	real_pwrite = unix_vfs->xGetSystemCall(unix_vfs, "pwrite");
-	real_pwrite64 = unix_vfs->xGetSystemCall(unix_vfs, "pwrite64");
-	if (real_pwrite != NULL)
-		unix_vfs->xSetSystemCall(unix_vfs, "pwrite",
-		                         (sqlite3_syscall_ptr)count_pwrite);
-	if (real_pwrite64 != NULL)
-		unix_vfs->xSetSystemCall(unix_vfs, "pwrite64",
-		                         (sqlite3_syscall_ptr)count_pwrite64);
+	pwrite_hook(true);
 	writes = 0;
 	/* ~150 pages: some 300 frame writes without gathering. */
 	ok(insert(w, 0, 300) == SQLITE_OK, "a commit of 600 KB");
 	frames_writes = writes;
-	unix_vfs->xSetSystemCall(unix_vfs, "pwrite", real_pwrite);
-	unix_vfs->xSetSystemCall(unix_vfs, "pwrite64", real_pwrite64);
+	pwrite_hook(false);
 	ok(frames_writes > 0 && frames_writes <= 8,
 	   "written in %d calls (128 KiB pieces)", frames_writes);
 	ok(one(r, "SELECT count(*) FROM t") == 300,
@@ -156,6 +190,144 @@ test_gathered(void)
 	   "integrity_check: ok");
 	sqlite3_close(w);
 	sqlite3_close(r);
+}
+
+static void
+reset_db(void)
+{
+	char p[300];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+/*
+ * Frames spilled in a batch, then a full disk when a read writes them out:
+ * the statement fails and is rolled back to its savepoint, the batch goes
+ * on and commits once there is room. The spilled frames must be in the
+ * file (they were kept, and written by the commit's sync).
+ */
+static void
+test_full_disk(void)
+{
+	sqlite3 *w, *r;
+	int rc;
+
+	reset_db();
+	w = open_db(WAL_VFS_NAME, "20");
+	exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
+	        "CREATE TABLE u(id INTEGER PRIMARY KEY, x UNIQUE);"
+	        "INSERT INTO t VALUES (0, zeroblob(10))");
+	exec(w, "BEGIN; SAVEPOINT w");
+	ok(exec(w, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	           " FROM c WHERE i < 300) INSERT INTO t SELECT i,"
+	           " randomblob(3000) FROM c") == SQLITE_OK,
+	   "a batch spills frames");
+	exec(w, "RELEASE w; SAVEPOINT w");
+	pwrite_hook(true);
+	log_full = true;
+	rc = sqlite3_exec(w, "INSERT INTO u SELECT id, length(b) FROM t", NULL,
+	                  NULL, NULL);
+	log_full = false;
+	pwrite_hook(false);
+	ok(rc != SQLITE_OK, "a write with the disk full fails (%d)", rc);
+	if (sqlite3_get_autocommit(w) == 0) {
+		exec(w, "ROLLBACK TO w; RELEASE w");
+		ok(exec(w, "COMMIT") == SQLITE_OK,
+		   "the rest of the batch commits");
+	} else
+		ok(1, "SQLite rolled the whole batch back");
+	r = open_db(NULL, "-16384");
+	rc = (int)one(r, "SELECT count(*) FROM t");
+	ok(rc == 301 || (sqlite3_get_autocommit(w) && rc == 1),
+	   "a reader sees the batch whole (%d rows)", rc);
+	ok(one(r, "SELECT count(*) FROM pragma_integrity_check"
+	          " WHERE integrity_check = 'ok'") == 1,
+	   "integrity_check: ok");
+	sqlite3_close(r);
+	sqlite3_close(w);
+	r = open_db(NULL, "-16384");
+	ok(one(r, "SELECT count(*) FROM t") == rc,
+	   "and after the log is read again");
+	sqlite3_close(r);
+}
+
+/*
+ * A rollback after a spill, then another writer: what the rolled back
+ * transaction gathered is dropped (lib/store.c calls wal_vfs_discard), not
+ * written over the other writer's frames later.
+ */
+static void
+test_rollback_then_other_writer(void)
+{
+	sqlite3 *a, *b, *c;
+
+	reset_db();
+	a = open_db(WAL_VFS_NAME, "20");
+	exec(a, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
+	        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	        " FROM c WHERE i < 50) INSERT INTO t SELECT i,"
+	        " randomblob(3000) FROM c;"
+	        "PRAGMA wal_checkpoint(TRUNCATE)");
+	exec(a, "BEGIN; WITH RECURSIVE c(i) AS (SELECT 1000 UNION ALL SELECT"
+	        " i + 1 FROM c WHERE i < 1300) INSERT INTO t SELECT i,"
+	        " randomblob(3000) FROM c; ROLLBACK");
+	wal_vfs_discard(a);
+	b = open_db(NULL, "-16384");
+	ok(exec(b, "UPDATE t SET b = zeroblob(2000) WHERE id <= 50") ==
+	       SQLITE_OK,
+	   "another writer commits");
+	sqlite3_close(b);
+	ok(one(a, "SELECT sum(length(b)) FROM t") == 100000,
+	   "the first reads its commit");
+	c = open_db(NULL, "-16384");
+	ok(one(c, "SELECT sum(length(b)) FROM t") == 100000,
+	   "a third reads it too");
+	ok(one(c, "SELECT count(*) FROM pragma_integrity_check"
+	          " WHERE integrity_check = 'ok'") == 1,
+	   "integrity_check: ok");
+	sqlite3_close(c);
+	sqlite3_close(a);
+}
+
+/* psow=0: commits are padded to a sector, the padding's tail written after
+ * the sync; the log is written as it comes and readers see every commit. */
+static void
+test_no_powersafe_overwrite(void)
+{
+	sqlite3 *w = NULL, *r;
+	char uri[300], sql[128];
+	int i, bad = 0;
+
+	reset_db();
+	snprintf(uri, sizeof(uri), "file:%s?psow=0", path);
+	if (sqlite3_open_v2(uri, &w,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                        SQLITE_OPEN_URI,
+	                    WAL_VFS_NAME) != SQLITE_OK) {
+		printf("Bail out! open %s\n", uri);
+		exit(1);
+	}
+	exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	        "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, b BLOB);"
+	        "INSERT INTO t VALUES (1, 0, randomblob(3500))");
+	r = open_db(NULL, "-16384");
+	for (i = 1; i <= 100; i++) {
+		snprintf(
+		    sql, sizeof(sql),
+		    "UPDATE t SET v = %d, b = randomblob(3500) WHERE id = 1",
+		    i);
+		if (exec(w, sql) != SQLITE_OK ||
+		    one(r, "SELECT v FROM t WHERE id = 1") != i)
+			bad++;
+	}
+	ok(bad == 0, "a reader sees each of 100 padded commits (%d missed)",
+	   bad);
+	sqlite3_close(r);
+	sqlite3_close(w);
 }
 
 /* A process that commits and dies without closing: the commits stay. */
@@ -212,6 +384,9 @@ main(void)
 	   "not the default VFS");
 	test_gathered();
 	test_crash();
+	test_full_disk();
+	test_rollback_then_other_writer();
+	test_no_powersafe_overwrite();
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	snprintf(shm, sizeof(shm), "%s-shm", path);
 	unlink(path);
