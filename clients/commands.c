@@ -1360,7 +1360,10 @@ print_calendar(const json_t *cal)
 {
 	char *year = jtext(json_object_get(cal, "year"));
 
-	printf("Calendar %s\n", year);
+	printf("Calendar %s%s\n", year,
+	       json_is_false(json_object_get(cal, "known"))
+	           ? " (none loaded: only weekends are days off)"
+	           : "");
 	free(year);
 	print_days("Days off", json_object_get(cal, "holidays"));
 	print_days("Weekend days worked, 调休",

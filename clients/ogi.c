@@ -69,7 +69,7 @@ static const struct command commands[] = {
 	  NULL },
 	{ "list", cmd_list, 0, 0,
 	  "[--state S] [--assignee U] [--search Q] "
-	  "[--overdue]",
+	  "[--from DATE] [--to DATE] [--overdue]",
 	  "List applications, all pages (app.list).",
 	  (const struct optspec[]){
 	      { "state", OPT_STRING, false, "S", "only in this state" },

@@ -312,8 +312,13 @@ def test_calendar_and_workdays():
     eq(r.returncode, 0, "calendar exits 0")
     ok("2026-01-01" in r.stdout and "2026-01-04" in r.stdout,
        "calendar shows holidays and 调休 days", r.stdout)
+    ok("none loaded" not in r.stdout, "a loaded year is not said to be missing", r.stdout)
     r = ogi("--json", "calendar", "2026")
     ok("2026-01-04" in json.loads(r.stdout)["workdays"], "calendar --json is calendar.get")
+    r = ogi("calendar", "2031")
+    eq(r.returncode, 0, "calendar of a year not loaded exits 0")
+    ok("Calendar 2031 (none loaded: only weekends are days off)" in r.stdout,
+       "and says that no calendar is loaded", r.stdout)
 
 
 def test_call():
