@@ -255,6 +255,24 @@ main(void)
 		bail("build", w);
 	ok(access(spath, F_OK) == 0,
 	   "the index is a file next to the database");
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		int v = -1;
+
+		if (sqlite3_open_v2(spath, &db, SQLITE_OPEN_READONLY, NULL) ==
+		        SQLITE_OK &&
+		    sqlite3_prepare_v2(db,
+		                       "SELECT v FROM fts_config"
+		                       " WHERE k = 'automerge'",
+		                       -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				v = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		sqlite3_close(db);
+		ok(v == 8, "FTS5 merges segments 8 at a time (%d)", v);
+	}
 
 	if (store_open(path, true, true, &idx) == -1)
 		bail("open reader", idx);
