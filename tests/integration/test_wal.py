@@ -6,7 +6,7 @@ restarts it from the beginning once a checkpoint has caught up, and
 ogid forces that past 64 MiB); once the writes stop it is emptied;
 everything answered is there after a restart; a clean shutdown joins the
 thread. A reader that keeps an old snapshot holds the log back; once it
-lets go, the log is emptied. No timing is asserted, only sizes and
+lets go, the log is emptied. So is a small log after a quiet spell. No timing is asserted, only sizes and
 contents.
 
 WAL_THREADS (default 8) and WAL_SUBMITS (per thread, default 500).
@@ -194,6 +194,29 @@ def test_reader_holding_the_log():
     finally:
         if con is not None:
             con.close()
+        d.cleanup()
+
+
+def test_small_log_emptied_when_idle():
+    """A log that never grows to where a checkpoint is asked for (a few
+    writes, then quiet) is emptied too, once no commit has come for a
+    second."""
+    d = Daemon()
+    try:
+        tok, c = d.user("clerk", "clerk")
+        for i in range(5):
+            c.call("app.submit", {
+                "applicant": {"kind": "natural_person", "name": "少量 %d" % i},
+                "channel": "mail", "description": "少量写入", "client_ref": "s%d" % i})
+        ok(wal_size(d.db) > 0, "five submits are in the log (%d bytes)" % wal_size(d.db))
+        end = time.time() + 30
+        while wal_size(d.db) > 0 and time.time() < end:
+            time.sleep(0.1)
+        eq(wal_size(d.db), 0, "a quiet spell empties a small log")
+        eq(len(list_all(c)), 5, "the five applications are there")
+        c.close()
+        eq(d.stop(), 0, "ogid exits 0 on SIGTERM")
+    finally:
         d.cleanup()
 
 
