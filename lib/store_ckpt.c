@@ -7,9 +7,10 @@
  *
  * The writer's connection reports every commit (sqlite3_wal_hook, on the
  * loop thread): the hook notes the size of the log under the mutex and
- * wakes the thread once the log is past CKPT_PAGES. The thread then runs a
- * PASSIVE checkpoint, which takes no lock that the writer or a reader
- * waits for.
+ * wakes the thread once the log is past CKPT_PAGES (and at the first
+ * commit on an empty log, to start the idle clock below). The thread then
+ * runs a PASSIVE checkpoint, which takes no lock that the writer or a
+ * reader waits for.
  *
  * A checkpoint does not shrink the log. The next write transaction starts
  * it again from the beginning only if, when it began, a checkpoint had
