@@ -49,15 +49,19 @@ fi
 res() { printf '%s|%s\n' "$1" "$2" >> "$OUT"; }
 
 # ---- the reference server (kept running; idle when not loaded) ----
+# The old output goes first: the shell truncates the file in the child,
+# which may run after the loop below has read the last run's port.
+rm -f "$DIR/refserver.out"
 ./refserver --seconds 900 > "$DIR/refserver.out" 2>&1 &
 REFPID=$!
 PIDS="$PIDS $REFPID"
 i=0
-while ! grep -q 'listening on' "$DIR/refserver.out" 2>/dev/null; do
+REFPORT=""
+while [ -z "$REFPORT" ]; do
 	i=$((i + 1)); [ $i -gt 500 ] && { say "bench: refserver did not start"; exit 1; }
 	sleep 0.01
+	REFPORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$DIR/refserver.out" 2>/dev/null)
 done
-REFPORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$DIR/refserver.out")
 
 # ---- the database -----------------------------------------------------
 # The generated database is kept pristine; every run works on a copy, so
