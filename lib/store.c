@@ -372,7 +372,8 @@ store_error_transient(const struct store *s)
 	int rc = s->last_rc & 0xff;
 
 	return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
-	       rc == SQLITE_LOCKED || rc == SQLITE_CANTOPEN;
+	       rc == SQLITE_LOCKED || rc == SQLITE_CANTOPEN ||
+	       rc == SQLITE_ABORT;
 }
 
 sqlite3_stmt *
@@ -748,6 +749,26 @@ store_close(struct store *s)
 
 /* Transactions */
 
+/*
+ * SQLite rolls a whole transaction back on an I/O error or a full disk in
+ * a statement that has no journal of its own (a page spilled to the log in
+ * the middle of a batch). A SAVEPOINT then would begin another
+ * transaction, and the batch's COMMIT would commit only the writes after
+ * it, while those before were lost and answered as done. The rest of the
+ * batch fails instead, and so does its COMMIT.
+ */
+static int
+txn_lost(struct store *s, const char *what)
+{
+	if (!s->in_txn || sqlite3_get_autocommit(s->db) == 0)
+		return 0;
+	s->last_rc = SQLITE_ABORT_ROLLBACK;
+	store_seterr(s,
+	             "%s: an earlier error rolled the batch's transaction back",
+	             what);
+	return -1;
+}
+
 static int
 run_simple(struct store *s, enum store_stmt which, const char *what)
 {
@@ -775,7 +796,8 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	if (run_simple(s, STMT_COMMIT, "commit") == -1) {
+	if (txn_lost(s, "commit") == -1 ||
+	    run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);
 		return -1;
@@ -815,6 +837,8 @@ store_in_txn(const struct store *s)
 int
 store_savepoint(struct store *s)
 {
+	if (txn_lost(s, "savepoint") == -1)
+		return -1;
 	memcpy(s->sp_hash, s->last_hash, 32);
 	return run_simple(s, STMT_SAVEPOINT, "savepoint");
 }
