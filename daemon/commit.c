@@ -75,8 +75,9 @@ commit_free(void)
 	nwaiters = capwaiters = 0;
 }
 
-int
-commit_begin(void)
+/* The batch's transaction, begun by its first write. */
+static int
+commit_txn(void)
 {
 	struct store *st = ogid->store;
 
@@ -90,10 +91,43 @@ commit_begin(void)
 			evtimer_add(commit_timer, &now);
 		}
 	}
-	if (store_savepoint(st) == -1)
+	return 0;
+}
+
+int
+commit_begin(void)
+{
+	if (commit_txn() == -1 || store_savepoint(ogid->store) == -1)
 		return -1;
 	events_savepoint();
 	return 0;
+}
+
+/*
+ * A write without a SAVEPOINT of its own: app.submit, whose statements
+ * cannot fail once the first has changed something, but for an I/O error
+ * or a full disk, after which SQLite rolls back the whole batch anyway.
+ * The savepoint's journal was a tenth of a submit's instructions. If such
+ * a write fails after all, the whole batch fails with it (store_abort).
+ */
+int
+commit_begin_whole(void)
+{
+	if (commit_txn() == -1 || store_txn_check(ogid->store) == -1)
+		return -1;
+	events_savepoint();
+	return 0;
+}
+
+void
+commit_end_whole(bool ok)
+{
+	if (ok) {
+		writes++;
+		return;
+	}
+	store_abort(ogid->store);
+	events_rollback_savepoint();
 }
 
 void

@@ -278,7 +278,8 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		app_clear(&a);
 		return -1;
 	}
-	if (commit_begin() == -1) {
+	/* No savepoint of its own: commit_begin_whole (daemon/commit.c). */
+	if (commit_begin_whole() == -1) {
 		store_error_to_rpc(err, ogid->store);
 		app_clear(&a);
 		return -1;
@@ -291,7 +292,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		                      &first);
 		if (rc == 0) {
 			/* A retry: the first application, unchanged. */
-			commit_end(true);
+			commit_end_whole(true);
 			*result = view_result(&first, s->roles);
 			app_clear(&first);
 			app_clear(&a);
@@ -304,7 +305,8 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	    -1)
 		goto fail;
 	if (seq > 999999) {
-		commit_end(false);
+		/* Only the counter moved: it stays past the last number. */
+		commit_end_whole(true);
 		rpc_error_set(err, RPC_INTERNAL,
 		              "application numbers for %d"
 		              " are exhausted",
@@ -318,7 +320,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	    history_append_event(a.id, a.created_at, s->user, "app.submit", -1,
 	                         ST_RECEIVED, params, a.version, &ev) == -1)
 		goto fail;
-	commit_end(true);
+	commit_end_whole(true);
 	if (events_wanted(EV_SUBMITTED))
 		events_queue(EV_SUBMITTED, a.id, a.created_at,
 		             json_pack("{s:s, s:o}", "state", "received",
@@ -329,7 +331,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	return 0;
 fail:
 	store_error_to_rpc(err, ogid->store);
-	commit_end(false);
+	commit_end_whole(false);
 	app_clear(&a);
 	return -1;
 }

@@ -119,6 +119,8 @@ bool methods_exists(const char *method);
  */
 int commit_begin(void);
 void commit_end(bool ok);
+int commit_begin_whole(void);
+void commit_end_whole(bool ok);
 void commit_wait(struct conn *);   /* conn waits for the open transaction */
 void commit_forget(struct conn *); /* conn is being freed */
 int commit_now(void); /* commit synchronously (start-up, shutdown) */

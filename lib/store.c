@@ -849,6 +849,25 @@ store_release(struct store *s)
 	return run_simple(s, STMT_RELEASE, "release");
 }
 
+int
+store_txn_check(struct store *s)
+{
+	return txn_lost(s, "write");
+}
+
+void
+store_abort(struct store *s)
+{
+	char keep[sizeof(s->err)];
+	bool in_txn = s->in_txn;
+
+	memcpy(keep, s->err, sizeof(keep));
+	store_rollback(s);
+	/* Still "in" it: txn_lost fails what follows, until the COMMIT. */
+	s->in_txn = in_txn;
+	memcpy(s->err, keep, sizeof(keep));
+}
+
 void
 store_rollback_to(struct store *s)
 {

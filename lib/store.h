@@ -64,6 +64,13 @@ bool store_in_txn(const struct store *);
 int store_savepoint(struct store *);
 int store_release(struct store *);
 void store_rollback_to(struct store *);
+/*
+ * Writes without a savepoint of their own: store_txn_check fails if the
+ * batch's transaction is gone; store_abort rolls the whole batch back and
+ * leaves it failed, so that its later writes and its COMMIT fail too.
+ */
+int store_txn_check(struct store *);
+void store_abort(struct store *);
 
 /* Users */
 struct store_user {

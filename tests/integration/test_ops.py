@@ -7,7 +7,9 @@ import subprocess
 import threading
 import time
 
-from harness import OGID, Daemon, eq, main, ok
+import json
+
+from harness import OGID, Daemon, eq, line, main, ok, req
 
 
 def run(args, timeout=60):
@@ -266,6 +268,51 @@ def test_bad_databases():
            "a corrupt file gives a clear message, not a crash", r.stderr)
         r = run(["--db", os.path.join(d.tmp, "missing.db"), "--listen", "127.0.0.1:0"], timeout=20)
         ok(r.returncode != 0 and "missing.db" in r.stderr, "a missing database is named", r.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_numbers_exhausted():
+    """A year's last application number used: a submit is refused, and the
+    writes that share its commit (one batch: one line of JSON-RPC batch)
+    are not; nothing but the counter moves (app.submit has no savepoint of
+    its own: daemon/commit.c)."""
+    d = Daemon(fake_clock="2026-06-01T09:00:00+08:00")
+    try:
+        tok, c = d.user("clerk", "clerk", "reviewer")
+        app = {"applicant": {"kind": "natural_person", "name": "号满"},
+               "channel": "mail", "description": "编号用尽"}
+        first = c.call("app.submit", app)["id"]
+        c.close()
+        d.stop()
+        con = sqlite3.connect(d.db)
+        con.execute("UPDATE counters SET seq = 999999 WHERE year = 2026")
+        con.commit()
+        con.close()
+        d.start()
+        c = d.client(tok)
+        c.send_raw(line([req("app.submit", dict(app, client_ref="x1"), id=1),
+                         req("app.assign", {"id": first, "reviewer": "clerk"}, id=2),
+                         req("app.submit", dict(app, client_ref="x2"), id=3)]))
+        resp = {r["id"]: r for r in c.recv_line()}
+        for i in (1, 3):
+            ok("exhausted" in resp[i].get("error", {}).get("message", ""),
+               "submit %d: numbers for 2026 are exhausted" % i, resp[i])
+        eq(resp[2].get("result", {}).get("state"), "review",
+           "the assign in the same batch is done")
+        eq(c.call("app.get", {"id": first})["state"], "review", "and stays done")
+        eq(c.call("app.list", {})["items"].__len__(), 1, "no application was added")
+        c.close()
+        d.stop()
+        con = sqlite3.connect(d.db)
+        eq(con.execute("SELECT count(*) FROM apps").fetchone()[0], 1,
+           "after a restart: still one application")
+        eq(con.execute("SELECT state FROM apps").fetchone()[0] != 0, True,
+           "after a restart: the assign is there")
+        con.close()
+        r = subprocess.run([OGID, "verify", "--db", d.db], capture_output=True,
+                           text=True, timeout=60)
+        eq(r.returncode, 0, "ogid verify passes")
     finally:
         d.cleanup()
 
