@@ -835,7 +835,9 @@ main(int argc, char **argv)
 		a.start = a.received_on;
 		a.created_at = a.updated_at = t0;
 		if (store_app_next_seq(G.st, date_year(a.received_on), &seq) ==
-		    -1)
+		        -1 ||
+		    store_app_take_seq(G.st, date_year(a.received_on), seq) ==
+		        -1)
 			die_store("seq");
 		{
 			char idbuf[32];

@@ -75,6 +75,8 @@ commit_free(void)
 	nwaiters = capwaiters = 0;
 }
 
+static int64_t whole_changes; /* store_changes at commit_begin_whole */
+
 /* The batch's transaction, begun by its first write. */
 static int
 commit_txn(void)
@@ -107,14 +109,16 @@ commit_begin(void)
  * A write without a SAVEPOINT of its own: app.submit, whose statements
  * cannot fail once the first has changed something, but for an I/O error
  * or a full disk, after which SQLite rolls back the whole batch anyway.
- * The savepoint's journal was a tenth of a submit's instructions. If such
- * a write fails after all, the whole batch fails with it (store_abort).
+ * The savepoint's journal was a tenth of a submit's instructions. One
+ * refused before it changed anything fails alone; one that fails after
+ * all takes its whole batch with it (store_abort), and says so in the log.
  */
 int
 commit_begin_whole(void)
 {
 	if (commit_txn() == -1 || store_txn_check(ogid->store) == -1)
 		return -1;
+	whole_changes = store_changes(ogid->store);
 	events_savepoint();
 	return 0;
 }
@@ -122,11 +126,20 @@ commit_begin_whole(void)
 void
 commit_end_whole(bool ok)
 {
+	struct store *st = ogid->store;
+
 	if (ok) {
 		writes++;
 		return;
 	}
-	store_abort(ogid->store);
+	/* Refused before it changed anything: it alone fails. */
+	if (store_changes(st) != whole_changes || store_txn_check(st) == -1) {
+		log_warnx("commit: a write without a savepoint failed after"
+		          " changing the database, and its whole batch with"
+		          " it: %s",
+		          store_error(st));
+		store_abort(st);
+	}
 	events_rollback_savepoint();
 }
 

@@ -305,8 +305,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	    -1)
 		goto fail;
 	if (seq > 999999) {
-		/* Only the counter moved: it stays past the last number. */
-		commit_end_whole(true);
+		commit_end_whole(false); /* nothing changed */
 		rpc_error_set(err, RPC_INTERNAL,
 		              "application numbers for %d"
 		              " are exhausted",
@@ -316,7 +315,13 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	}
 	app_id_format(a.id, date_year(a.received_on), seq);
 	timers_derive(&a);
+	/*
+	 * The row first: a clash (a counter behind the table, after a hand
+	 * edit) fails it before anything changed, and only this submit.
+	 */
 	if (store_app_insert(ogid->store, &a) == -1 ||
+	    store_app_take_seq(ogid->store, date_year(a.received_on), seq) ==
+	        -1 ||
 	    history_append_event(a.id, a.created_at, s->user, "app.submit", -1,
 	                         ST_RECEIVED, params, a.version, &ev) == -1)
 		goto fail;

@@ -204,8 +204,8 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_USER_SET_TOKEN] = "UPDATE users SET token_hash = ?,"
 	                        " epoch = epoch + 1 WHERE name = ?",
 	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
-	[STMT_SEQ_NEXT] = "INSERT INTO counters(year, seq) VALUES (?, 1)"
-	                  " ON CONFLICT(year) DO UPDATE SET seq = seq + 1",
+	[STMT_SEQ_TAKE] = "INSERT INTO counters(year, seq) VALUES (?, ?)"
+	                  " ON CONFLICT(year) DO UPDATE SET seq = excluded.seq",
 	[STMT_SEQ_GET] = "SELECT seq FROM counters WHERE year = ?",
 	[STMT_APP_INSERT] =
 	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
@@ -853,6 +853,12 @@ int
 store_txn_check(struct store *s)
 {
 	return txn_lost(s, "write");
+}
+
+int64_t
+store_changes(struct store *s)
+{
+	return (int64_t)sqlite3_total_changes64(s->db);
 }
 
 void

@@ -70,6 +70,8 @@ void store_rollback_to(struct store *);
  * leaves it failed, so that its later writes and its COMMIT fail too.
  */
 int store_txn_check(struct store *);
+/* Rows changed by this connection so far (sqlite3_total_changes64). */
+int64_t store_changes(struct store *);
 void store_abort(struct store *);
 
 /* Users */
@@ -96,7 +98,9 @@ int store_user_set_token(struct store *, const char *name,
 int store_user_count(struct store *, int64_t *);
 
 /* Applications */
+/* The year's next application number (read only), then taken. */
 int store_app_next_seq(struct store *, int year, int *seq);
+int store_app_take_seq(struct store *, int year, int seq);
 int store_app_insert(struct store *, struct app *);
 /* Everything that changes after submission; not the description. */
 int store_app_update(struct store *, const struct app *);

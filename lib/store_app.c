@@ -122,20 +122,36 @@ bind_app(sqlite3_stmt *st, int i, const struct app *a)
 int
 store_app_next_seq(struct store *s, int year, int *seq)
 {
-	sqlite3_stmt *up = store_stmt(s, STMT_SEQ_NEXT);
 	sqlite3_stmt *get = store_stmt(s, STMT_SEQ_GET);
+	int rc;
 
-	if (up == NULL || get == NULL)
-		return -1;
-	sqlite3_bind_int(up, 1, year);
-	if (store_exec_stmt(s, up, "sequence") == -1)
+	if (get == NULL)
 		return -1;
 	sqlite3_bind_int(get, 1, year);
-	if (store_step_row(s, get, "sequence") == -1)
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int(get, 0) + 1;
+	else if (rc == SQLITE_DONE)
+		*seq = 1;
+	else {
+		store_fail(s, "sequence");
+		sqlite3_reset(get);
 		return -1;
-	*seq = sqlite3_column_int(get, 0);
+	}
 	sqlite3_reset(get);
 	return 0;
+}
+
+int
+store_app_take_seq(struct store *s, int year, int seq)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_SEQ_TAKE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, year);
+	sqlite3_bind_int(st, 2, seq);
+	return store_exec_stmt(s, st, "sequence");
 }
 
 int

@@ -7,8 +7,6 @@ import subprocess
 import threading
 import time
 
-import json
-
 from harness import OGID, Daemon, eq, line, main, ok, req
 
 
@@ -272,50 +270,66 @@ def test_bad_databases():
         d.cleanup()
 
 
-def test_numbers_exhausted():
-    """A year's last application number used: a submit is refused, and the
-    writes that share its commit (one batch: one line of JSON-RPC batch)
-    are not; nothing but the counter moves (app.submit has no savepoint of
-    its own: daemon/commit.c)."""
+def refused_submit_among_assigns(counter, what):
+    """30 applications; the year's counter set to `counter` while ogid is
+    stopped; then one submit sent among 30 app.assign on 30 connections at
+    once, so that they share commits. The submit is refused (what), the
+    assigns are not. app.submit has no savepoint of its own
+    (daemon/commit.c): a refusal before it changes anything must fail it
+    alone."""
+    n = 30
     d = Daemon(fake_clock="2026-06-01T09:00:00+08:00")
     try:
         tok, c = d.user("clerk", "clerk", "reviewer")
-        app = {"applicant": {"kind": "natural_person", "name": "号满"},
-               "channel": "mail", "description": "编号用尽"}
-        first = c.call("app.submit", app)["id"]
+        app = {"applicant": {"kind": "natural_person", "name": "同批"},
+               "channel": "mail", "description": "同一批提交"}
+        ids = [c.call("app.submit", app)["id"] for _ in range(n)]
         c.close()
         d.stop()
         con = sqlite3.connect(d.db)
-        con.execute("UPDATE counters SET seq = 999999 WHERE year = 2026")
+        con.execute("UPDATE counters SET seq = ? WHERE year = 2026", (counter,))
         con.commit()
         con.close()
         d.start()
-        c = d.client(tok)
-        c.send_raw(line([req("app.submit", dict(app, client_ref="x1"), id=1),
-                         req("app.assign", {"id": first, "reviewer": "clerk"}, id=2),
-                         req("app.submit", dict(app, client_ref="x2"), id=3)]))
-        resp = {r["id"]: r for r in c.recv_line()}
-        for i in (1, 3):
-            ok("exhausted" in resp[i].get("error", {}).get("message", ""),
-               "submit %d: numbers for 2026 are exhausted" % i, resp[i])
-        eq(resp[2].get("result", {}).get("state"), "review",
-           "the assign in the same batch is done")
-        eq(c.call("app.get", {"id": first})["state"], "review", "and stays done")
-        eq(c.call("app.list", {})["items"].__len__(), 1, "no application was added")
-        c.close()
+        conns = [d.client(tok) for _ in range(n)]
+        sub = d.client(tok)
+        for k, v in enumerate(conns):
+            if k == n // 2:
+                sub.send_raw(line(req("app.submit", app, id=9)))
+            v.send_raw(line(req("app.assign", {"id": ids[k], "reviewer": "clerk"}, id=1)))
+        r = sub.recv_line()
+        ok("error" in r and what in r["error"]["message"],
+           "%s: the submit is refused (%s)" % (what, what), r)
+        failed = [v.recv_line() for v in conns]
+        failed = [r for r in failed if "error" in r]
+        eq(failed, [], "%s: the 30 assigns sharing its commits are done" % what)
+        for v in conns:
+            v.close()
+        sub.close()
         d.stop()
         con = sqlite3.connect(d.db)
-        eq(con.execute("SELECT count(*) FROM apps").fetchone()[0], 1,
-           "after a restart: still one application")
-        eq(con.execute("SELECT state FROM apps").fetchone()[0] != 0, True,
-           "after a restart: the assign is there")
+        eq(con.execute("SELECT count(*) FROM apps").fetchone()[0], n,
+           "%s: no application was added" % what)
+        eq(con.execute("SELECT count(*) FROM apps WHERE assignee = 'clerk'").fetchone()[0],
+           n, "%s: every assign is there after a restart" % what)
+        eq(con.execute("SELECT seq FROM counters WHERE year = 2026").fetchone()[0],
+           counter, "%s: the counter did not move" % what)
         con.close()
         r = subprocess.run([OGID, "verify", "--db", d.db], capture_output=True,
                            text=True, timeout=60)
-        eq(r.returncode, 0, "ogid verify passes")
+        eq(r.returncode, 0, "%s: ogid verify passes" % what)
     finally:
         d.cleanup()
 
+
+def test_numbers_exhausted():
+    refused_submit_among_assigns(999999, "exhausted")
+
+
+def test_counter_behind_the_table():
+    """A counter behind the applications (a hand edit, a partial restore):
+    the next number is taken; that submit fails, nothing else does."""
+    refused_submit_among_assigns(0, "UNIQUE")
 
 if __name__ == "__main__":
     main(globals())
