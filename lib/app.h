@@ -6,6 +6,7 @@
 #define OGI_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "date.h"

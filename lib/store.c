@@ -16,10 +16,8 @@
 
 #include "audit.h"
 #include "log.h"
-#include "sqlite_mem.h"
 #include "store.h"
 #include "store_int.h"
-#include "wal_vfs.h"
 #include "xmalloc.h"
 
 /* Schema migrations, numbered from 1; user_version is the count applied. */
@@ -356,7 +354,7 @@ store_fail(struct store *s, const char *what)
 	store_seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
 	/* A write that failed outside a transaction rolled back. */
 	if (s->db != NULL)
-		wal_vfs_discard(s->db);
+		store_wal_discard(s->db);
 	return -1;
 }
 
@@ -495,7 +493,7 @@ exec_sql(struct store *s, const char *text)
 		s->last_rc = sqlite3_extended_errcode(s->db);
 		store_seterr(s, "%s", msg ? msg : "sqlite error");
 		sqlite3_free(msg);
-		wal_vfs_discard(s->db);
+		store_wal_discard(s->db);
 		return -1;
 	}
 	return 0;
@@ -608,7 +606,7 @@ store_configure_sqlite(void)
 		log_warnx("store: cannot set the statement journal spill size");
 	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		log_warnx("store: cannot turn off SQLite's memory statistics");
-	if (sqlite_mem_install() != SQLITE_OK)
+	if (store_mem_install() != SQLITE_OK)
 		log_warnx("store: cannot install SQLite's allocator");
 }
 
@@ -631,10 +629,10 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 		flags |= SQLITE_OPEN_CREATE;
 	/*
 	 * The writer under FULL writes a commit's log frames in one call
-	 * (lib/wal_vfs.c); the unix VFS if that cannot be registered.
+	 * (lib/store_wal.c); the unix VFS if that cannot be registered.
 	 */
 	if (sqlite3_open_v2(path, &s->db, flags,
-	                    !readonly && sync_full ? wal_vfs_register()
+	                    !readonly && sync_full ? store_wal_register()
 	                                           : NULL) != SQLITE_OK) {
 		store_fail(s, "open");
 		return -1;
@@ -642,8 +640,8 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
 	if (!readonly) {
-		/* The writer's savepoints: lib/sqlite_mem.c. */
-		sqlite_mem_cache(true);
+		/* The writer's savepoints: lib/store_mem.c. */
+		store_mem_cache(true);
 		if (exec_sql(s, "PRAGMA journal_mode = WAL") == -1)
 			return -1;
 	}
@@ -742,7 +740,7 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	if (!s->readonly)
-		sqlite_mem_cache(false);
+		store_mem_cache(false);
 	free(s->path);
 	free(s);
 }
@@ -821,8 +819,8 @@ store_rollback(struct store *s)
 			sqlite3_reset(st);
 		}
 	}
-	/* The frames the transaction spilled into the log: lib/wal_vfs.c. */
-	wal_vfs_discard(s->db);
+	/* The frames the transaction spilled into the log: lib/store_wal.c. */
+	store_wal_discard(s->db);
 	s->in_txn = false;
 	s->search_kick = false;
 	memcpy(s->last_hash, s->txn_hash, 32);

@@ -2,6 +2,8 @@
 #ifndef OGI_STORE_INT_H
 #define OGI_STORE_INT_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "app.h"
@@ -143,5 +145,28 @@ void store_search_stop(struct store *);
 int store_ckpt_start(struct store *, const char *path, bool sync_full);
 void store_ckpt_stop(struct store *);
 bool store_ckpt_truncate(struct store *);
+
+/*
+ * lib/store_wal.c: the writer's log gathers a commit's frames and writes
+ * them at the sync. store_wal_register registers the VFS (once; not the
+ * default) and gives its name for sqlite3_open_v2, or NULL; for
+ * connections with synchronous = FULL only. store_wal_discard, after a
+ * rollback with no transaction open, drops what the log of db gathered
+ * (frames spilled by the transaction rolled back): they are past every
+ * commit, and another writer may write there once the lock is let go.
+ */
+#define STORE_WAL_VFS "ogi-wal"
+const char *store_wal_register(void);
+void store_wal_discard(sqlite3 *db);
+
+/*
+ * lib/store_mem.c: SQLite's allocator. store_mem_install before SQLite
+ * initialises (an SQLite result code); store_mem_cache turns this thread's
+ * cache of journal chunks on, or off and frees it; store_mem_cached counts
+ * the blocks in it.
+ */
+int store_mem_install(void);
+void store_mem_cache(bool on);
+int store_mem_cached(void);
 
 #endif

@@ -37,6 +37,14 @@ def wal_size(db):
         return 0
 
 
+def wait_log_emptied(db, seconds):
+    """The log's size once it is empty, or after `seconds` if it is not."""
+    end = time.time() + seconds
+    while wal_size(db) > 0 and time.time() < end:
+        time.sleep(0.1)
+    return wal_size(db)
+
+
 
 def checkpointer_line(log):
     """The numbers of the last "event=checkpointer" line, or None."""
@@ -92,10 +100,7 @@ def test_log_bounded_under_sustained_writes():
            (WAL_BOUND // MIB, peak / MIB))
 
         # Quiet: the checkpointer empties the log (TRUNCATE when idle).
-        end = time.time() + 30
-        while wal_size(d.db) > 0 and time.time() < end:
-            time.sleep(0.1)
-        eq(wal_size(d.db), 0, "once writes stop, the log is emptied")
+        eq(wait_log_emptied(d.db, 30), 0, "once writes stop, the log is emptied")
 
         rc = d.stop()
         eq(rc, 0, "ogid exits 0 on SIGTERM with the checkpointer running")
@@ -178,10 +183,7 @@ def test_reader_holding_the_log():
         con.close()
         con = None
 
-        end = time.time() + 90
-        while wal_size(d.db) > 0 and time.time() < end:
-            time.sleep(0.2)
-        eq(wal_size(d.db), 0, "once the reader lets go, the log is emptied")
+        eq(wait_log_emptied(d.db, 90), 0, "once the reader lets go, the log is emptied")
         eq(len(list_all(clerk)), 650, "every application is there")
         clerk.close()
         rc = d.stop()
@@ -209,10 +211,7 @@ def test_small_log_emptied_when_idle():
                 "applicant": {"kind": "natural_person", "name": "少量 %d" % i},
                 "channel": "mail", "description": "少量写入", "client_ref": "s%d" % i})
         ok(wal_size(d.db) > 0, "five submits are in the log (%d bytes)" % wal_size(d.db))
-        end = time.time() + 30
-        while wal_size(d.db) > 0 and time.time() < end:
-            time.sleep(0.1)
-        eq(wal_size(d.db), 0, "a quiet spell empties a small log")
+        eq(wait_log_emptied(d.db, 30), 0, "a quiet spell empties a small log")
         eq(len(list_all(c)), 5, "the five applications are there")
         c.close()
         eq(d.stop(), 0, "ogid exits 0 on SIGTERM")

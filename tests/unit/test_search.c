@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "../../lib/store.h"
+#include "sqldb.h"
 #include "tap.h"
 
 static struct store *w;
@@ -256,22 +257,15 @@ main(void)
 	ok(access(spath, F_OK) == 0,
 	   "the index is a file next to the database");
 	{
-		sqlite3 *db;
-		sqlite3_stmt *st;
-		int v = -1;
+		sqlite3 *db = NULL;
+		long long v = -1;
 
 		if (sqlite3_open_v2(spath, &db, SQLITE_OPEN_READONLY, NULL) ==
-		        SQLITE_OK &&
-		    sqlite3_prepare_v2(db,
-		                       "SELECT v FROM fts_config"
-		                       " WHERE k = 'automerge'",
-		                       -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				v = sqlite3_column_int(st, 0);
-			sqlite3_finalize(st);
-		}
+		    SQLITE_OK)
+			v = sql_one(db, "SELECT v FROM fts_config"
+			                " WHERE k = 'automerge'");
 		sqlite3_close(db);
-		ok(v == 8, "FTS5 merges segments 8 at a time (%d)", v);
+		ok(v == 8, "FTS5 merges segments 8 at a time (%lld)", v);
 	}
 
 	if (store_open(path, true, true, &idx) == -1)
@@ -319,17 +313,7 @@ main(void)
 	store_close(idx);
 	store_close(scan);
 	store_close(w);
-	{
-		char f[200];
-		const char *sfx[] = { "",        "-wal",        "-shm",
-			              ".search", ".search-wal", ".search-shm" };
-		size_t i;
-
-		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-			snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
-			unlink(f);
-		}
-	}
+	db_files_remove(path);
 	rmdir(dir);
 	return tap_done();
 }

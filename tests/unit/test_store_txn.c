@@ -15,6 +15,7 @@
 
 #include "../../lib/app.h"
 #include "../../lib/store.h"
+#include "sqldb.h"
 #include "tap.h"
 
 static void
@@ -121,17 +122,7 @@ main(void)
 	ok(store_begin(s) == 0 && insert(s, 30000) == 0 && store_commit(s) == 0,
 	   "with room again, the next batch commits");
 	store_close(s);
-	{
-		char f[200];
-		const char *sfx[] = { "",        "-wal",        "-shm",
-			              ".search", ".search-wal", ".search-shm" };
-		size_t k;
-
-		for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
-			snprintf(f, sizeof(f), "%s%s", path, sfx[k]);
-			unlink(f);
-		}
-		rmdir(dir);
-	}
+	db_files_remove(path);
+	rmdir(dir);
 	return tap_done();
 }

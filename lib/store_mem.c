@@ -11,7 +11,7 @@
  * per submit (callgrind).
  *
  * The cache is per thread, without locks: a thread turns it on with
- * sqlite_mem_cache(true) and empties it with sqlite_mem_cache(false) before
+ * store_mem_cache(true) and empties it with store_mem_cache(false) before
  * it ends. Blocks are ordinary malloc(3) blocks, so a block freed on
  * another thread, or when the cache is full, goes back to malloc.
  */
@@ -20,9 +20,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include <sqlite3.h>
-
-#include "sqlite_mem.h"
+#include "store_int.h"
 
 /* Under AddressSanitizer a cached block is poisoned: a use after free
  * stays an error even though the block is not given back to malloc. */
@@ -123,7 +121,7 @@ mem_shutdown(void *arg)
 }
 
 int
-sqlite_mem_install(void)
+store_mem_install(void)
 {
 	static const sqlite3_mem_methods methods = {
 		mem_malloc,  mem_free, mem_realloc,  mem_size,
@@ -139,7 +137,7 @@ sqlite_mem_install(void)
 }
 
 void
-sqlite_mem_cache(bool on)
+store_mem_cache(bool on)
 {
 	struct block *b;
 
@@ -155,7 +153,7 @@ sqlite_mem_cache(bool on)
 }
 
 int
-sqlite_mem_cached(void)
+store_mem_cached(void)
 {
 	return cache.n;
 }

@@ -1,5 +1,5 @@
 /*
- * wal_vfs: the "unix" VFS, except that a write-ahead log gathers the frames
+ * store_wal: the "unix" VFS, except that a write-ahead log gathers the frames
  * of a commit and writes them at the sync, in pieces of 124 KiB.
  *
  * SQLite writes each frame of a commit with two pwrite(2) calls, its
@@ -20,7 +20,7 @@
  * that fails keeps what it could not write: every later flush, and the
  * commit's sync, tries again or fails, so a full disk fails the commit as
  * the write itself would have. After a rollback the store drops what the
- * transaction gathered (wal_vfs_discard): those frames are past every
+ * transaction gathered (store_wal_discard): those frames are past every
  * commit, and once the write lock is let go another writer (a sqlite3
  * shell) may write where they would have gone. Commits padded to a sector
  * (psow=0) write the padding's tail after the sync, so such a log is
@@ -31,9 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "wal_vfs.h"
+#include "store_int.h"
 
 #define GATHER_MAX (8 << 20) /* bytes held at most */
 /* Bytes per xWrite: the unix VFS masks a length with 0x1ffff. */
@@ -277,27 +275,27 @@ wal_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
 }
 
 const char *
-wal_vfs_register(void)
+store_wal_register(void)
 {
 	if (unix_vfs != NULL)
-		return WAL_VFS_NAME;
+		return STORE_WAL_VFS;
 	if ((unix_vfs = sqlite3_vfs_find("unix")) == NULL)
 		return NULL;
 	/* Everything but opening a file is the unix VFS's own. */
 	wal_vfs = *unix_vfs;
 	wal_vfs.pNext = NULL;
-	wal_vfs.zName = WAL_VFS_NAME;
+	wal_vfs.zName = STORE_WAL_VFS;
 	wal_vfs.szOsFile = (int)sizeof(struct wal_file) + unix_vfs->szOsFile;
 	wal_vfs.xOpen = wal_open;
 	if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) {
 		unix_vfs = NULL;
 		return NULL;
 	}
-	return WAL_VFS_NAME;
+	return STORE_WAL_VFS;
 }
 
 void
-wal_vfs_discard(sqlite3 *db)
+store_wal_discard(sqlite3 *db)
 {
 	sqlite3_file *f = NULL;
 

@@ -1,5 +1,5 @@
 /*
- * lib/wal_vfs.c: a commit's log frames are written in a few calls, what
+ * lib/store_wal.c: a commit's log frames are written in a few calls, what
  * is committed is there for other connections and after a crash, and
  * commits past the unix VFS's 128 KiB write limit and past the gathering
  * limit come out whole.
@@ -13,16 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "../../lib/wal_vfs.h"
+#include "../../lib/store_int.h"
+#include "sqldb.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/ogi-walvfs-XXXXXX";
 static char path[256];
 
-/* The unix VFS's pwrite, counted (xSetSystemCall). */
-static sqlite3_syscall_ptr real_pwrite, real_pwrite64;
+/* pwrite calls of the unix VFS (xSetSystemCall), counted. */
 static int writes;
 static bool log_full; /* writes to a log fail with ENOSPC */
 
@@ -39,6 +37,7 @@ is_log(int fd)
 	return strcmp(target + n - 4, "-wal") == 0;
 }
 
+/* The unix VFS's pwrite and pwrite64 (the same on 64-bit Linux), counted. */
 static ssize_t
 count_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
@@ -47,62 +46,19 @@ count_pwrite(int fd, const void *buf, size_t n, off_t off)
 		errno = ENOSPC;
 		return -1;
 	}
-	return ((ssize_t(*)(int, const void *, size_t, off_t))real_pwrite)(
-	    fd, buf, n, off);
-}
-
-static ssize_t
-count_pwrite64(int fd, const void *buf, size_t n, off_t off)
-{
-	writes++;
-	if (log_full && is_log(fd)) {
-		errno = ENOSPC;
-		return -1;
-	}
-	return ((ssize_t(*)(int, const void *, size_t, off_t))real_pwrite64)(
-	    fd, buf, n, off);
+	return pwrite(fd, buf, n, off);
 }
 
 static void
 pwrite_hook(bool on)
 {
+	static const char *const names[] = { "pwrite", "pwrite64" };
 	sqlite3_vfs *u = sqlite3_vfs_find("unix");
+	size_t i;
 
-	if (real_pwrite == NULL && real_pwrite64 == NULL) {
-		real_pwrite = u->xGetSystemCall(u, "pwrite");
-		real_pwrite64 = u->xGetSystemCall(u, "pwrite64");
-	}
-	if (real_pwrite != NULL)
-		u->xSetSystemCall(u, "pwrite",
-		                  on ? (sqlite3_syscall_ptr)count_pwrite
-		                     : real_pwrite);
-	if (real_pwrite64 != NULL)
-		u->xSetSystemCall(u, "pwrite64",
-		                  on ? (sqlite3_syscall_ptr)count_pwrite64
-		                     : real_pwrite64);
-}
-
-static int
-exec(sqlite3 *db, const char *sql)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	if (rc != SQLITE_OK)
-		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
-	return rc;
-}
-
-static long long
-one(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	for (i = 0; i < 2; i++)
+		u->xSetSystemCall(
+		    u, names[i], on ? (sqlite3_syscall_ptr)count_pwrite : NULL);
 }
 
 static sqlite3 *
@@ -121,7 +77,7 @@ open_db(const char *vfs, const char *cache)
 	         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	         " PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = %s",
 	         cache);
-	if (exec(db, sql) != SQLITE_OK)
+	if (sql_exec(db, sql) != SQLITE_OK)
 		exit(1);
 	return db;
 }
@@ -137,7 +93,7 @@ insert(sqlite3 *db, int from, int to)
 	         " FROM n WHERE i + 1 < %d) INSERT INTO t SELECT i,"
 	         " printf('%%02000d', i) FROM n",
 	         from, to);
-	return exec(db, sql);
+	return sql_exec(db, sql);
 }
 
 static void
@@ -146,9 +102,9 @@ test_gathered(void)
 	sqlite3 *w, *r;
 	int frames_writes;
 
-	w = open_db(WAL_VFS_NAME, "-16384");
+	w = open_db(STORE_WAL_VFS, "-16384");
 	r = open_db(NULL, "-16384");
-	ok(exec(w, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)") ==
+	ok(sql_exec(w, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)") ==
 	       SQLITE_OK,
 	   "create");
 
@@ -160,48 +116,38 @@ test_gathered(void)
 	pwrite_hook(false);
 	ok(frames_writes > 0 && frames_writes <= 8,
 	   "written in %d calls (128 KiB pieces)", frames_writes);
-	ok(one(r, "SELECT count(*) FROM t") == 300,
+	ok(sql_one(r, "SELECT count(*) FROM t") == 300,
 	   "another connection sees the commit");
 
 	ok(insert(w, 300, 301) == SQLITE_OK, "a commit of one row");
-	ok(one(r, "SELECT count(*) FROM t") == 301, "and sees that one");
+	ok(sql_one(r, "SELECT count(*) FROM t") == 301, "and sees that one");
 
 	/* Past the 8 MiB gathered at most, in a small cache: the pager
 	 * spills frames before the commit and writes some of them again. */
 	sqlite3_close(w);
-	w = open_db(WAL_VFS_NAME, "50");
-	ok(exec(w, "BEGIN") == SQLITE_OK, "begin");
+	w = open_db(STORE_WAL_VFS, "50");
+	ok(sql_exec(w, "BEGIN") == SQLITE_OK, "begin");
 	ok(insert(w, 1000, 6000) == SQLITE_OK, "10 MB in one transaction");
-	ok(exec(w, "UPDATE t SET v = upper(v) || 'x' WHERE k % 7 = 0") ==
+	ok(sql_exec(w, "UPDATE t SET v = upper(v) || 'x' WHERE k % 7 = 0") ==
 	       SQLITE_OK,
 	   "pages spilled are written again");
-	ok(exec(w, "COMMIT") == SQLITE_OK, "commit");
-	ok(one(r, "SELECT count(*) FROM t") == 5301, "the reader sees 5301");
-	ok(one(r, "SELECT count(*) FROM t WHERE v LIKE '%x'") == 758,
+	ok(sql_exec(w, "COMMIT") == SQLITE_OK, "commit");
+	ok(sql_one(r, "SELECT count(*) FROM t") == 5301,
+	   "the reader sees 5301");
+	ok(sql_one(r, "SELECT count(*) FROM t WHERE v LIKE '%x'") == 758,
 	   "with the updates");
-	ok(one(r,
+	ok(sql_one(
+	       r,
 	       "SELECT count(*) FROM t WHERE length(v) NOT IN (2000, 2001)") ==
 	       0,
 	   "every row whole");
-	ok(exec(w, "PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK,
+	ok(sql_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK,
 	   "checkpoint through the gathered log");
-	ok(one(r, "SELECT count(*) FROM pragma_integrity_check"
-	          " WHERE integrity_check = 'ok'") == 1,
+	ok(sql_one(r, "SELECT count(*) FROM pragma_integrity_check"
+	              " WHERE integrity_check = 'ok'") == 1,
 	   "integrity_check: ok");
 	sqlite3_close(w);
 	sqlite3_close(r);
-}
-
-static void
-reset_db(void)
-{
-	char p[300];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
 }
 
 /*
@@ -216,17 +162,17 @@ test_full_disk(void)
 	sqlite3 *w, *r;
 	int rc;
 
-	reset_db();
-	w = open_db(WAL_VFS_NAME, "20");
-	exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
-	        "CREATE TABLE u(id INTEGER PRIMARY KEY, x UNIQUE);"
-	        "INSERT INTO t VALUES (0, zeroblob(10))");
-	exec(w, "BEGIN; SAVEPOINT w");
-	ok(exec(w, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-	           " FROM c WHERE i < 300) INSERT INTO t SELECT i,"
-	           " randomblob(3000) FROM c") == SQLITE_OK,
+	db_files_remove(path);
+	w = open_db(STORE_WAL_VFS, "20");
+	sql_exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
+	            "CREATE TABLE u(id INTEGER PRIMARY KEY, x UNIQUE);"
+	            "INSERT INTO t VALUES (0, zeroblob(10))");
+	sql_exec(w, "BEGIN; SAVEPOINT w");
+	ok(sql_exec(w, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	               " FROM c WHERE i < 300) INSERT INTO t SELECT i,"
+	               " randomblob(3000) FROM c") == SQLITE_OK,
 	   "a batch spills frames");
-	exec(w, "RELEASE w; SAVEPOINT w");
+	sql_exec(w, "RELEASE w; SAVEPOINT w");
 	pwrite_hook(true);
 	log_full = true;
 	rc = sqlite3_exec(w, "INSERT INTO u SELECT id, length(b) FROM t", NULL,
@@ -235,29 +181,29 @@ test_full_disk(void)
 	pwrite_hook(false);
 	ok(rc != SQLITE_OK, "a write with the disk full fails (%d)", rc);
 	if (sqlite3_get_autocommit(w) == 0) {
-		exec(w, "ROLLBACK TO w; RELEASE w");
-		ok(exec(w, "COMMIT") == SQLITE_OK,
+		sql_exec(w, "ROLLBACK TO w; RELEASE w");
+		ok(sql_exec(w, "COMMIT") == SQLITE_OK,
 		   "the rest of the batch commits");
 	} else
 		ok(1, "SQLite rolled the whole batch back");
 	r = open_db(NULL, "-16384");
-	rc = (int)one(r, "SELECT count(*) FROM t");
+	rc = (int)sql_one(r, "SELECT count(*) FROM t");
 	ok(rc == 301 || (sqlite3_get_autocommit(w) && rc == 1),
 	   "a reader sees the batch whole (%d rows)", rc);
-	ok(one(r, "SELECT count(*) FROM pragma_integrity_check"
-	          " WHERE integrity_check = 'ok'") == 1,
+	ok(sql_one(r, "SELECT count(*) FROM pragma_integrity_check"
+	              " WHERE integrity_check = 'ok'") == 1,
 	   "integrity_check: ok");
 	sqlite3_close(r);
 	sqlite3_close(w);
 	r = open_db(NULL, "-16384");
-	ok(one(r, "SELECT count(*) FROM t") == rc,
+	ok(sql_one(r, "SELECT count(*) FROM t") == rc,
 	   "and after the log is read again");
 	sqlite3_close(r);
 }
 
 /*
  * A rollback after a spill, then another writer: what the rolled back
- * transaction gathered is dropped (lib/store.c calls wal_vfs_discard), not
+ * transaction gathered is dropped (lib/store.c calls store_wal_discard), not
  * written over the other writer's frames later.
  */
 static void
@@ -265,29 +211,30 @@ test_rollback_then_other_writer(void)
 {
 	sqlite3 *a, *b, *c;
 
-	reset_db();
-	a = open_db(WAL_VFS_NAME, "20");
-	exec(a, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
-	        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-	        " FROM c WHERE i < 50) INSERT INTO t SELECT i,"
-	        " randomblob(3000) FROM c;"
-	        "PRAGMA wal_checkpoint(TRUNCATE)");
-	exec(a, "BEGIN; WITH RECURSIVE c(i) AS (SELECT 1000 UNION ALL SELECT"
-	        " i + 1 FROM c WHERE i < 1300) INSERT INTO t SELECT i,"
-	        " randomblob(3000) FROM c; ROLLBACK");
-	wal_vfs_discard(a);
+	db_files_remove(path);
+	a = open_db(STORE_WAL_VFS, "20");
+	sql_exec(a, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);"
+	            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	            " FROM c WHERE i < 50) INSERT INTO t SELECT i,"
+	            " randomblob(3000) FROM c;"
+	            "PRAGMA wal_checkpoint(TRUNCATE)");
+	sql_exec(a,
+	         "BEGIN; WITH RECURSIVE c(i) AS (SELECT 1000 UNION ALL SELECT"
+	         " i + 1 FROM c WHERE i < 1300) INSERT INTO t SELECT i,"
+	         " randomblob(3000) FROM c; ROLLBACK");
+	store_wal_discard(a);
 	b = open_db(NULL, "-16384");
-	ok(exec(b, "UPDATE t SET b = zeroblob(2000) WHERE id <= 50") ==
+	ok(sql_exec(b, "UPDATE t SET b = zeroblob(2000) WHERE id <= 50") ==
 	       SQLITE_OK,
 	   "another writer commits");
 	sqlite3_close(b);
-	ok(one(a, "SELECT sum(length(b)) FROM t") == 100000,
+	ok(sql_one(a, "SELECT sum(length(b)) FROM t") == 100000,
 	   "the first reads its commit");
 	c = open_db(NULL, "-16384");
-	ok(one(c, "SELECT sum(length(b)) FROM t") == 100000,
+	ok(sql_one(c, "SELECT sum(length(b)) FROM t") == 100000,
 	   "a third reads it too");
-	ok(one(c, "SELECT count(*) FROM pragma_integrity_check"
-	          " WHERE integrity_check = 'ok'") == 1,
+	ok(sql_one(c, "SELECT count(*) FROM pragma_integrity_check"
+	              " WHERE integrity_check = 'ok'") == 1,
 	   "integrity_check: ok");
 	sqlite3_close(c);
 	sqlite3_close(a);
@@ -302,26 +249,26 @@ test_no_powersafe_overwrite(void)
 	char uri[300], sql[128];
 	int i, bad = 0;
 
-	reset_db();
+	db_files_remove(path);
 	snprintf(uri, sizeof(uri), "file:%s?psow=0", path);
 	if (sqlite3_open_v2(uri, &w,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                        SQLITE_OPEN_URI,
-	                    WAL_VFS_NAME) != SQLITE_OK) {
+	                    STORE_WAL_VFS) != SQLITE_OK) {
 		printf("Bail out! open %s\n", uri);
 		exit(1);
 	}
-	exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	        "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, b BLOB);"
-	        "INSERT INTO t VALUES (1, 0, randomblob(3500))");
+	sql_exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	            "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, b BLOB);"
+	            "INSERT INTO t VALUES (1, 0, randomblob(3500))");
 	r = open_db(NULL, "-16384");
 	for (i = 1; i <= 100; i++) {
 		snprintf(
 		    sql, sizeof(sql),
 		    "UPDATE t SET v = %d, b = randomblob(3500) WHERE id = 1",
 		    i);
-		if (exec(w, sql) != SQLITE_OK ||
-		    one(r, "SELECT v FROM t WHERE id = 1") != i)
+		if (sql_exec(w, sql) != SQLITE_OK ||
+		    sql_one(r, "SELECT v FROM t WHERE id = 1") != i)
 			bad++;
 	}
 	ok(bad == 0, "a reader sees each of 100 padded commits (%d missed)",
@@ -340,7 +287,7 @@ test_crash(void)
 
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
-		sqlite3 *c = open_db(WAL_VFS_NAME, "-16384");
+		sqlite3 *c = open_db(STORE_WAL_VFS, "-16384");
 		int i;
 
 		for (i = 0; i < 20; i++)
@@ -348,7 +295,7 @@ test_crash(void)
 			    SQLITE_OK)
 				_exit(2);
 		/* Gathered but not committed: must not appear. */
-		exec(c, "BEGIN");
+		sql_exec(c, "BEGIN");
 		insert(c, 20000, 20300);
 		_exit(0);
 	}
@@ -356,13 +303,14 @@ test_crash(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "the child committed and died");
 	db = open_db(NULL, "-16384");
-	ok(one(db, "SELECT count(*) FROM t WHERE k BETWEEN 10000 AND 10999") ==
+	ok(sql_one(db,
+	           "SELECT count(*) FROM t WHERE k BETWEEN 10000 AND 10999") ==
 	       1000,
 	   "every commit of the dead process is there");
-	ok(one(db, "SELECT count(*) FROM t WHERE k >= 20000") == 0,
+	ok(sql_one(db, "SELECT count(*) FROM t WHERE k >= 20000") == 0,
 	   "its open transaction is not");
-	ok(one(db, "SELECT count(*) FROM pragma_integrity_check"
-	           " WHERE integrity_check = 'ok'") == 1,
+	ok(sql_one(db, "SELECT count(*) FROM pragma_integrity_check"
+	               " WHERE integrity_check = 'ok'") == 1,
 	   "integrity_check after the crash: ok");
 	sqlite3_close(db);
 }
@@ -370,15 +318,13 @@ test_crash(void)
 int
 main(void)
 {
-	char wal[300], shm[300];
-
 	if (mkdtemp(dir) == NULL) {
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/t.db", dir);
-	ok(wal_vfs_register() != NULL &&
-	       strcmp(wal_vfs_register(), WAL_VFS_NAME) == 0,
+	ok(store_wal_register() != NULL &&
+	       strcmp(store_wal_register(), STORE_WAL_VFS) == 0,
 	   "registered (twice is fine)");
 	ok(sqlite3_vfs_find(NULL) == sqlite3_vfs_find("unix"),
 	   "not the default VFS");
@@ -387,11 +333,7 @@ main(void)
 	test_full_disk();
 	test_rollback_then_other_writer();
 	test_no_powersafe_overwrite();
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
+	db_files_remove(path);
 	rmdir(dir);
 	return tap_done();
 }

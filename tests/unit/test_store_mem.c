@@ -1,0 +1,54 @@
+/*
+ * lib/store_mem.c: SQLite runs on it, savepoints roll back what they
+ * should, and the journal's chunks come back to the thread's cache.
+ */
+#include <stdbool.h>
+
+#include "../../lib/store_int.h"
+#include "sqldb.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	sqlite3 *db;
+	char sql[256];
+	int i, cached = 0;
+
+	ok(store_mem_install() == SQLITE_OK, "installed before SQLite starts");
+	ok(sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1) == SQLITE_OK,
+	   "journals in memory");
+	store_mem_cache(true);
+	ok(sqlite3_open(":memory:", &db) == SQLITE_OK, "open");
+	ok(sql_exec(db, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);"
+	                "CREATE INDEX t_v ON t(v);") == SQLITE_OK,
+	   "schema");
+	ok(sql_exec(db, "BEGIN") == SQLITE_OK, "begin");
+	/* Each write in its savepoint, as daemon/commit.c does; every
+	 * third is rolled back. */
+	for (i = 0; i < 3000; i++) {
+		snprintf(sql, sizeof(sql),
+		         "SAVEPOINT w; INSERT INTO t(v) VALUES"
+		         " (printf('%%d-%%0500d', %d, %d)); %s",
+		         i, i,
+		         i % 3 == 2 ? "ROLLBACK TO w; RELEASE w" : "RELEASE w");
+		check(sql_exec(db, sql) == SQLITE_OK, "write %d: %s", i,
+		      sqlite3_errmsg(db));
+		if (store_mem_cached() > cached)
+			cached = store_mem_cached();
+	}
+	ok(sql_exec(db, "COMMIT") == SQLITE_OK, "commit");
+	ok(sql_one(db, "SELECT count(*) FROM t") == 2000,
+	   "the rolled back writes are gone");
+	ok(sql_one(db, "SELECT count(*) FROM t WHERE v LIKE '%-%'") == 2000,
+	   "the others are whole");
+	ok(sql_one(db, "SELECT count(*) FROM pragma_integrity_check"
+	               " WHERE integrity_check = 'ok'") == 1,
+	   "integrity_check: ok");
+	ok(cached > 0, "journal chunks were cached (up to %d)", cached);
+	ok(cached <= 256, "the cache stays bounded (%d)", cached);
+	sqlite3_close(db);
+	store_mem_cache(false);
+	ok(store_mem_cached() == 0, "turned off: the cache is empty");
+	return tap_done();
+}
