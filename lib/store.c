@@ -252,6 +252,15 @@ static const char *sql[STMT__COUNT] = {
 	                     " WHERE state < 7",
 	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM search.fts"
 	                   " WHERE fts MATCH ? LIMIT ?)",
+	[STMT_SEARCH_KEYS] = "SELECT rowid FROM search.fts WHERE fts MATCH ?1"
+	                     " AND rowid >= ?2 AND rowid < ?3 ORDER BY rowid",
+	[STMT_SEARCH_MARKS] = "SELECT coalesce((SELECT value FROM search.meta"
+	                      " WHERE key = 'last'), 0), coalesce((SELECT"
+	                      " value FROM search.meta WHERE key = 'dirty'),"
+	                      " 0)",
+	[STMT_SEARCH_PENDING] = "SELECT DISTINCT app_rowid FROM search_dirty"
+	                        " WHERE seq > ?1 ORDER BY app_rowid",
+	[STMT_APP_RECEIVED] = "SELECT received_on FROM apps WHERE id = ?",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
 	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
 	                            " next_event_at = ?, next_event = ?,"

@@ -279,12 +279,14 @@ enum {
 	LF_TO = 1 << 5,
 	LF_OVERDUE = 1 << 6, /* the value (over or not) is a parameter */
 	LF_MANY = 1 << 7,    /* a common search term: walk received order */
+	LF_LAG = 1 << 8,     /* rows the search index has not caught up with */
 };
 
 /*
- * Past this many matches, finding them all and sorting costs more than
- * walking apps_received in order and probing the match set until a page
- * is full; below it the opposite.
+ * A text search with the overdue filter (list_fts_ordered serves one with
+ * dates only): past this many matches, finding them all and sorting costs
+ * more than walking apps_received in order and probing the match set
+ * until a page is full; below it the opposite.
  */
 #define FTS_MANY 1000
 /*
@@ -319,7 +321,9 @@ list_stmt(struct store *s, int mask)
 	    "SELECT " APP_COLS " FROM apps%s"
 	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
 	    " FROM apps WHERE id = ?1), ?1))",
-	    mask & LF_MANY ? " INDEXED BY apps_received" : "");
+	    mask & LF_MANY  ? " INDEXED BY apps_received"
+	    : mask & LF_LAG ? " NOT INDEXED" /* by rowid, whatever the stats */
+	                    : "");
 	if (mask & LF_STATE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND state = ?3");
@@ -334,12 +338,18 @@ list_stmt(struct store *s, int mask)
 		 */
 		len += (size_t)snprintf(
 		    q + len, sizeof(q) - len,
-		    " AND rowid IN (SELECT rowid FROM search.fts"
+		    " AND rowid IN (SELECT rowid & 4294967295 FROM search.fts"
 		    " WHERE fts MATCH ?5 UNION ALL SELECT rowid FROM apps"
 		    " WHERE rowid > " SEARCH_LAST " UNION ALL " SEARCH_PENDING
 		    ")"
 		    " AND ((rowid <= " SEARCH_LAST " AND rowid NOT IN"
 		    " (" SEARCH_PENDING ")) OR " TEXT_HAS("?10") ")");
+	if (mask & LF_LAG)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+		                        " AND rowid IN (SELECT rowid FROM apps"
+		                        " WHERE rowid > " SEARCH_LAST
+		                        " UNION ALL " SEARCH_PENDING ")"
+		                        " AND " TEXT_HAS("?10"));
 	if (mask & LF_LIKE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND " TEXT_HAS("?5"));
@@ -393,6 +403,241 @@ utf8_chars(const char *s)
 	return n;
 }
 
+/* The day of a search key (SEARCH_KEY), days before 1970 too. */
+static day_t
+key_day(int64_t k)
+{
+	return (day_t)((k - SEARCH_KEY_ROWID(k)) / 4294967296LL);
+}
+
+static int64_t
+day_key(day_t d)
+{
+	return (int64_t)d * 4294967296LL;
+}
+
+/* app.list's order: received_on, then id. */
+static int
+app_cmp_listed(const void *x, const void *y)
+{
+	const struct app *a = x, *b = y;
+
+	if (a->received_on != b->received_on)
+		return a->received_on < b->received_on ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static bool
+rowid_in(const int64_t *v, size_t n, int64_t r)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == r)
+			return true;
+		if (v[mid] < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* What the search index has caught up with, and the rows past it. */
+struct search_lag {
+	int64_t last;  /* every row up to this rowid is indexed... */
+	int64_t *pend; /* ...but for these, whose text changed since */
+	size_t npend;
+};
+
+static int
+search_lag_read(struct store *s, struct search_lag *g)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_SEARCH_MARKS);
+	size_t cap = 0;
+	int64_t dirty;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (st == NULL || store_step_row(s, st, "search marks") == -1)
+		return -1;
+	g->last = sqlite3_column_int64(st, 0);
+	dirty = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if ((st = store_stmt(s, STMT_SEARCH_PENDING)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, dirty);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (g->npend == cap) {
+			cap = cap ? cap * 2 : 16;
+			g->pend = xreallocarray(g->pend, cap, sizeof(*g->pend));
+		}
+		g->pend[g->npend++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(g->pend);
+		g->pend = NULL;
+		return store_fail(s, "search pending");
+	}
+	return 0;
+}
+
+/*
+ * Text search with no filter but dates and the page's start. The index
+ * gives its matches in key order (day received, then rowid), and each
+ * row is read as its key comes, until the page is full and the keys have
+ * passed the day of its last row. The rows the index has not caught up
+ * with are found by their text. All of them, sorted by (received_on, id)
+ * and cut to the page, are the page: every row of its last day is among
+ * them, whatever the order of ids within a day. So a page of a term in
+ * a thousand rows of a million reads about fifty rows, not a thousand.
+ */
+static int
+list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
+                 struct app **out, size_t *n)
+{
+	sqlite3_stmt *keys, *row, *st;
+	struct search_lag g = { 0 };
+	struct app *v = NULL, *lag = NULL;
+	size_t nv = 0, cap = 0, nlag = 0, i, keep;
+	int64_t lo = INT64_MIN, hi = INT64_MAX, k, r;
+	day_t after_day = 0, stop_day = 0;
+	char *phrase = NULL;
+	bool txn = false;
+	int rc, ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (lq->limit <= 0)
+		return 0;
+	/* One snapshot of both databases for all the statements. */
+	if (sqlite3_get_autocommit(s->db)) {
+		if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
+		    store_exec_stmt(s, st, "begin") == -1)
+			return -1;
+		txn = true;
+	}
+	if (lq->after != NULL) {
+		if ((st = store_stmt(s, STMT_APP_RECEIVED)) == NULL)
+			goto out;
+		bind_text(st, 1, lq->after);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			after_day = (day_t)sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE) {
+			ret = 0; /* an unknown start: no page, as in SQL */
+			goto out;
+		}
+		if (rc != SQLITE_ROW) {
+			store_fail(s, "list after");
+			goto out;
+		}
+		lo = day_key(after_day);
+	}
+	if (lq->from != DAY_NONE && day_key(lq->from) > lo)
+		lo = day_key(lq->from);
+	if (lq->to != DAY_NONE)
+		hi = day_key(lq->to + 1);
+	if (search_lag_read(s, &g) == -1)
+		goto out;
+
+	if ((keys = store_stmt(s, STMT_SEARCH_KEYS)) == NULL ||
+	    (row = store_stmt(s, STMT_APP_BY_ROWID)) == NULL)
+		goto out;
+	phrase = fts_phrase(lq->q);
+	bind_text(keys, 1, phrase);
+	sqlite3_bind_int64(keys, 2, lo);
+	sqlite3_bind_int64(keys, 3, hi);
+	while ((rc = sqlite3_step(keys)) == SQLITE_ROW) {
+		k = sqlite3_column_int64(keys, 0);
+		r = SEARCH_KEY_ROWID(k);
+		if (nv >= (size_t)lq->limit && key_day(k) > stop_day)
+			break;
+		if (r > g.last || rowid_in(g.pend, g.npend, r))
+			continue; /* found by its text below */
+		sqlite3_bind_int64(row, 1, r);
+		if ((rc = sqlite3_step(row)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE) {
+				store_fail(s, "list row");
+				sqlite3_reset(row);
+				break;
+			}
+			sqlite3_reset(row);
+			continue; /* not in this snapshot */
+		}
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		memset(&v[nv], 0, sizeof(v[nv]));
+		row_to_app(row, &v[nv]);
+		sqlite3_reset(row);
+		if (lq->after != NULL && (v[nv].received_on < after_day ||
+		                          (v[nv].received_on == after_day &&
+		                           strcmp(v[nv].id, lq->after) <= 0))) {
+			app_clear(&v[nv]);
+			continue;
+		}
+		if (++nv == (size_t)lq->limit)
+			stop_day = v[nv - 1].received_on;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		if (sqlite3_errcode(s->db) == rc) /* not the row's */
+			store_fail(s, "list search");
+		sqlite3_reset(keys);
+		goto out;
+	}
+	sqlite3_reset(keys);
+
+	/* The rows past the index, by their text. */
+	if ((st = list_stmt(s, (mask & (LF_FROM | LF_TO)) | LF_LAG)) == NULL)
+		goto out;
+	sqlite3_clear_bindings(st);
+	bind_text(st, 1, lq->after);
+	sqlite3_bind_int(st, 2, lq->limit);
+	bind_text(st, 10, lq->q);
+	if (mask & LF_FROM)
+		bind_day(st, 6, lq->from);
+	if (mask & LF_TO)
+		bind_day(st, 7, lq->to);
+	if (app_rows(s, st, &lag, &nlag) == -1)
+		goto out;
+	if (nlag > 0) {
+		v = xreallocarray(v, nv + nlag, sizeof(*v));
+		memcpy(v + nv, lag, nlag * sizeof(*v));
+		nv += nlag;
+		free(lag);
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), app_cmp_listed);
+	keep = nv < (size_t)lq->limit ? nv : (size_t)lq->limit;
+	for (i = keep; i < nv; i++)
+		app_clear(&v[i]);
+	*out = v;
+	*n = keep;
+	v = NULL;
+	nv = 0;
+	ret = 0;
+out:
+	store_apps_free(v, nv);
+	free(g.pend);
+	free(phrase);
+	if (txn && (st = store_stmt(s, STMT_COMMIT)) != NULL) {
+		char keep_err[sizeof(s->err)];
+
+		memcpy(keep_err, s->err, sizeof(keep_err));
+		if (sqlite3_step(st) != SQLITE_DONE)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_reset(st);
+		memcpy(s->err, keep_err, sizeof(keep_err));
+	}
+	return ret;
+}
+
 int
 store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
                size_t *n)
@@ -414,6 +659,8 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 		mask |= LF_TO;
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
+	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE | LF_OVERDUE)))
+		return list_fts_ordered(s, lq, mask, out, n);
 	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
 		phrase = fts_phrase(lq->q);
 		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {

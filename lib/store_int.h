@@ -24,6 +24,16 @@ _Static_assert(ST_RECEIVED == 0 && ST_REVIEW == 2 && ST_SECRECY == 4 &&
                    ST_REPLIED >= 7 && ST_WITHDRAWN >= 7,
                "SQL_RUNNING matches enum app_state");
 
+/*
+ * An application's key in the search index (lib/store_search.c): its day of
+ * receipt in the high 32 bits, its rowid in the low 32. The index's matches
+ * then come in received order, and a page of app.list reads only about the
+ * rows it shows (store_app.c). received_on never changes once submitted;
+ * rowids count applications from 1, far below 2^32.
+ */
+#define SEARCH_KEY "(received_on * 4294967296 + rowid)"
+#define SEARCH_KEY_ROWID(k) ((int64_t)((uint64_t)(k)&0xffffffffu))
+
 enum store_stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
@@ -52,6 +62,10 @@ enum store_stmt {
 	STMT_EVENTS_DUE,
 	STMT_OPEN_ROWIDS,
 	STMT_FTS_PROBE,
+	STMT_SEARCH_KEYS,
+	STMT_SEARCH_MARKS,
+	STMT_SEARCH_PENDING,
+	STMT_APP_RECEIVED,
 	STMT_APP_BY_ROWID,
 	STMT_APP_UPDATE_DERIVED,
 	STMT_EVENT_LAST,
@@ -88,7 +102,7 @@ enum store_stmt {
 	" replied_on, created_at, updated_at, wait_days"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
-#define STORE_LIST_VARIANTS 256
+#define STORE_LIST_VARIANTS 512
 
 struct store_ckpt;
 

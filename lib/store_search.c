@@ -34,7 +34,7 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define SEARCH_VERSION 1
+#define SEARCH_VERSION 2     /* 2: rows keyed by SEARCH_KEY */
 #define SEARCH_BATCH 2000    /* rows per indexing transaction */
 #define SEARCH_LINGER_MS 250 /* gather rows this long before indexing */
 #define SEARCH_AUTOMERGE 8   /* FTS5 segments a level holds before a merge */
@@ -334,16 +334,17 @@ enum {
 	Q__COUNT
 };
 static const char *batch_sql[Q__COUNT] = {
-	[Q_ROWS] = "SELECT rowid, id, name, description FROM app.apps"
-	           " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+	[Q_ROWS] = "SELECT " SEARCH_KEY ", id, name, description, rowid"
+	           " FROM app.apps WHERE rowid > ? ORDER BY rowid LIMIT ?",
 	[Q_INS] = "INSERT INTO fts(rowid, id, name, description)"
 	          " VALUES (?, ?, ?, ?)",
 	[Q_DIRTY] = "SELECT seq, app_rowid FROM app.search_dirty"
 	            " WHERE seq > ? ORDER BY seq LIMIT ?",
-	[Q_DEL] = "DELETE FROM fts WHERE rowid = ?",
+	[Q_DEL] = "DELETE FROM fts WHERE rowid = (SELECT " SEARCH_KEY
+	          " FROM app.apps WHERE rowid = ?)",
 	[Q_AGAIN] = "INSERT INTO fts(rowid, id, name, description)"
-	            " SELECT rowid, id, name, description FROM app.apps"
-	            " WHERE rowid = ?",
+	            " SELECT " SEARCH_KEY ", id, name, description"
+	            " FROM app.apps WHERE rowid = ?",
 	[Q_META] = "UPDATE meta SET value = ?1 WHERE key = ?2",
 };
 
@@ -398,7 +399,7 @@ search_batch(sqlite3 *db, int64_t *applied, char *err, size_t len)
 			                   sqlite3_column_value(q[Q_ROWS], i));
 		if (!step_done(q[Q_INS]))
 			goto out;
-		last = sqlite3_column_int64(q[Q_ROWS], 0);
+		last = sqlite3_column_int64(q[Q_ROWS], 4);
 		snprintf(last_id, sizeof(last_id), "%s",
 		         (const char *)sqlite3_column_text(q[Q_ROWS], 1));
 		done++;

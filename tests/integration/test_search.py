@@ -67,8 +67,16 @@ def test_corrected_text_is_searched():
         con.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
         ok(True, "the search index passes its integrity check")
         eq(con.execute("SELECT count(*) FROM fts").fetchone()[0], 5, "one entry per application")
-        eq(con.execute("SELECT rowid FROM fts WHERE fts MATCH '\"全新内容\"'").fetchall(),
+        # an entry's key: the day received in the high 32 bits, the rowid
+        # in the low 32 (lib/store_int.h SEARCH_KEY)
+        eq(con.execute("SELECT rowid & 4294967295 FROM fts"
+                       " WHERE fts MATCH '\"全新内容\"'").fetchall(),
            [(3,)], "the index holds the corrected text")
+        con.execute("ATTACH ? AS app", (d.db,))
+        eq(con.execute("SELECT count(*) FROM fts JOIN app.apps"
+                       " ON apps.rowid = fts.rowid & 4294967295"
+                       " WHERE fts.rowid >> 32 = apps.received_on").fetchone()[0],
+           5, "every entry is keyed by its day of receipt")
         con.close()
     finally:
         d.cleanup()
@@ -212,7 +220,7 @@ def test_index_of_another_database_is_rebuilt():
         d.stop()
         con = sqlite3.connect(d.db + ".search")
         con.execute("UPDATE meta SET value = '2026-999999' WHERE key = 'last_id'")
-        con.execute("DELETE FROM fts WHERE rowid > 10")
+        con.execute("DELETE FROM fts WHERE (rowid & 4294967295) > 10")
         con.commit()
         con.close()
         d.start()
