@@ -486,6 +486,13 @@ search_lag_read(struct store *s, struct search_lag *g)
 }
 
 /*
+ * Rows list_fts_ordered may read past the page before it gives up: a
+ * page's last day, or its cursor's, with more matches than this (a bulk
+ * import all received on one day) goes to the plans that gather or walk.
+ */
+#define ORDERED_EXTRA 1000
+
+/*
  * Text search with no filter but dates and the page's start. The index
  * gives its matches in key order (day received, then rowid), and each
  * row is read as its key comes, until the page is full and the keys have
@@ -494,6 +501,7 @@ search_lag_read(struct store *s, struct search_lag *g)
  * and cut to the page, are the page: every row of its last day is among
  * them, whatever the order of ids within a day. So a page of a term in
  * a thousand rows of a million reads about fifty rows, not a thousand.
+ * Returns 1 when it gave up (ORDERED_EXTRA), with nothing in *out.
  */
 static int
 list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
@@ -502,18 +510,22 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	sqlite3_stmt *keys, *row, *st;
 	struct search_lag g = { 0 };
 	struct app *v = NULL, *lag = NULL;
-	size_t nv = 0, cap = 0, nlag = 0, i, keep;
+	size_t nv = 0, cap = 0, nlag = 0, nread = 0, i, keep;
 	int64_t lo = INT64_MIN, hi = INT64_MAX, k, r;
 	day_t after_day = 0, stop_day = 0;
 	char *phrase = NULL;
-	bool txn = false;
+	bool txn = false, failed = false;
 	int rc, ret = -1;
 
 	*out = NULL;
 	*n = 0;
 	if (lq->limit <= 0)
 		return 0;
-	/* One snapshot of both databases for all the statements. */
+	/*
+	 * A read transaction: each database's snapshot is fixed at its first
+	 * read, so the statements below agree with each other (and on the
+	 * loop thread nothing writes the main database meanwhile).
+	 */
 	if (sqlite3_get_autocommit(s->db)) {
 		if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
 		    store_exec_stmt(s, st, "begin") == -1)
@@ -559,11 +571,16 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 			break;
 		if (r > g.last || rowid_in(g.pend, g.npend, r))
 			continue; /* found by its text below */
+		if (++nread > (size_t)lq->limit + ORDERED_EXTRA) {
+			ret = 1;
+			break;
+		}
 		sqlite3_bind_int64(row, 1, r);
 		if ((rc = sqlite3_step(row)) != SQLITE_ROW) {
 			if (rc != SQLITE_DONE) {
 				store_fail(s, "list row");
 				sqlite3_reset(row);
+				failed = true;
 				break;
 			}
 			sqlite3_reset(row);
@@ -585,8 +602,8 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 		if (++nv == (size_t)lq->limit)
 			stop_day = v[nv - 1].received_on;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		if (sqlite3_errcode(s->db) == rc) /* not the row's */
+	if (failed || ret == 1 || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
+		if (!failed && ret != 1)
 			store_fail(s, "list search");
 		sqlite3_reset(keys);
 		goto out;
@@ -626,13 +643,17 @@ out:
 	store_apps_free(v, nv);
 	free(g.pend);
 	free(phrase);
-	if (txn && (st = store_stmt(s, STMT_COMMIT)) != NULL) {
+	if (txn) {
+		/* Ended whatever happens, or the reader keeps its snapshot. */
 		char keep_err[sizeof(s->err)];
 
 		memcpy(keep_err, s->err, sizeof(keep_err));
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if ((st = store_stmt(s, STMT_COMMIT)) != NULL) {
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		sqlite3_reset(st);
 		memcpy(s->err, keep_err, sizeof(keep_err));
 	}
 	return ret;
@@ -659,8 +680,10 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 		mask |= LF_TO;
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
-	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE | LF_OVERDUE)))
-		return list_fts_ordered(s, lq, mask, out, n);
+	if ((mask & LF_FTS) &&
+	    !(mask & (LF_STATE | LF_ASSIGNEE | LF_OVERDUE)) &&
+	    (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
+		return rc;
 	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
 		phrase = fts_phrase(lq->q);
 		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {

@@ -28,8 +28,10 @@ _Static_assert(ST_RECEIVED == 0 && ST_REVIEW == 2 && ST_SECRECY == 4 &&
  * An application's key in the search index (lib/store_search.c): its day of
  * receipt in the high 32 bits, its rowid in the low 32. The index's matches
  * then come in received order, and a page of app.list reads only about the
- * rows it shows (store_app.c). received_on never changes once submitted;
- * rowids count applications from 1, far below 2^32.
+ * rows it shows (store_app.c). received_on never changes once submitted
+ * (a change by hand would leave the entry under its old key). A rowid of
+ * 2^32 or more (a row added by hand) is never indexed: the indexer stops
+ * before it and app.list finds such rows by their text.
  */
 #define SEARCH_KEY "(received_on * 4294967296 + rowid)"
 #define SEARCH_KEY_ROWID(k) ((int64_t)((uint64_t)(k)&0xffffffffu))

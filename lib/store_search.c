@@ -334,8 +334,11 @@ enum {
 	Q__COUNT
 };
 static const char *batch_sql[Q__COUNT] = {
+	/* Rowids past 32 bits (a row added by hand) stay past the index
+	 * (SEARCH_KEY): app.list finds them by their text. */
 	[Q_ROWS] = "SELECT " SEARCH_KEY ", id, name, description, rowid"
-	           " FROM app.apps WHERE rowid > ? ORDER BY rowid LIMIT ?",
+	           " FROM app.apps WHERE rowid > ? AND rowid < 4294967296"
+	           " ORDER BY rowid LIMIT ?",
 	[Q_INS] = "INSERT INTO fts(rowid, id, name, description)"
 	          " VALUES (?, ?, ?, ?)",
 	[Q_DIRTY] = "SELECT seq, app_rowid FROM app.search_dirty"

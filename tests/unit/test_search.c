@@ -252,6 +252,80 @@ ordered_pages(struct store *idx, struct store *scan)
 	pages_of(idx, scan, lq, 21, "the same in pages of 7");
 }
 
+/*
+ * More matches on one day than the ordered plan reads past a page
+ * (ORDERED_EXTRA): it gives the page up to the plans that gather or walk,
+ * and the pages, across the day and from a cursor inside it, are the
+ * scan's.
+ */
+static void
+one_busy_day(struct store *idx, struct store *scan)
+{
+	struct store_list_q lq = search_q("同日批量");
+	struct app a;
+	unsigned i, n = 1500;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < n; i++) {
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2023-%06u", 999999 - i);
+		a.name = "周八";
+		a.description = "同日批量导入的申请";
+		a.received_on = a.start = a.due_on = 22000 + (i == 7);
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 || store_search_build(w) == -1)
+		bail("commit", w);
+	pages_of(idx, scan, lq, 150, "1500 rows on one day");
+	lq.limit = 20;
+	lq.after = "2023-998999"; /* 1000 rows into the day */
+	{
+		struct app *x, *y;
+		size_t nx, ny, j, same = 0;
+
+		if (store_app_list(idx, &lq, &x, &nx) == -1 ||
+		    store_app_list(scan, &lq, &y, &ny) == -1)
+			bail("list", idx);
+		for (j = 0; j < nx && j < ny; j++)
+			same += strcmp(x[j].id, y[j].id) == 0;
+		ok(nx == 20 && ny == 20 && same == 20,
+		   "from a cursor 1000 rows into that day: the scan's page"
+		   " (%zu of %zu, %zu)",
+		   same, ny, nx);
+		store_apps_free(x, nx);
+		store_apps_free(y, ny);
+	}
+}
+
+/*
+ * A row added by hand with a rowid past 32 bits is not indexed (its key
+ * would fold onto rowid 1's) and is found by its text; rowid 1 is found
+ * for its own text only.
+ */
+static void
+rowid_past_32_bits(struct store *idx, struct store *scan, const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		bail("open", NULL);
+	sql_exec(db, "CREATE TEMP TABLE t AS SELECT * FROM apps"
+	             " WHERE id = '2026-000003';"
+	             "UPDATE t SET rowid = 4294967297, id = '2026-900001',"
+	             " description = '手工添加的大号记录';"
+	             "INSERT INTO apps SELECT * FROM t;");
+	sqlite3_close(db);
+	if (store_search_build(w) == -1)
+		bail("build past 32 bits", w);
+	expect(idx, scan, "手工添加", "2026-900001",
+	       "a rowid past 32 bits, by its text");
+	expect(idx, scan, "道路拆迁", "2026-000001 2026-000004",
+	       "rowid 1 beside a rowid past 32 bits");
+}
+
 /* search_dirty's rows and its newest seq, read beside the store. */
 static void
 dirty_rows(const char *path, int *n, int *max)
@@ -391,6 +465,8 @@ main(void)
 	common_term(idx, scan);
 	pruning(idx, scan, path, b);
 	ordered_pages(idx, scan);
+	one_busy_day(idx, scan);
+	rowid_past_32_bits(idx, scan, path);
 
 	store_close(idx);
 	store_close(scan);
