@@ -312,7 +312,7 @@ history(struct store *st, const struct app *a, unsigned roles)
 	size_t n, i;
 	json_t *arr = json_array();
 
-	if (store_events_for(st, a->id, &ev, &n) == -1) {
+	if (store_event_texts(st, a->id, &ev, &n) == -1) {
 		log_warnx("view: history: %s", store_error(st));
 		return arr;
 	}

@@ -660,7 +660,7 @@ history_text(struct jw *w, struct store *st, const struct app *a,
 
 	jw_begin_array(w);
 	if (given == NULL) {
-		if (store_events_for(st, a->id, &read, &n) == -1) {
+		if (store_event_texts(st, a->id, &read, &n) == -1) {
 			log_warnx("view: history: %s", store_error(st));
 			jw_end_array(w);
 			return;

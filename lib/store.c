@@ -268,8 +268,8 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_EVENT_LAST] = "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
 	[STMT_EVENT_INSERT] = "INSERT INTO events(app_id, at, content,"
 	                      " prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-	[STMT_EVENTS_FOR] = "SELECT seq, at, app_id, content, prev_hash, hash"
-	                    " FROM events WHERE app_id = ? ORDER BY seq",
+	[STMT_EVENT_TEXTS] = "SELECT seq, content FROM events"
+	                     " WHERE app_id = ? ORDER BY seq",
 	[STMT_EVENTS_ALL] = "SELECT seq, at, app_id, content, prev_hash, hash"
 	                    " FROM events ORDER BY seq",
 	[STMT_CLOCK_ADD] = "INSERT INTO clock(app_id, cycle, kind, from_day,"

@@ -154,8 +154,13 @@ int store_event_append(struct store *, const char *app_id, int64_t at,
                        const char *content);
 /* The seq of the last event store_event_append wrote. */
 int64_t store_event_last_seq(const struct store *);
-int store_events_for(struct store *, const char *app_id, struct store_event **,
-                     size_t *);
+/*
+ * An application's history as shown: each event's seq and content, in
+ * order, and nothing else (at, app_id and the hashes are zero: only
+ * store_events_walk reads them, for ogid verify).
+ */
+int store_event_texts(struct store *, const char *app_id, struct store_event **,
+                      size_t *);
 void store_events_free(struct store_event *, size_t);
 /* Walk every event in order; fn returns non-zero to stop. */
 int store_events_walk(struct store *,

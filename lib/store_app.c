@@ -945,9 +945,14 @@ rows_for_app(struct store *s, enum store_stmt which, const char *app_id,
 }
 
 static void
-event_row(sqlite3_stmt *st, void *elem)
+event_text_row(sqlite3_stmt *st, void *elem)
 {
-	row_to_event(st, elem);
+	struct store_event *e = elem;
+
+	memset(e, 0, sizeof(*e));
+	e->seq = sqlite3_column_int64(st, 0);
+	if ((e->content = col_text(st, 1)) == NULL)
+		e->content = xstrdup("");
 }
 
 static void
@@ -957,11 +962,11 @@ event_free_one(void *elem)
 }
 
 int
-store_events_for(struct store *s, const char *app_id, struct store_event **out,
-                 size_t *n)
+store_event_texts(struct store *s, const char *app_id, struct store_event **out,
+                  size_t *n)
 {
-	return rows_for_app(s, STMT_EVENTS_FOR, app_id, sizeof(**out),
-	                    event_row, event_free_one, (void **)out, n,
+	return rows_for_app(s, STMT_EVENT_TEXTS, app_id, sizeof(**out),
+	                    event_text_row, event_free_one, (void **)out, n,
 	                    "events");
 }
 
