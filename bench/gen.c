@@ -10,6 +10,8 @@
  * nothing to catch up, and "ogid verify" passes.
  *
  * usage: gen --db FILE --n N [--years Y] [--seed S] [--ids FILE]
+ *        gen --db FILE --index-only   (bring the search index up to date:
+ *        made anew if it is of an older version, as ogid would at start)
  *
  * Every state is represented: recent applications are caught mid-way, a
  * few old ones are stuck (long overdue), some are slow. Applications are
@@ -710,7 +712,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: gen --db FILE --n N [--years Y] [--seed S]"
-	                " [--ids FILE]\n");
+	                " [--ids FILE]\n"
+	                "       gen --db FILE --index-only\n");
 	exit(2);
 }
 
@@ -731,6 +734,7 @@ main(int argc, char **argv)
 	size_t nsample = 0, maxsample = 20000, nreview = 0, nover = 0;
 	struct timespec ts0, ts1;
 	char buf[16];
+	bool index_only = false;
 
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--db") == 0 && k + 1 < argc)
@@ -744,8 +748,19 @@ main(int argc, char **argv)
 			            0x2545F4914F6CDD1DULL;
 		else if (strcmp(argv[k], "--ids") == 0 && k + 1 < argc)
 			ids_path = argv[++k];
+		else if (strcmp(argv[k], "--index-only") == 0)
+			index_only = true;
 		else
 			usage();
+	}
+	if (db != NULL && index_only) {
+		if (store_open(db, false, false, &G.st) == -1 ||
+		    store_search_build(G.st) == -1) {
+			fprintf(stderr, "gen: %s\n", store_error(G.st));
+			return 1;
+		}
+		store_close(G.st);
+		return 0;
 	}
 	if (db == NULL || n <= 0 || years < 1)
 		usage();
