@@ -280,6 +280,7 @@ enum {
 	LF_OVERDUE = 1 << 6, /* the value (over or not) is a parameter */
 	LF_MANY = 1 << 7,    /* a common search term: walk received order */
 	LF_LAG = 1 << 8,     /* rows the search index has not caught up with */
+	LF_LATE = 1 << 9,    /* overdue only, through apps_running_due */
 };
 
 /*
@@ -321,9 +322,10 @@ list_stmt(struct store *s, int mask)
 	    "SELECT " APP_COLS " FROM apps%s"
 	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
 	    " FROM apps WHERE id = ?1), ?1))",
-	    mask & LF_MANY  ? " INDEXED BY apps_received"
-	    : mask & LF_LAG ? " NOT INDEXED" /* by rowid, whatever the stats */
-	                    : "");
+	    mask & LF_MANY   ? " INDEXED BY apps_received"
+	    : mask & LF_LAG  ? " NOT INDEXED" /* by rowid, whatever the stats */
+	    : mask & LF_LATE ? " INDEXED BY apps_running_due"
+	                     : "");
 	if (mask & LF_STATE)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND state = ?3");
@@ -363,6 +365,9 @@ list_stmt(struct store *s, int mask)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND ((%s AND due_on < ?8) = ?9)",
 		                        SQL_RUNNING);
+	if (mask & LF_LATE)
+		len += (size_t)snprintf(q + len, sizeof(q) - len,
+		                        " AND %s AND due_on < ?8", SQL_RUNNING);
 	snprintf(q + len, sizeof(q) - len,
 	         " ORDER BY received_on, id LIMIT ?2");
 	if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
@@ -401,6 +406,60 @@ utf8_chars(const char *s)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+/* The parameters of list_stmt(mask); phrase is FTS5's form of q. */
+static void
+list_bind(sqlite3_stmt *st, const struct store_list_q *lq, int mask,
+          const char *phrase)
+{
+	sqlite3_clear_bindings(st);
+	bind_text(st, 1, lq->after);
+	sqlite3_bind_int(st, 2, lq->limit);
+	if (mask & LF_STATE)
+		sqlite3_bind_int(st, 3, lq->state);
+	if (mask & LF_ASSIGNEE)
+		bind_text(st, 4, lq->assignee);
+	if (mask & LF_FTS)
+		bind_text(st, 5, phrase);
+	else if (mask & LF_LIKE)
+		bind_text(st, 5, lq->q);
+	if (mask & (LF_FTS | LF_LAG))
+		bind_text(st, 10, lq->q);
+	if (mask & LF_FROM)
+		bind_day(st, 6, lq->from);
+	if (mask & LF_TO)
+		bind_day(st, 7, lq->to);
+	if (mask & LF_OVERDUE) {
+		bind_day(st, 8, lq->today);
+		sqlite3_bind_int(st, 9, lq->overdue);
+	}
+	if (mask & LF_LATE)
+		bind_day(st, 8, lq->today);
+}
+
+/*
+ * The state, assignee and overdue filters of list_stmt, in C, for a row
+ * read by rowid. As in SQL, a running application without a due date is
+ * neither overdue nor not ((running AND NULL) = x is NULL).
+ */
+static bool
+list_row_passes(const struct app *a, const struct store_list_q *lq)
+{
+	bool running = a->state < 7 && a->state % 2 == 0;
+
+	if (lq->state >= 0 && (int)a->state != lq->state)
+		return false;
+	if (lq->assignee != NULL &&
+	    (a->assignee == NULL || strcmp(a->assignee, lq->assignee) != 0))
+		return false;
+	if (lq->overdue >= 0) {
+		if (running && a->due_on == DAY_NONE)
+			return false;
+		if ((running && a->due_on < lq->today) != (lq->overdue != 0))
+			return false;
+	}
+	return true;
 }
 
 /* The day of a search key (SEARCH_KEY), days before 1970 too. */
@@ -487,16 +546,17 @@ search_lag_read(struct store *s, struct search_lag *g)
 
 /*
  * Rows list_fts_ordered may read past the page before it gives up: a
- * page's last day, or its cursor's, with more matches than this (a bulk
- * import all received on one day) goes to the plans that gather or walk.
+ * term whose matches the filters mostly refuse, or a page's last day (or
+ * its cursor's) with more matches than this (a bulk import received on
+ * one day), goes to the plans that walk or gather.
  */
 #define ORDERED_EXTRA 1000
 
 /*
- * Text search with no filter but dates and the page's start. The index
- * gives its matches in key order (day received, then rowid), and each
- * row is read as its key comes, until the page is full and the keys have
- * passed the day of its last row. The rows the index has not caught up
+ * Text search. The index gives its matches in key order (day received,
+ * then rowid), within the dates asked, and each row is read as its key
+ * comes and kept if it passes the filters, until the page is full and the keys
+ * have passed the day of its last row. The rows the index has not caught up
  * with are found by their text. All of them, sorted by (received_on, id)
  * and cut to the page, are the page: every row of its last day is among
  * them, whatever the order of ids within a day. So a page of a term in
@@ -593,9 +653,11 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 		memset(&v[nv], 0, sizeof(v[nv]));
 		row_to_app(row, &v[nv]);
 		sqlite3_reset(row);
-		if (lq->after != NULL && (v[nv].received_on < after_day ||
-		                          (v[nv].received_on == after_day &&
-		                           strcmp(v[nv].id, lq->after) <= 0))) {
+		if ((lq->after != NULL &&
+		     (v[nv].received_on < after_day ||
+		      (v[nv].received_on == after_day &&
+		       strcmp(v[nv].id, lq->after) <= 0))) ||
+		    !list_row_passes(&v[nv], lq)) {
 			app_clear(&v[nv]);
 			continue;
 		}
@@ -611,16 +673,9 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	sqlite3_reset(keys);
 
 	/* The rows past the index, by their text. */
-	if ((st = list_stmt(s, (mask & (LF_FROM | LF_TO)) | LF_LAG)) == NULL)
+	if ((st = list_stmt(s, (mask & ~LF_FTS) | LF_LAG)) == NULL)
 		goto out;
-	sqlite3_clear_bindings(st);
-	bind_text(st, 1, lq->after);
-	sqlite3_bind_int(st, 2, lq->limit);
-	bind_text(st, 10, lq->q);
-	if (mask & LF_FROM)
-		bind_day(st, 6, lq->from);
-	if (mask & LF_TO)
-		bind_day(st, 7, lq->to);
+	list_bind(st, lq, (mask & ~LF_FTS) | LF_LAG, NULL);
 	if (app_rows(s, st, &lag, &nlag) == -1)
 		goto out;
 	if (nlag > 0) {
@@ -681,9 +736,19 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
 	if ((mask & LF_FTS) &&
-	    !(mask & (LF_STATE | LF_ASSIGNEE | LF_OVERDUE)) &&
 	    (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
 		return rc;
+	/*
+	 * The ordered plan gave up: the term is common, and the filters keep
+	 * few of its rows. A state or an assignee leads an index in received
+	 * order, walked with each row's text checked; so do the overdue, in
+	 * apps_running_due; else the match count chooses below.
+	 */
+	if ((mask & LF_FTS) && (mask & (LF_STATE | LF_ASSIGNEE)))
+		mask = (mask & ~LF_FTS) | LF_LIKE;
+	else if ((mask & LF_FTS) && lq->overdue == 1)
+		/* The overdue are few: each one's text is checked. */
+		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
 	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
 		phrase = fts_phrase(lq->q);
 		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {
@@ -706,27 +771,9 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	}
 	if ((st = list_stmt(s, mask)) == NULL)
 		return -1;
-	sqlite3_clear_bindings(st);
-	bind_text(st, 1, lq->after);
-	sqlite3_bind_int(st, 2, lq->limit);
-	if (mask & LF_STATE)
-		sqlite3_bind_int(st, 3, lq->state);
-	if (mask & LF_ASSIGNEE)
-		bind_text(st, 4, lq->assignee);
-	if (mask & LF_FTS) {
+	if (mask & LF_FTS)
 		phrase = fts_phrase(lq->q);
-		bind_text(st, 5, phrase);
-		bind_text(st, 10, lq->q);
-	} else if (mask & LF_LIKE)
-		bind_text(st, 5, lq->q);
-	if (mask & LF_FROM)
-		bind_day(st, 6, lq->from);
-	if (mask & LF_TO)
-		bind_day(st, 7, lq->to);
-	if (mask & LF_OVERDUE) {
-		bind_day(st, 8, lq->today);
-		sqlite3_bind_int(st, 9, lq->overdue);
-	}
+	list_bind(st, lq, mask, phrase);
 	rc = app_rows(s, st, out, n);
 	free(phrase);
 	return rc;

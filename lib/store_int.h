@@ -104,7 +104,7 @@ enum store_stmt {
 	" replied_on, created_at, updated_at, wait_days"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
-#define STORE_LIST_VARIANTS 512
+#define STORE_LIST_VARIANTS 1024
 
 struct store_ckpt;
 

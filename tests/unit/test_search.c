@@ -300,6 +300,90 @@ one_busy_day(struct store *idx, struct store *scan)
 	}
 }
 
+/* pages_of lq, wanting what the scan finds in three pages. */
+static void
+pages_as_scan(struct store *idx, struct store *scan, struct store_list_q lq,
+              const char *what)
+{
+	struct store_list_q all = lq;
+	struct app *y;
+	size_t ny;
+
+	all.limit = 3 * lq.limit;
+	all.after = NULL;
+	if (store_app_list(scan, &all, &y, &ny) == -1)
+		bail("list", scan);
+	store_apps_free(y, ny);
+	pages_of(idx, scan, lq, ny, what);
+}
+
+/*
+ * Text search with state, assignee and overdue filters. The filters are
+ * checked row by row on the index's ordered matches; where they keep too
+ * few (ORDERED_EXTRA), a state or an assignee index is walked with the
+ * text checked, and for the overdue, apps_running_due. Every page is the
+ * scan's, with a quarter of the rows past the index.
+ */
+static void
+filtered_pages(struct store *idx, struct store *scan)
+{
+	struct store_list_q lq = search_q("筛选测试");
+	struct app a;
+	unsigned i, n = 3200;
+	char what[96];
+	int st;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < n; i++) {
+		if (i == 2400 &&
+		    (store_commit(w) == -1 || store_search_build(w) == -1 ||
+		     store_begin(w) == -1))
+			bail("build", w);
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2022-%06u", 999999 - i);
+		a.name = "吴九";
+		a.description = "筛选测试的申请";
+		a.state = (enum app_state)(i % ST__COUNT);
+		a.assignee = i % 7 == 0 ? "甲" : i % 7 == 1 ? "乙" : NULL;
+		a.received_on = a.start = 21100 + (day_t)((i * 13) % 30);
+		a.due_on = i % 5 == 0 ? DAY_NONE : 21100 + (day_t)(i % 40);
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1)
+		bail("commit", w);
+	lq.today = 21115;
+	for (st = 0; st < ST__COUNT; st += 2) {
+		lq.state = st;
+		snprintf(what, sizeof(what), "state %d", st);
+		pages_as_scan(idx, scan, lq, what);
+		lq.assignee = "甲";
+		snprintf(what, sizeof(what), "state %d, assignee (few)", st);
+		pages_as_scan(idx, scan, lq, what);
+		lq.assignee = NULL;
+	}
+	lq.state = -1;
+	lq.assignee = "甲";
+	pages_as_scan(idx, scan, lq, "assignee");
+	lq.assignee = NULL;
+	lq.overdue = 1;
+	pages_as_scan(idx, scan, lq, "overdue");
+	lq.overdue = 0;
+	pages_as_scan(idx, scan, lq, "not overdue");
+	lq.today = 21102; /* overdue: few */
+	lq.overdue = 1;
+	pages_as_scan(idx, scan, lq, "overdue (few)");
+	lq.from = 21101;
+	lq.to = 21120;
+	pages_as_scan(idx, scan, lq, "overdue (few), dates");
+	lq.overdue = -1;
+	lq.state = ST_REVIEW;
+	lq.limit = 9;
+	pages_as_scan(idx, scan, lq, "review, dates, pages of 9");
+}
+
 /*
  * A row added by hand with a rowid past 32 bits is not indexed (its key
  * would fold onto rowid 1's) and is found by its text; rowid 1 is found
@@ -466,6 +550,7 @@ main(void)
 	pruning(idx, scan, path, b);
 	ordered_pages(idx, scan);
 	one_busy_day(idx, scan);
+	filtered_pages(idx, scan);
 	rowid_past_32_bits(idx, scan, path);
 
 	store_close(idx);
