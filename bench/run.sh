@@ -149,6 +149,8 @@ res list_q_common "$(probe 5 app.list '{"q":"征收补偿","limit":50}')"
 res list_q_rare "$(probe 5 app.list '{"q":"地铁十号线","limit":50}')"
 res list_q_short "$(probe 5 app.list '{"q":"拆迁","limit":50}')"
 res list_q_none "$(probe 5 app.list '{"q":"不存在的内容","limit":50}')"
+res list_q_state "$(probe 5 app.list '{"q":"征收补偿","state":"review","limit":50}')"
+res list_q_late "$(probe 5 app.list '{"q":"征收补偿","overdue":true,"limit":50}')"
 YEAR=$(date +%Y)
 res report "$(probe 3 report.annual "{\"year\":$((YEAR - 1))}")"
 
@@ -261,7 +263,7 @@ END {
 	printf "\n%-42s %10s %10s  %-10s %s\n", "scale (targets are for a million)", "first", "median", "target", ""
 	s = kv(r["startup"], "startup_ms")
 	printf "%-42s %7.1f ms %10s  %-10s %s\n", "start-up to listening", s, "", "< 1000 ms", verdict(s + 0 < 1000)
-	split("overdue due_soon list_first list_q_common list_q_rare list_q_short list_q_none report calset calset_back", ps, " ")
+	split("overdue due_soon list_first list_q_common list_q_rare list_q_short list_q_none list_q_state list_q_late report calset calset_back", ps, " ")
 	pn["overdue"] = "deadline.overdue first page"; pt["overdue"] = 5
 	pn["due_soon"] = "deadline.due_soon first page"; pt["due_soon"] = 5
 	pn["list_first"] = "app.list first page, no filter"; pt["list_first"] = 20
@@ -269,6 +271,8 @@ END {
 	pn["list_q_rare"] = "app.list q: 5 CJK chars, rare (FTS)"; pt["list_q_rare"] = 20
 	pn["list_q_short"] = "app.list q: 2 CJK chars (LIKE scan)"; pt["list_q_short"] = 20
 	pn["list_q_none"] = "app.list q: 6 CJK chars, no match"; pt["list_q_none"] = 20
+	pn["list_q_state"] = "app.list q: common, state review"; pt["list_q_state"] = 20
+	pn["list_q_late"] = "app.list q: common, overdue"; pt["list_q_late"] = 20
 	pn["report"] = "report.annual of last year"; pt["report"] = 1000
 	pn["calset"] = "calendar.set this year (+1 holiday)"; pt["calset"] = 2000
 	pn["calset_back"] = "calendar.set back"; pt["calset_back"] = 2000

@@ -252,6 +252,9 @@ static const char *sql[STMT__COUNT] = {
 	                     " WHERE state < 7",
 	[STMT_FTS_PROBE] = "SELECT count(*) FROM (SELECT 1 FROM search.fts"
 	                   " WHERE fts MATCH ? LIMIT ?)",
+	[STMT_LATE_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM apps INDEXED"
+	                    " BY apps_running_due WHERE " SQL_RUNNING
+	                    " AND due_on < ?1 LIMIT ?2)",
 	[STMT_SEARCH_KEYS] = "SELECT rowid FROM search.fts WHERE fts MATCH ?1"
 	                     " AND rowid >= ?2 AND rowid < ?3 ORDER BY rowid",
 	[STMT_SEARCH_MARKS] = "SELECT coalesce((SELECT value FROM search.meta"

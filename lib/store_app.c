@@ -281,6 +281,7 @@ enum {
 	LF_MANY = 1 << 7,    /* a common search term: walk received order */
 	LF_LAG = 1 << 8,     /* rows the search index has not caught up with */
 	LF_LATE = 1 << 9,    /* overdue only, through apps_running_due */
+	LF_EXACT = 1 << 10,  /* q has no ASCII letter: no lower() needed */
 };
 
 /*
@@ -298,10 +299,19 @@ enum {
  */
 #define FTS_SCAN 20000
 
-/* A row's text contains the query (what the trigram index finds). */
+/*
+ * A row's text contains the query (what the trigram index finds): ASCII
+ * letters in any case. A query without ASCII letters is found in lower()
+ * of a text exactly where it is found in the text (lower() changes
+ * nothing else), so TEXT_HAS_EXACT spares two copies of every row's text.
+ */
 #define TEXT_HAS(p)                                                            \
 	"(instr(id, " p ") > 0 OR instr(lower(name), lower(" p ")) > 0"        \
 	" OR instr(lower(description), lower(" p ")) > 0)"
+#define TEXT_HAS_EXACT(p)                                                      \
+	"(instr(id, " p ") > 0 OR instr(name, " p ") > 0"                      \
+	" OR instr(description, " p ") > 0)"
+#define TEXT_CHECK(mask, p) ((mask)&LF_EXACT ? TEXT_HAS_EXACT(p) : TEXT_HAS(p))
 /* How far the search index got (lib/store_search.c). */
 #define SEARCH_LAST                                                            \
 	"coalesce((SELECT value FROM search.meta WHERE key = 'last'), 0)"
@@ -345,16 +355,18 @@ list_stmt(struct store *s, int mask)
 		    " WHERE rowid > " SEARCH_LAST " UNION ALL " SEARCH_PENDING
 		    ")"
 		    " AND ((rowid <= " SEARCH_LAST " AND rowid NOT IN"
-		    " (" SEARCH_PENDING ")) OR " TEXT_HAS("?10") ")");
+		    " (" SEARCH_PENDING ")) OR %s)",
+		    TEXT_CHECK(mask, "?10"));
 	if (mask & LF_LAG)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND rowid IN (SELECT rowid FROM apps"
 		                        " WHERE rowid > " SEARCH_LAST
 		                        " UNION ALL " SEARCH_PENDING ")"
-		                        " AND " TEXT_HAS("?10"));
+		                        " AND %s",
+		                        TEXT_CHECK(mask, "?10"));
 	if (mask & LF_LIKE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND " TEXT_HAS("?5"));
+		len += (size_t)snprintf(q + len, sizeof(q) - len, " AND %s",
+		                        TEXT_CHECK(mask, "?5"));
 	if (mask & LF_FROM)
 		len += (size_t)snprintf(q + len, sizeof(q) - len,
 		                        " AND received_on >= ?6");
@@ -394,6 +406,35 @@ fts_phrase(const char *q)
 	p[j++] = '"';
 	p[j] = '\0';
 	return p;
+}
+
+static bool
+has_ascii_letter(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+			return true;
+	return false;
+}
+
+/* SQLite's lower() folds ASCII only (it does more when built with ICU). */
+static bool
+lower_ascii_only(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (s->lower_folds == 0) {
+		s->lower_folds = 2;
+		if (sqlite3_prepare_v2(s->db,
+		                       "SELECT lower('\xc3\x84') = '\xc3\x84'",
+		                       -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW &&
+			    sqlite3_column_int(st, 0) == 1)
+				s->lower_folds = 1;
+			sqlite3_finalize(st);
+		}
+	}
+	return s->lower_folds == 1;
 }
 
 /* Characters (not bytes) in a UTF-8 string. */
@@ -714,6 +755,42 @@ out:
 	return ret;
 }
 
+/*
+ * A text search of the overdue alone: the ordered plan reads matches from
+ * the oldest, and the overdue are recent, so a common term reads its
+ * whole allowance first. When the term has more matches than there are
+ * overdue applications (and those are not too many to read), their text
+ * is checked instead, in apps_running_due.
+ */
+#define LATE_WALK_MAX 10000
+
+static bool
+late_walk_cheaper(struct store *s, const struct store_list_q *lq)
+{
+	sqlite3_stmt *st;
+	int late = LATE_WALK_MAX, matches = 0;
+	char *phrase;
+
+	if ((st = store_stmt(s, STMT_LATE_COUNT)) == NULL)
+		return false;
+	bind_day(st, 1, lq->today);
+	sqlite3_bind_int(st, 2, LATE_WALK_MAX);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		late = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (late >= LATE_WALK_MAX ||
+	    (st = store_stmt(s, STMT_FTS_PROBE)) == NULL)
+		return false;
+	phrase = fts_phrase(lq->q);
+	bind_text(st, 1, phrase);
+	sqlite3_bind_int(st, 2, late + 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		matches = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	free(phrase);
+	return matches > late;
+}
+
 int
 store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
                size_t *n)
@@ -726,17 +803,23 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 		mask |= LF_STATE;
 	if (lq->assignee != NULL)
 		mask |= LF_ASSIGNEE;
-	if (lq->q != NULL && lq->q[0] != '\0')
+	if (lq->q != NULL && lq->q[0] != '\0') {
 		mask |= utf8_chars(lq->q) >= 3 && s->search_attached ? LF_FTS
 		                                                     : LF_LIKE;
+		if (!has_ascii_letter(lq->q) && lower_ascii_only(s))
+			mask |= LF_EXACT;
+	}
 	if (lq->from != DAY_NONE)
 		mask |= LF_FROM;
 	if (lq->to != DAY_NONE)
 		mask |= LF_TO;
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
-	if ((mask & LF_FTS) &&
-	    (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
+	if ((mask & LF_FTS) && lq->overdue == 1 &&
+	    !(mask & (LF_STATE | LF_ASSIGNEE)) && late_walk_cheaper(s, lq))
+		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
+	else if ((mask & LF_FTS) &&
+	         (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
 		return rc;
 	/*
 	 * The ordered plan gave up: the term is common, and the filters keep

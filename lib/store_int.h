@@ -64,6 +64,7 @@ enum store_stmt {
 	STMT_EVENTS_DUE,
 	STMT_OPEN_ROWIDS,
 	STMT_FTS_PROBE,
+	STMT_LATE_COUNT,
 	STMT_SEARCH_KEYS,
 	STMT_SEARCH_MARKS,
 	STMT_SEARCH_PENDING,
@@ -104,7 +105,7 @@ enum store_stmt {
 	" replied_on, created_at, updated_at, wait_days"
 
 /* app.list: one statement per combination of filters, prepared lazily. */
-#define STORE_LIST_VARIANTS 1024
+#define STORE_LIST_VARIANTS 2048
 
 struct store_ckpt;
 
@@ -117,6 +118,7 @@ struct store {
 	bool creating, readonly, in_txn, hash_loaded;
 	bool search_kick;     /* new text committed: wake the indexer */
 	bool search_attached; /* the reader sees <db>.search as "search" */
+	int lower_folds; /* lower() beyond ASCII: 0 not asked, 1 no, 2 yes */
 	struct store_search *search; /* the writer's indexer thread */
 	int last_rc;
 	uint8_t last_hash[32];  /* hash of the last event written */

@@ -177,6 +177,23 @@ common_term(struct store *idx, struct store *scan)
 	      "a term in one row of 97 (gathered, sorted)");
 }
 
+/* pages_of lq, wanting what the scan finds in three pages. */
+static void
+pages_as_scan(struct store *idx, struct store *scan, struct store_list_q lq,
+              const char *what)
+{
+	struct store_list_q all = lq;
+	struct app *y;
+	size_t ny;
+
+	all.limit = 3 * lq.limit;
+	all.after = NULL;
+	if (store_app_list(scan, &all, &y, &ny) == -1)
+		bail("list", scan);
+	store_apps_free(y, ny);
+	pages_of(idx, scan, lq, ny, what);
+}
+
 static int
 by_rowid(const void *x, const void *y)
 {
@@ -250,6 +267,13 @@ ordered_pages(struct store *idx, struct store *scan)
 	lq.limit = 7;
 	lq.from = DAY_NONE;
 	pages_of(idx, scan, lq, 21, "the same in pages of 7");
+	/* The overdue are many here (common_term's): the ordered plan. */
+	lq.limit = 50;
+	lq.today = 21004;
+	lq.overdue = 1;
+	pages_as_scan(idx, scan, lq, "overdue, more overdue than matches");
+	lq.overdue = 0;
+	pages_as_scan(idx, scan, lq, "not overdue, the same");
 }
 
 /*
@@ -300,29 +324,13 @@ one_busy_day(struct store *idx, struct store *scan)
 	}
 }
 
-/* pages_of lq, wanting what the scan finds in three pages. */
-static void
-pages_as_scan(struct store *idx, struct store *scan, struct store_list_q lq,
-              const char *what)
-{
-	struct store_list_q all = lq;
-	struct app *y;
-	size_t ny;
-
-	all.limit = 3 * lq.limit;
-	all.after = NULL;
-	if (store_app_list(scan, &all, &y, &ny) == -1)
-		bail("list", scan);
-	store_apps_free(y, ny);
-	pages_of(idx, scan, lq, ny, what);
-}
-
 /*
  * Text search with state, assignee and overdue filters. The filters are
  * checked row by row on the index's ordered matches; where they keep too
  * few (ORDERED_EXTRA), a state or an assignee index is walked with the
- * text checked, and for the overdue, apps_running_due. Every page is the
- * scan's, with a quarter of the rows past the index.
+ * text checked, and for the overdue, apps_running_due (where there are
+ * fewer of them than matches, at once). Every page is the scan's, with a
+ * quarter of the rows past the index.
  */
 static void
 filtered_pages(struct store *idx, struct store *scan)
@@ -382,6 +390,15 @@ filtered_pages(struct store *idx, struct store *scan)
 	lq.state = ST_REVIEW;
 	lq.limit = 9;
 	pages_as_scan(idx, scan, lq, "review, dates, pages of 9");
+	/*
+	 * Fewer overdue (166 of common_term's, due before day 19002) than
+	 * matches: straight to their text (late_walk_cheaper).
+	 */
+	lq = search_q("公开信息");
+	lq.today = 19002;
+	lq.overdue = 1;
+	lq.limit = 60;
+	pages_as_scan(idx, scan, lq, "fewer overdue than matches");
 }
 
 /*
