@@ -263,7 +263,7 @@ END {
 	printf "\n%-42s %10s %10s  %-10s %s\n", "scale (targets are for a million)", "first", "median", "target", ""
 	s = kv(r["startup"], "startup_ms")
 	printf "%-42s %7.1f ms %10s  %-10s %s\n", "start-up to listening", s, "", "< 1000 ms", verdict(s + 0 < 1000)
-	split("overdue due_soon list_first list_q_common list_q_rare list_q_short list_q_none list_q_state list_q_late report calset calset_back", ps, " ")
+	np = split("overdue due_soon list_first list_q_common list_q_rare list_q_short list_q_none list_q_state list_q_late report calset calset_back", ps, " ")
 	pn["overdue"] = "deadline.overdue first page"; pt["overdue"] = 5
 	pn["due_soon"] = "deadline.due_soon first page"; pt["due_soon"] = 5
 	pn["list_first"] = "app.list first page, no filter"; pt["list_first"] = 20
@@ -276,7 +276,7 @@ END {
 	pn["report"] = "report.annual of last year"; pt["report"] = 1000
 	pn["calset"] = "calendar.set this year (+1 holiday)"; pt["calset"] = 2000
 	pn["calset_back"] = "calendar.set back"; pt["calset_back"] = 2000
-	for (i = 1; i <= 10; i++) {
+	for (i = 1; i <= np; i++) {
 		p = ps[i]; line = r[p]; e = err(line)
 		if (e != "") { printf "%-42s %10s %10s  %-10s %s\n", pn[p], "-", "-", "< " pt[p] " ms", "skipped: " e; continue }
 		f = kv(line, "first_ms"); m = kv(line, "med_ms")
