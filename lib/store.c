@@ -264,6 +264,7 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_SEARCH_PENDING] = "SELECT DISTINCT app_rowid FROM search_dirty"
 	                        " WHERE seq > ?1 ORDER BY app_rowid",
 	[STMT_APP_RECEIVED] = "SELECT received_on FROM apps WHERE id = ?",
+	[STMT_LOWER] = "SELECT lower(?1)",
 	[STMT_APP_BY_ROWID] = "SELECT " APP_COLS " FROM apps WHERE rowid = ?",
 	[STMT_APP_UPDATE_DERIVED] = "UPDATE apps SET due_on = ?,"
 	                            " next_event_at = ?, next_event = ?,"

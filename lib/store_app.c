@@ -390,24 +390,6 @@ list_stmt(struct store *s, int mask)
 	return s->list_stmts[mask];
 }
 
-/* The query as one FTS5 phrase: "..." with inner quotes doubled. */
-static char *
-fts_phrase(const char *q)
-{
-	size_t n = strlen(q), i, j = 0;
-	char *p = xmalloc(2 * n + 3);
-
-	p[j++] = '"';
-	for (i = 0; i < n; i++) {
-		if (q[i] == '"')
-			p[j++] = '"';
-		p[j++] = q[i];
-	}
-	p[j++] = '"';
-	p[j] = '\0';
-	return p;
-}
-
 static bool
 has_ascii_letter(const char *s)
 {
@@ -435,6 +417,40 @@ lower_ascii_only(struct store *s)
 		}
 	}
 	return s->lower_folds == 1;
+}
+
+/*
+ * The query as one FTS5 phrase: "..." with inner quotes doubled, through
+ * lower() as the indexed text is (store_search.c SEARCH_TEXT).
+ */
+static char *
+fts_phrase(struct store *s, const char *q)
+{
+	sqlite3_stmt *st = NULL;
+	const char *lq = q;
+	size_t n, i, j = 0;
+	char *p;
+
+	if ((has_ascii_letter(q) || !lower_ascii_only(s)) &&
+	    (st = store_stmt(s, STMT_LOWER)) != NULL) {
+		bind_text(st, 1, q);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0) != NULL)
+			lq = (const char *)sqlite3_column_text(st, 0);
+	}
+	n = strlen(lq);
+	p = xmalloc(2 * n + 3);
+	p[j++] = '"';
+	for (i = 0; i < n; i++) {
+		if (lq[i] == '"')
+			p[j++] = '"';
+		p[j++] = lq[i];
+	}
+	p[j++] = '"';
+	p[j] = '\0';
+	if (st != NULL)
+		sqlite3_reset(st);
+	return p;
 }
 
 /* Characters (not bytes) in a UTF-8 string. */
@@ -661,7 +677,7 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	if ((keys = store_stmt(s, STMT_SEARCH_KEYS)) == NULL ||
 	    (row = store_stmt(s, STMT_APP_BY_ROWID)) == NULL)
 		goto out;
-	phrase = fts_phrase(lq->q);
+	phrase = fts_phrase(s, lq->q);
 	bind_text(keys, 1, phrase);
 	sqlite3_bind_int64(keys, 2, lo);
 	sqlite3_bind_int64(keys, 3, hi);
@@ -758,37 +774,85 @@ out:
 /*
  * A text search of the overdue alone: the ordered plan reads matches from
  * the oldest, and the overdue are recent, so a common term reads its
- * whole allowance first. When the term has more matches than there are
- * overdue applications (and those are not too many to read), their text
- * is checked instead, in apps_running_due.
+ * whole allowance first. When there are fewer overdue applications than
+ * the term has matches (and not too many to read), their text is checked
+ * instead, in apps_running_due. Not with dates: that walk cannot skip to
+ * them.
  */
 #define LATE_WALK_MAX 10000
 
-static bool
-late_walk_cheaper(struct store *s, const struct store_list_q *lq)
+/* Overdue applications, up to LATE_WALK_MAX (that on an error). */
+static int
+late_count(struct store *s, day_t today)
 {
-	sqlite3_stmt *st;
-	int late = LATE_WALK_MAX, matches = 0;
-	char *phrase;
+	sqlite3_stmt *st = store_stmt(s, STMT_LATE_COUNT);
+	int late = LATE_WALK_MAX;
 
-	if ((st = store_stmt(s, STMT_LATE_COUNT)) == NULL)
-		return false;
-	bind_day(st, 1, lq->today);
+	if (st == NULL)
+		return late;
+	bind_day(st, 1, today);
 	sqlite3_bind_int(st, 2, LATE_WALK_MAX);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		late = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	if (late >= LATE_WALK_MAX ||
-	    (st = store_stmt(s, STMT_FTS_PROBE)) == NULL)
-		return false;
-	phrase = fts_phrase(lq->q);
+	return late;
+}
+
+/* The index's matches of q, up to cap. */
+static int
+fts_matches(struct store *s, const char *q, int cap)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_FTS_PROBE);
+	char *phrase;
+	int matches = 0;
+
+	if (st == NULL)
+		return 0;
+	phrase = fts_phrase(s, q);
 	bind_text(st, 1, phrase);
-	sqlite3_bind_int(st, 2, late + 1);
+	sqlite3_bind_int(st, 2, cap);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		matches = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	free(phrase);
-	return matches > late;
+	return matches;
+}
+
+/*
+ * The VM steps (in thousands) a walk of a state's or an assignee's index
+ * may take, checking each row's text, before it gives up for the plan
+ * that gathers the term's matches: about 2,000 rows, 5-15 ms. A term
+ * common elsewhere but rare in that state would otherwise read all of it.
+ */
+#define WALK_KSTEPS 20
+
+static int
+walk_over(void *arg)
+{
+	int *left = arg;
+
+	return --*left < 0;
+}
+
+/* list_stmt(mask) within WALK_KSTEPS: 1 if it gave up, nothing in *out. */
+static int
+list_walk_bounded(struct store *s, const struct store_list_q *lq, int mask,
+                  struct app **out, size_t *n)
+{
+	sqlite3_stmt *st = list_stmt(s, mask);
+	int left = WALK_KSTEPS, rc;
+
+	if (st == NULL)
+		return -1;
+	list_bind(st, lq, mask, NULL);
+	sqlite3_progress_handler(s->db, 1000, walk_over, &left);
+	rc = app_rows(s, st, out, n);
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	if (rc == -1 && left < 0) {
+		s->err[0] = '\0';
+		return 1;
+	}
+	return rc;
 }
 
 int
@@ -797,7 +861,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 {
 	sqlite3_stmt *st;
 	char *phrase = NULL;
-	int mask = 0, rc;
+	int mask = 0, rc, late = LATE_WALK_MAX;
 
 	if (lq->state >= 0)
 		mask |= LF_STATE;
@@ -816,7 +880,9 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
 	if ((mask & LF_FTS) && lq->overdue == 1 &&
-	    !(mask & (LF_STATE | LF_ASSIGNEE)) && late_walk_cheaper(s, lq))
+	    !(mask & (LF_STATE | LF_ASSIGNEE | LF_FROM | LF_TO)))
+		late = late_count(s, lq->today);
+	if (late < LATE_WALK_MAX && fts_matches(s, lq->q, late + 1) > late)
 		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
 	else if ((mask & LF_FTS) &&
 	         (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
@@ -824,16 +890,20 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	/*
 	 * The ordered plan gave up: the term is common, and the filters keep
 	 * few of its rows. A state or an assignee leads an index in received
-	 * order, walked with each row's text checked; so do the overdue, in
-	 * apps_running_due; else the match count chooses below.
+	 * order, walked with each row's text checked, for a while; the
+	 * overdue, if not too many, are read in apps_running_due; else the
+	 * matches are gathered (below, by their count without a state or an
+	 * assignee).
 	 */
-	if ((mask & LF_FTS) && (mask & (LF_STATE | LF_ASSIGNEE)))
-		mask = (mask & ~LF_FTS) | LF_LIKE;
-	else if ((mask & LF_FTS) && lq->overdue == 1)
-		/* The overdue are few: each one's text is checked. */
+	if ((mask & LF_FTS) && (mask & (LF_STATE | LF_ASSIGNEE))) {
+		rc = list_walk_bounded(s, lq, (mask & ~LF_FTS) | LF_LIKE, out,
+		                       n);
+		if (rc != 1)
+			return rc;
+	} else if ((mask & LF_FTS) && late < LATE_WALK_MAX)
 		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
 	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
-		phrase = fts_phrase(lq->q);
+		phrase = fts_phrase(s, lq->q);
 		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {
 			free(phrase);
 			return -1;
@@ -855,7 +925,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	if ((st = list_stmt(s, mask)) == NULL)
 		return -1;
 	if (mask & LF_FTS)
-		phrase = fts_phrase(lq->q);
+		phrase = fts_phrase(s, lq->q);
 	list_bind(st, lq, mask, phrase);
 	rc = app_rows(s, st, out, n);
 	free(phrase);

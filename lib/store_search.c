@@ -34,7 +34,7 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define SEARCH_VERSION 2     /* 2: rows keyed by SEARCH_KEY */
+#define SEARCH_VERSION 3     /* 2: keyed by SEARCH_KEY; 3: lower()ed text */
 #define SEARCH_BATCH 2000    /* rows per indexing transaction */
 #define SEARCH_LINGER_MS 250 /* gather rows this long before indexing */
 #define SEARCH_AUTOMERGE 8   /* FTS5 segments a level holds before a merge */
@@ -55,7 +55,7 @@ struct store_search {
 
 static const char search_schema[] =
     "CREATE VIRTUAL TABLE fts USING fts5(id, name, description,"
-    " tokenize='trigram');"
+    " tokenize='trigram case_sensitive 1');"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value NOT NULL);"
     "INSERT INTO meta VALUES ('last', 0), ('last_id', ''), ('dirty', 0);";
 
@@ -323,6 +323,17 @@ search_open(struct store_search *x, char *err, size_t len)
 	return -1;
 }
 
+/*
+ * The text indexed: name and description through SQLite's lower(), and
+ * the index case-sensitive, so that it finds exactly what app.list's text
+ * check finds (instr on lower() of both sides; store_app.c TEXT_HAS), and
+ * a query gets the same rows whichever plan serves it. The trigram
+ * tokenizer's own folding covers more of Unicode than lower() does
+ * (without ICU, ASCII only): "ÄÖÜ" found "äöü" through the index but not
+ * by the text.
+ */
+#define SEARCH_TEXT "lower(name), lower(description)"
+
 /* The statements of one indexing transaction. */
 enum {
 	Q_ROWS,  /* the next applications past "last" */
@@ -336,7 +347,7 @@ enum {
 static const char *batch_sql[Q__COUNT] = {
 	/* Rowids past 32 bits (a row added by hand) stay past the index
 	 * (SEARCH_KEY): app.list finds them by their text. */
-	[Q_ROWS] = "SELECT " SEARCH_KEY ", id, name, description, rowid"
+	[Q_ROWS] = "SELECT " SEARCH_KEY ", id, " SEARCH_TEXT ", rowid"
 	           " FROM app.apps WHERE rowid > ? AND rowid < 4294967296"
 	           " ORDER BY rowid LIMIT ?",
 	[Q_INS] = "INSERT INTO fts(rowid, id, name, description)"
@@ -346,7 +357,7 @@ static const char *batch_sql[Q__COUNT] = {
 	[Q_DEL] = "DELETE FROM fts WHERE rowid = (SELECT " SEARCH_KEY
 	          " FROM app.apps WHERE rowid = ?)",
 	[Q_AGAIN] = "INSERT INTO fts(rowid, id, name, description)"
-	            " SELECT " SEARCH_KEY ", id, name, description"
+	            " SELECT " SEARCH_KEY ", id, " SEARCH_TEXT
 	            " FROM app.apps WHERE rowid = ?",
 	[Q_META] = "UPDATE meta SET value = ?1 WHERE key = ?2",
 };

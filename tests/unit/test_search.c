@@ -24,6 +24,7 @@ static void
 bail(const char *what, struct store *s)
 {
 	printf("Bail out! %s: %s\n", what, s ? store_error(s) : "");
+	fflush(stdout); /* before LeakSanitizer's report ends the process */
 	exit(1);
 }
 
@@ -402,6 +403,59 @@ filtered_pages(struct store *idx, struct store *scan)
 }
 
 /*
+ * A term in 1,200 applications under review and in 3 replied ones,
+ * searched among the replied (6,000 more of them): the ordered plan gives
+ * up, the walk of the replied gives up too (WALK_KSTEPS), and the term's
+ * matches are gathered. The three, as the scan finds them.
+ */
+static void
+walk_gives_up(struct store *idx, struct store *scan)
+{
+	struct store_list_q lq = search_q("少见于答复");
+	struct app a;
+	unsigned i;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < 7203; i++) {
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2021-%06u", i + 1);
+		a.name = "郑十";
+		a.description = i < 1200 || i >= 7200 ? "少见于答复的事项"
+		                                      : "大量已答复的申请";
+		a.state = i < 1200 ? ST_REVIEW : ST_REPLIED;
+		a.received_on = a.start = a.due_on = 23000 + (day_t)(i % 50);
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 || store_search_build(w) == -1)
+		bail("commit", w);
+	lq.state = ST_REPLIED;
+	pages_as_scan(idx, scan, lq, "3 replied of 1203, the walk too long");
+	lq.state = ST_REVIEW;
+	pages_as_scan(idx, scan, lq, "1200 under review of 1203");
+}
+
+/*
+ * Case beyond ASCII: the index folds what lower() folds and no more, so
+ * it finds what the text check finds ("ärger" is not "Ärger" for either;
+ * "ÄRGER" is, through its ASCII letters).
+ */
+static void
+case_beyond_ascii(struct store *idx, struct store *scan)
+{
+	struct app *a = add("Ärger GmbH", "Beschwerde über die STRASSE");
+
+	if (store_search_build(w) == -1)
+		bail("build", w);
+	expect(idx, scan, "ÄRGER", a->id, "non-ASCII case, ASCII folded");
+	expect(idx, scan, "ärger", "", "non-ASCII case not folded");
+	expect(idx, scan, "strasse", a->id, "ASCII case folded");
+	expect(idx, scan, "ÜBER", "", "Ü is not ü");
+}
+
+/*
  * A row added by hand with a rowid past 32 bits is not indexed (its key
  * would fold onto rowid 1's) and is found by its text; rowid 1 is found
  * for its own text only.
@@ -568,6 +622,8 @@ main(void)
 	ordered_pages(idx, scan);
 	one_busy_day(idx, scan);
 	filtered_pages(idx, scan);
+	walk_gives_up(idx, scan);
+	case_beyond_ascii(idx, scan);
 	rowid_past_32_bits(idx, scan, path);
 
 	store_close(idx);
