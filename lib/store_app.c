@@ -2,6 +2,7 @@
  * The store's applications: rows, lists, timers, history, clock records,
  * appeals and the calendar table.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,8 +286,8 @@ enum {
 };
 
 /*
- * A text search with the overdue filter (list_fts_ordered serves one with
- * dates only): past this many matches, finding them all and sorting costs
+ * A text search without a state or an assignee that the ordered plan
+ * gave up on: past this many matches, finding them all and sorting costs
  * more than walking apps_received in order and probing the match set
  * until a page is full; below it the opposite.
  */
@@ -319,37 +320,53 @@ enum {
 	"SELECT app_rowid FROM search_dirty WHERE seq > coalesce((SELECT"      \
 	" value FROM search.meta WHERE key = 'dirty'), 0)"
 
+/* printf to the end of q[cap], which stays a string; *len may pass cap. */
+static void sql_add(char *, size_t, size_t *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+sql_add(char *q, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(q + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	*len += n > 0 ? (size_t)n : 0;
+}
+
 static sqlite3_stmt *
 list_stmt(struct store *s, int mask)
 {
-	char q[2048];
-	size_t len;
+	char q[4096];
+	size_t len = 0;
 
 	if (s->list_stmts[mask] != NULL)
 		return s->list_stmts[mask];
-	len = (size_t)snprintf(
-	    q, sizeof(q),
-	    "SELECT " APP_COLS " FROM apps%s"
-	    " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
-	    " FROM apps WHERE id = ?1), ?1))",
-	    mask & LF_MANY   ? " INDEXED BY apps_received"
-	    : mask & LF_LAG  ? " NOT INDEXED" /* by rowid, whatever the stats */
-	    : mask & LF_LATE ? " INDEXED BY apps_running_due"
-	                     : "");
+	sql_add(q, sizeof(q), &len,
+	        "SELECT " APP_COLS " FROM apps%s"
+	        " WHERE (?1 IS NULL OR (received_on, id) > ((SELECT received_on"
+	        " FROM apps WHERE id = ?1), ?1))",
+	        mask & LF_MANY ? " INDEXED BY apps_received"
+	        : mask & LF_LAG
+	            ? " NOT INDEXED" /* by rowid, whatever the stats */
+	        : mask & LF_LATE ? " INDEXED BY apps_running_due"
+	                         : "");
 	if (mask & LF_STATE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND state = ?3");
+		sql_add(q, sizeof(q), &len, " AND state = ?3");
 	if (mask & LF_ASSIGNEE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND assignee = ?4");
+		sql_add(q, sizeof(q), &len, " AND assignee = ?4");
 	if (mask & LF_FTS)
 		/*
 		 * The index's matches, and the rows it has not caught up with
 		 * (past "last", or text changed past "dirty"), whose text is
 		 * checked here.
 		 */
-		len += (size_t)snprintf(
-		    q + len, sizeof(q) - len,
+		sql_add(
+		    q, sizeof(q), &len,
 		    " AND rowid IN (SELECT rowid & 4294967295 FROM search.fts"
 		    " WHERE fts MATCH ?5 UNION ALL SELECT rowid FROM apps"
 		    " WHERE rowid > " SEARCH_LAST " UNION ALL " SEARCH_PENDING
@@ -358,30 +375,30 @@ list_stmt(struct store *s, int mask)
 		    " (" SEARCH_PENDING ")) OR %s)",
 		    TEXT_CHECK(mask, "?10"));
 	if (mask & LF_LAG)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND rowid IN (SELECT rowid FROM apps"
-		                        " WHERE rowid > " SEARCH_LAST
-		                        " UNION ALL " SEARCH_PENDING ")"
-		                        " AND %s",
-		                        TEXT_CHECK(mask, "?10"));
+		sql_add(q, sizeof(q), &len,
+		        " AND rowid IN (SELECT rowid FROM apps"
+		        " WHERE rowid > " SEARCH_LAST
+		        " UNION ALL " SEARCH_PENDING ")"
+		        " AND %s",
+		        TEXT_CHECK(mask, "?10"));
 	if (mask & LF_LIKE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len, " AND %s",
-		                        TEXT_CHECK(mask, "?5"));
+		sql_add(q, sizeof(q), &len, " AND %s", TEXT_CHECK(mask, "?5"));
 	if (mask & LF_FROM)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND received_on >= ?6");
+		sql_add(q, sizeof(q), &len, " AND received_on >= ?6");
 	if (mask & LF_TO)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND received_on <= ?7");
+		sql_add(q, sizeof(q), &len, " AND received_on <= ?7");
 	if (mask & LF_OVERDUE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND ((%s AND due_on < ?8) = ?9)",
-		                        SQL_RUNNING);
+		sql_add(q, sizeof(q), &len, " AND ((%s AND due_on < ?8) = ?9)",
+		        SQL_RUNNING);
 	if (mask & LF_LATE)
-		len += (size_t)snprintf(q + len, sizeof(q) - len,
-		                        " AND %s AND due_on < ?8", SQL_RUNNING);
-	snprintf(q + len, sizeof(q) - len,
-	         " ORDER BY received_on, id LIMIT ?2");
+		sql_add(q, sizeof(q), &len, " AND %s AND due_on < ?8",
+		        SQL_RUNNING);
+	sql_add(q, sizeof(q), &len, " ORDER BY received_on, id LIMIT ?2");
+	if (len >= sizeof(q)) {
+		snprintf(s->err, sizeof(s->err), "list statement %d: too long",
+		         mask);
+		return NULL;
+	}
 	if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
 	                       &s->list_stmts[mask], NULL) != SQLITE_OK) {
 		store_fail(s, "prepare list");
