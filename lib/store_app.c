@@ -270,6 +270,22 @@ store_apps_free(struct app *a, size_t n)
  * assignee and received_on lead their own indexes, and text search goes
  * through the FTS5 trigram table of the search index (lib/store_search.c)
  * when the reader has it attached, or scans the text when not.
+ *
+ * A text search of 3 characters or more (store_app_list), in order:
+ *   1. the overdue alone, without dates, fewer of them than the term's
+ *      matches: their text is checked (LF_LATE, late_count);
+ *   2. else the index's matches in received order, every filter checked
+ *      row by row, the page cut exactly (list_fts_ordered); it gives up
+ *      after ORDERED_EXTRA rows past the page, and then
+ *   3. with a state or an assignee: that index walked with each row's
+ *      text checked, for WALK_KSTEPS (list_walk_bounded);
+ *   4. the overdue, as in 1 if not too many;
+ *   5. else every match gathered, or with more than FTS_MANY (without a
+ *      state or an assignee) received order walked and the matches
+ *      probed, or past FTS_SCAN the text read (LF_MANY).
+ * Each gives the page the plain SQL of list_stmt over every row would
+ * (tests/unit/test_search.c checks them against a reader without the
+ * index); they differ in what they read.
  */
 enum {
 	LF_STATE = 1 << 0,
