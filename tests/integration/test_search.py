@@ -1,6 +1,7 @@
 """app.list text search over many applications: a common term (more than
-a thousand matches, walked in received order) and a rare one (fetched and
-sorted) give the same order and pages as the unfiltered list."""
+a thousand matches) and a rare one give the same order and pages as the
+unfiltered list, and with state, assignee, overdue and date filters the
+filter's list cut to the term's rows, whichever plan serves them."""
 import json
 import os
 import sqlite3
@@ -41,6 +42,69 @@ def test_common_and_rare_terms():
         eq([i["id"] for i in first["items"]], common[:50], "first page of a common term")
         second = a.call("app.list", {"q": "拆迁安置", "limit": 50, "after": first["next"]})
         eq([i["id"] for i in second["items"]], common[50:100], "second page follows")
+        a.close()
+    finally:
+        d.cleanup()
+
+
+def list_pages(c, params, limit):
+    """list_all in pages of limit."""
+    ids, after = [], None
+    while True:
+        p = dict(params, limit=limit)
+        if after:
+            p["after"] = after
+        res = c.call("app.list", p)
+        ids += [x["id"] for x in res["items"]]
+        after = res["next"]
+        if not after:
+            return ids
+
+
+def test_filters_with_a_term():
+    """A term with state, assignee and overdue filters, through the daemon:
+    each list is the filter's list cut to the term's rows. Forty of 1,200
+    under review make the index's ordered matches give up and the state's
+    index be walked; the overdue are fewer than the matches, so their text
+    is read; the rest keep the ordered plan (lib/store_app.c). On 30
+    November, those received in November are not overdue yet."""
+    d = Daemon(fake_clock="2026-11-30T09:00:00+08:00")
+    try:
+        a = d.admin()
+        ids = []
+        for b in range(12):
+            ids += submit_batch(a, b * 100, 100,
+                                lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
+        eq(len(ids), 1200, "1200 applications submitted")
+        d.user("rv", "reviewer")[1].close()
+        _, sup = d.user("sup", "clerk", "supervisor")
+        for i in ids[::30]:
+            sup.call("app.assign", {"id": i, "reviewer": "rv"})
+        for q in ("拆迁安置", "罕见事项"):
+            matched = set(list_all(a, {"q": q}))
+            for flt in ({"state": "review"}, {"state": "received"},
+                        {"assignee": "rv"}, {"overdue": True},
+                        {"overdue": False},
+                        {"overdue": True, "received_from": "2026-03-01",
+                         "received_to": "2026-06-30"},
+                        {"state": "review", "received_from": "2026-05-01"}):
+                want = [i for i in list_all(a, flt) if i in matched]
+                for limit in (500, 20):
+                    got = list_pages(a, dict(flt, q=q), limit)
+                    eq(got, want, "q=%s %s, pages of %d: the filter's list cut"
+                       " to the term (%d)" % (q, json.dumps(flt, ensure_ascii=False),
+                                              limit, len(want)))
+        eq(len(list_all(a, {"state": "review"})), 40, "40 under review")
+        late = len(list_all(a, {"overdue": True}))
+        ok(1000 < late < 1200, "most are overdue, not all (%d)" % late)
+        page = a.call("app.list", {"q": "拆迁安置", "state": "review", "limit": 7})
+        want = [i for i in list_all(a, {"state": "review"})
+                if i in set(list_all(a, {"q": "拆迁安置"}))]
+        eq([x["id"] for x in page["items"]], want[:7], "a page of 7 under review")
+        page = a.call("app.list", {"q": "拆迁安置", "state": "review", "limit": 7,
+                                   "after": page["next"]})
+        eq([x["id"] for x in page["items"]], want[7:14], "the next page of 7")
+        sup.close()
         a.close()
     finally:
         d.cleanup()
