@@ -272,15 +272,17 @@ store_apps_free(struct app *a, size_t n)
  * when the reader has it attached, or scans the text when not.
  *
  * A text search of 3 characters or more (store_app_list), in order:
- *   1. the overdue alone, without dates, fewer of them than the term's
- *      matches: their text is checked (LF_LATE, late_count);
- *   2. else the index's matches in received order, every filter checked
- *      row by row, the page cut exactly (list_fts_ordered); it gives up
- *      after ORDERED_EXTRA rows past the page, and then
+ *   1. the index's matches in received order, every filter checked row
+ *      by row, the page cut exactly (list_fts_ordered), unless it is for
+ *      the overdue alone and they are fewer than the term's matches
+ *      (late_count); it gives up after ORDERED_EXTRA rows past the page;
+ *   2. the overdue alone: the running states' indexes walked in received
+ *      order, due date and text checked (list_late_by_state), within
+ *      LATE_KSTEPS; then, without dates and if not too many, every
+ *      overdue row's text (LF_LATE);
  *   3. with a state or an assignee: that index walked with each row's
- *      text checked, for WALK_KSTEPS (list_walk_bounded);
- *   4. the overdue, as in 1 if not too many;
- *   5. else every match gathered, or with more than FTS_MANY (without a
+ *      text checked, within WALK_KSTEPS (list_walk_bounded);
+ *   4. else every match gathered, or with more than FTS_MANY (without a
  *      state or an assignee) received order walked and the matches
  *      probed, or past FTS_SCAN the text read (LF_MANY).
  * Each gives the page the plain SQL of list_stmt over every row would
@@ -888,6 +890,65 @@ list_walk_bounded(struct store *s, const struct store_list_q *lq, int mask,
 	return rc;
 }
 
+/*
+ * The overdue with a term, by state: each running state's index walked in
+ * received order, the due date and the text checked, up to a page each,
+ * and the four merged. The oldest running applications are the overdue
+ * ones, so a common term fills the pages in a few hundred rows; a term
+ * rare among them reads them all, so all four share LATE_KSTEPS
+ * (thousands of VM steps; each row costs ~30 with the due date and the
+ * text: a common term at a million took ~35k): 1 if it gave up, nothing
+ * in *out.
+ */
+#define LATE_KSTEPS 60
+
+static int
+list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
+                   struct app **out, size_t *n)
+{
+	static const int running[] = { ST_RECEIVED, ST_REVIEW, ST_SECRECY,
+		                       ST_READY };
+	int m = (mask & (LF_FROM | LF_TO | LF_EXACT)) | LF_STATE | LF_LIKE |
+	        LF_OVERDUE;
+	struct store_list_q one = *lq;
+	sqlite3_stmt *st = list_stmt(s, m);
+	struct app *v = NULL, *part;
+	size_t nv = 0, np, i, keep;
+	int left = LATE_KSTEPS, rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_progress_handler(s->db, 1000, walk_over, &left);
+	for (i = 0; i < sizeof(running) / sizeof(running[0]) && rc == 0; i++) {
+		one.state = running[i];
+		list_bind(st, &one, m, NULL);
+		if ((rc = app_rows(s, st, &part, &np)) == 0 && np > 0) {
+			v = xreallocarray(v, nv + np, sizeof(*v));
+			memcpy(v + nv, part, np * sizeof(*v));
+			nv += np;
+			free(part);
+		}
+	}
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	if (rc == -1) {
+		store_apps_free(v, nv);
+		if (left >= 0)
+			return -1;
+		s->err[0] = '\0';
+		return 1;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), app_cmp_listed);
+	keep = nv < (size_t)lq->limit ? nv : (size_t)lq->limit;
+	for (i = keep; i < nv; i++)
+		app_clear(&v[i]);
+	*out = v;
+	*n = keep;
+	return 0;
+}
+
 int
 store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
                size_t *n)
@@ -895,6 +956,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	sqlite3_stmt *st;
 	char *phrase = NULL;
 	int mask = 0, rc, late = LATE_WALK_MAX;
+	bool late_only;
 
 	if (lq->state >= 0)
 		mask |= LF_STATE;
@@ -912,13 +974,17 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 		mask |= LF_TO;
 	if (lq->overdue >= 0)
 		mask |= LF_OVERDUE;
-	if ((mask & LF_FTS) && lq->overdue == 1 &&
-	    !(mask & (LF_STATE | LF_ASSIGNEE | LF_FROM | LF_TO)))
+	late_only = (mask & LF_FTS) && lq->overdue == 1 &&
+	            !(mask & (LF_STATE | LF_ASSIGNEE));
+	if (late_only && !(mask & (LF_FROM | LF_TO)))
 		late = late_count(s, lq->today);
-	if (late < LATE_WALK_MAX && fts_matches(s, lq->q, late + 1) > late)
-		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
-	else if ((mask & LF_FTS) &&
-	         (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
+	if ((late >= LATE_WALK_MAX ||
+	     fts_matches(s, lq->q, late + 1) <= late) &&
+	    (mask & LF_FTS) &&
+	    (rc = list_fts_ordered(s, lq, mask, out, n)) != 1)
+		return rc;
+	/* Fewer overdue than matches, or the ordered plan gave up. */
+	if (late_only && (rc = list_late_by_state(s, lq, mask, out, n)) != 1)
 		return rc;
 	/*
 	 * The ordered plan gave up: the term is common, and the filters keep

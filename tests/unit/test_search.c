@@ -438,6 +438,47 @@ walk_gives_up(struct store *idx, struct store *scan)
 }
 
 /*
+ * The overdue with a term whose oldest 1,100 matches are concluded: the
+ * ordered plan gives up, and the running states' indexes, walked in
+ * received order from the first date asked, give the overdue pages
+ * (list_late_by_state), all four states of them.
+ */
+static void
+late_by_state(struct store *idx, struct store *scan)
+{
+	static const enum app_state running[] = { ST_RECEIVED, ST_REVIEW,
+		                                  ST_SECRECY, ST_READY };
+	struct store_list_q lq = search_q("逾期分状态");
+	struct app a;
+	unsigned i;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < 1500; i++) {
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2020-%06u", i + 1);
+		a.name = "王十一";
+		a.description = "逾期分状态的申请";
+		a.state = i < 1100 ? (i % 2 ? ST_REPLIED : ST_WITHDRAWN)
+		                   : running[i % 4];
+		a.received_on = a.start = 24000 + (day_t)(i / 50);
+		a.due_on = 24050;
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 || store_search_build(w) == -1)
+		bail("commit", w);
+	lq.today = 24100;
+	lq.overdue = 1;
+	lq.from = 24000;
+	pages_as_scan(idx, scan, lq, "overdue by state, from a date");
+	lq.limit = 30;
+	lq.to = 24027;
+	pages_as_scan(idx, scan, lq, "the same to a date, pages of 30");
+}
+
+/*
  * Case beyond ASCII: the index folds what lower() folds and no more, so
  * it finds what the text check finds ("ärger" is not "Ärger" for either;
  * "ÄRGER" is, through its ASCII letters).
@@ -623,6 +664,7 @@ main(void)
 	one_busy_day(idx, scan);
 	filtered_pages(idx, scan);
 	walk_gives_up(idx, scan);
+	late_by_state(idx, scan);
 	case_beyond_ascii(idx, scan);
 	rowid_past_32_bits(idx, scan, path);
 
