@@ -637,6 +637,44 @@ search_lag_read(struct store *s, struct search_lag *g)
 }
 
 /*
+ * A read transaction around the statements of one list, unless one is
+ * open: each database's snapshot is fixed at its first read, so the
+ * statements agree with each other. -1 on an error, else whether it began
+ * one (for list_read_end).
+ */
+static int
+list_read_begin(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
+	    store_exec_stmt(s, st, "begin") == -1)
+		return -1;
+	return 1;
+}
+
+/* Ended whatever happened, or the reader keeps its snapshot; s->err kept. */
+static void
+list_read_end(struct store *s, int began)
+{
+	char keep_err[sizeof(s->err)];
+	sqlite3_stmt *st;
+
+	if (began != 1)
+		return;
+	memcpy(keep_err, s->err, sizeof(keep_err));
+	if ((st = store_stmt(s, STMT_COMMIT)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	memcpy(s->err, keep_err, sizeof(keep_err));
+}
+
+/*
  * Rows list_fts_ordered may read past the page before it gives up: a
  * term whose matches the filters mostly refuse, or a page's last day (or
  * its cursor's) with more matches than this (a bulk import received on
@@ -666,24 +704,15 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	int64_t lo = INT64_MIN, hi = INT64_MAX, k, r;
 	day_t after_day = 0, stop_day = 0;
 	char *phrase = NULL;
-	bool txn = false, failed = false;
-	int rc, ret = -1;
+	bool failed = false;
+	int rc, ret = -1, txn;
 
 	*out = NULL;
 	*n = 0;
 	if (lq->limit <= 0)
 		return 0;
-	/*
-	 * A read transaction: each database's snapshot is fixed at its first
-	 * read, so the statements below agree with each other (and on the
-	 * loop thread nothing writes the main database meanwhile).
-	 */
-	if (sqlite3_get_autocommit(s->db)) {
-		if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
-		    store_exec_stmt(s, st, "begin") == -1)
-			return -1;
-		txn = true;
-	}
+	if ((txn = list_read_begin(s)) == -1)
+		return -1;
 	if (lq->after != NULL) {
 		if ((st = store_stmt(s, STMT_APP_RECEIVED)) == NULL)
 			goto out;
@@ -790,19 +819,7 @@ out:
 	store_apps_free(v, nv);
 	free(g.pend);
 	free(phrase);
-	if (txn) {
-		/* Ended whatever happens, or the reader keeps its snapshot. */
-		char keep_err[sizeof(s->err)];
-
-		memcpy(keep_err, s->err, sizeof(keep_err));
-		if ((st = store_stmt(s, STMT_COMMIT)) != NULL) {
-			sqlite3_step(st);
-			sqlite3_reset(st);
-		}
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		memcpy(s->err, keep_err, sizeof(keep_err));
-	}
+	list_read_end(s, txn);
 	return ret;
 }
 
@@ -906,25 +923,40 @@ static int
 list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
                    struct app **out, size_t *n)
 {
-	static const int running[] = { ST_RECEIVED, ST_REVIEW, ST_SECRECY,
-		                       ST_READY };
+	/* Received last: where a backlog waits, and where cut helps most. */
+	static const int running[] = { ST_REVIEW, ST_SECRECY, ST_READY,
+		                       ST_RECEIVED };
 	int m = (mask & (LF_FROM | LF_TO | LF_EXACT)) | LF_STATE | LF_LIKE |
 	        LF_OVERDUE;
 	struct store_list_q one = *lq;
-	sqlite3_stmt *st = list_stmt(s, m);
+	sqlite3_stmt *st;
 	struct app *v = NULL, *part;
 	size_t nv = 0, np, i, keep;
-	int left = LATE_KSTEPS, rc = 0;
+	int left = LATE_KSTEPS, rc = 0, txn;
 
 	*out = NULL;
 	*n = 0;
-	if (st == NULL)
+	if ((txn = list_read_begin(s)) == -1)
 		return -1;
 	sqlite3_progress_handler(s->db, 1000, walk_over, &left);
 	for (i = 0; i < sizeof(running) / sizeof(running[0]) && rc == 0; i++) {
+		int mi = one.to != DAY_NONE ? m | LF_TO : m;
+
+		if ((st = list_stmt(s, mi)) == NULL) {
+			rc = -1;
+			break;
+		}
 		one.state = running[i];
-		list_bind(st, &one, m, NULL);
+		list_bind(st, &one, mi, NULL);
 		if ((rc = app_rows(s, st, &part, &np)) == 0 && np > 0) {
+			/*
+			 * A full page of this state: no row received after its
+			 * last can be on the page; the next states stop there.
+			 */
+			if (np == (size_t)lq->limit &&
+			    (one.to == DAY_NONE ||
+			     part[np - 1].received_on < one.to))
+				one.to = part[np - 1].received_on;
 			v = xreallocarray(v, nv + np, sizeof(*v));
 			memcpy(v + nv, part, np * sizeof(*v));
 			nv += np;
@@ -932,6 +964,7 @@ list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
 		}
 	}
 	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	list_read_end(s, txn);
 	if (rc == -1) {
 		store_apps_free(v, nv);
 		if (left >= 0)

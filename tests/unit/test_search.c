@@ -476,6 +476,39 @@ late_by_state(struct store *idx, struct store *scan)
 	lq.limit = 30;
 	lq.to = 24027;
 	pages_as_scan(idx, scan, lq, "the same to a date, pages of 30");
+
+	/*
+	 * A full page under review ends on day 25005, where three ready ones
+	 * come first by id: the states after it stop at that day, not before.
+	 */
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < 1153; i++) {
+		app_init(&a);
+		snprintf(a.id, APP_ID_LEN, "2019-%06u",
+		         i < 1100 ? i + 1 : 500000 + 2000 - i);
+		a.name = "李十二";
+		a.description = "截止日之前";
+		a.state = i < 1100   ? ST_REPLIED
+		          : i < 1150 ? ST_REVIEW
+		                     : ST_READY;
+		a.received_on = a.start = i < 1100 ? 25000
+		                          : i < 1150
+		                              ? 25001 + (day_t)(i - 1100) / 10
+		                              : 25005;
+		a.due_on = 25000;
+		a.version = 1;
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 || store_search_build(w) == -1)
+		bail("commit", w);
+	lq = search_q("截止日之前");
+	lq.today = 25100;
+	lq.overdue = 1;
+	lq.from = 25000;
+	pages_as_scan(idx, scan, lq,
+	              "a full page's last day, other states on it");
 }
 
 /*
