@@ -578,6 +578,32 @@ app_cmp_listed(const void *x, const void *y)
 	return strcmp(a->id, b->id);
 }
 
+/* more's rows appended to v[*nv], more itself freed. */
+static void
+apps_append(struct app **v, size_t *nv, struct app *more, size_t nmore)
+{
+	if (nmore > 0) {
+		*v = xreallocarray(*v, *nv + nmore, sizeof(**v));
+		memcpy(*v + *nv, more, nmore * sizeof(**v));
+		*nv += nmore;
+	}
+	free(more);
+}
+
+/* v sorted in app.list's order and cut to limit: the page, handed over. */
+static void
+apps_page(struct app *v, size_t nv, int limit, struct app **out, size_t *n)
+{
+	size_t keep = nv < (size_t)limit ? nv : (size_t)limit, i;
+
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), app_cmp_listed);
+	for (i = keep; i < nv; i++)
+		app_clear(&v[i]);
+	*out = v;
+	*n = keep;
+}
+
 static bool
 rowid_in(const int64_t *v, size_t n, int64_t r)
 {
@@ -700,7 +726,7 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	sqlite3_stmt *keys, *row, *st;
 	struct search_lag g = { 0 };
 	struct app *v = NULL, *lag = NULL;
-	size_t nv = 0, cap = 0, nlag = 0, nread = 0, i, keep;
+	size_t nv = 0, cap = 0, nlag = 0, nread = 0;
 	int64_t lo = INT64_MIN, hi = INT64_MAX, k, r;
 	day_t after_day = 0, stop_day = 0;
 	char *phrase = NULL;
@@ -799,19 +825,8 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	list_bind(st, lq, (mask & ~LF_FTS) | LF_LAG, NULL);
 	if (app_rows(s, st, &lag, &nlag) == -1)
 		goto out;
-	if (nlag > 0) {
-		v = xreallocarray(v, nv + nlag, sizeof(*v));
-		memcpy(v + nv, lag, nlag * sizeof(*v));
-		nv += nlag;
-		free(lag);
-	}
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), app_cmp_listed);
-	keep = nv < (size_t)lq->limit ? nv : (size_t)lq->limit;
-	for (i = keep; i < nv; i++)
-		app_clear(&v[i]);
-	*out = v;
-	*n = keep;
+	apps_append(&v, &nv, lag, nlag);
+	apps_page(v, nv, lq->limit, out, n);
 	v = NULL;
 	nv = 0;
 	ret = 0;
@@ -886,25 +901,38 @@ walk_over(void *arg)
 	return --*left < 0;
 }
 
+/*
+ * app_rows(st) within *left thousand VM steps, taken off what it uses: 1
+ * if it ran out (nothing in *out, no error), 0 or -1 as app_rows.
+ */
+static int
+app_rows_within(struct store *s, sqlite3_stmt *st, int *left, struct app **out,
+                size_t *n)
+{
+	int rc;
+
+	sqlite3_progress_handler(s->db, 1000, walk_over, left);
+	rc = app_rows(s, st, out, n);
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	if (rc == -1 && *left < 0) {
+		s->err[0] = '\0';
+		return 1;
+	}
+	return rc;
+}
+
 /* list_stmt(mask) within WALK_KSTEPS: 1 if it gave up, nothing in *out. */
 static int
 list_walk_bounded(struct store *s, const struct store_list_q *lq, int mask,
                   struct app **out, size_t *n)
 {
 	sqlite3_stmt *st = list_stmt(s, mask);
-	int left = WALK_KSTEPS, rc;
+	int left = WALK_KSTEPS;
 
 	if (st == NULL)
 		return -1;
 	list_bind(st, lq, mask, NULL);
-	sqlite3_progress_handler(s->db, 1000, walk_over, &left);
-	rc = app_rows(s, st, out, n);
-	sqlite3_progress_handler(s->db, 0, NULL, NULL);
-	if (rc == -1 && left < 0) {
-		s->err[0] = '\0';
-		return 1;
-	}
-	return rc;
+	return app_rows_within(s, st, &left, out, n);
 }
 
 /*
@@ -931,14 +959,13 @@ list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
 	struct store_list_q one = *lq;
 	sqlite3_stmt *st;
 	struct app *v = NULL, *part;
-	size_t nv = 0, np, i, keep;
+	size_t nv = 0, np, i;
 	int left = LATE_KSTEPS, rc = 0, txn;
 
 	*out = NULL;
 	*n = 0;
 	if ((txn = list_read_begin(s)) == -1)
 		return -1;
-	sqlite3_progress_handler(s->db, 1000, walk_over, &left);
 	for (i = 0; i < sizeof(running) / sizeof(running[0]) && rc == 0; i++) {
 		int mi = one.to != DAY_NONE ? m | LF_TO : m;
 
@@ -948,37 +975,23 @@ list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
 		}
 		one.state = running[i];
 		list_bind(st, &one, mi, NULL);
-		if ((rc = app_rows(s, st, &part, &np)) == 0 && np > 0) {
-			/*
-			 * A full page of this state: no row received after its
-			 * last can be on the page; the next states stop there.
-			 */
-			if (np == (size_t)lq->limit &&
-			    (one.to == DAY_NONE ||
-			     part[np - 1].received_on < one.to))
-				one.to = part[np - 1].received_on;
-			v = xreallocarray(v, nv + np, sizeof(*v));
-			memcpy(v + nv, part, np * sizeof(*v));
-			nv += np;
-			free(part);
-		}
+		if ((rc = app_rows_within(s, st, &left, &part, &np)) != 0)
+			break;
+		/*
+		 * A full page of this state: no row received after its last
+		 * can be on the page; the next states stop there.
+		 */
+		if (np == (size_t)lq->limit &&
+		    (one.to == DAY_NONE || part[np - 1].received_on < one.to))
+			one.to = part[np - 1].received_on;
+		apps_append(&v, &nv, part, np);
 	}
-	sqlite3_progress_handler(s->db, 0, NULL, NULL);
 	list_read_end(s, txn);
-	if (rc == -1) {
+	if (rc != 0) {
 		store_apps_free(v, nv);
-		if (left >= 0)
-			return -1;
-		s->err[0] = '\0';
-		return 1;
+		return rc;
 	}
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), app_cmp_listed);
-	keep = nv < (size_t)lq->limit ? nv : (size_t)lq->limit;
-	for (i = keep; i < nv; i++)
-		app_clear(&v[i]);
-	*out = v;
-	*n = keep;
+	apps_page(v, nv, lq->limit, out, n);
 	return 0;
 }
 
@@ -1035,24 +1048,12 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 	} else if ((mask & LF_FTS) && late < LATE_WALK_MAX)
 		mask = (mask & ~(LF_FTS | LF_OVERDUE)) | LF_LIKE | LF_LATE;
 	if ((mask & LF_FTS) && !(mask & (LF_STATE | LF_ASSIGNEE))) {
-		phrase = fts_phrase(s, lq->q);
-		if ((st = store_stmt(s, STMT_FTS_PROBE)) == NULL) {
-			free(phrase);
-			return -1;
-		}
-		bind_text(st, 1, phrase);
-		sqlite3_bind_int(st, 2, FTS_SCAN);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			int matches = sqlite3_column_int(st, 0);
+		int matches = fts_matches(s, lq->q, FTS_SCAN);
 
-			if (matches >= FTS_SCAN)
-				mask = (mask & ~LF_FTS) | LF_LIKE | LF_MANY;
-			else if (matches >= FTS_MANY)
-				mask |= LF_MANY;
-		}
-		sqlite3_reset(st);
-		free(phrase);
-		phrase = NULL;
+		if (matches >= FTS_SCAN)
+			mask = (mask & ~LF_FTS) | LF_LIKE | LF_MANY;
+		else if (matches >= FTS_MANY)
+			mask |= LF_MANY;
 	}
 	if ((st = list_stmt(s, mask)) == NULL)
 		return -1;
