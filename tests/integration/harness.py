@@ -189,11 +189,11 @@ def rss_kb(pid):
     return -1
 
 
-def list_all(c, params=None):
+def list_all(c, params=None, limit=500):
     """Every application app.list gives for params, page by page."""
     ids, after = [], None
     while True:
-        p = dict(params or {}, limit=500)
+        p = dict(params or {}, limit=limit)
         if after:
             p["after"] = after
         res = c.call("app.list", p)

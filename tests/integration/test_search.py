@@ -22,14 +22,21 @@ def submit_batch(c, start, n, desc):
     return [r["result"]["id"] for r in resp if "result" in r]
 
 
+def submit_1200(a):
+    """1200 applications in batches of 100: a common term in all but one
+    in 97, which has a rare one."""
+    ids = []
+    for b in range(12):
+        ids += submit_batch(a, b * 100, 100,
+                            lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
+    return ids
+
+
 def test_common_and_rare_terms():
     d = Daemon(fake_clock="2026-12-31T09:00:00+08:00")
     try:
         a = d.admin()
-        ids = []
-        for b in range(12):
-            ids += submit_batch(a, b * 100, 100,
-                                lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
+        ids = submit_1200(a)
         eq(len(ids), 1200, "1200 applications submitted in batches")
         everything = list_all(a, {})
         common = list_all(a, {"q": "拆迁安置"})
@@ -47,20 +54,6 @@ def test_common_and_rare_terms():
         d.cleanup()
 
 
-def list_pages(c, params, limit):
-    """list_all in pages of limit."""
-    ids, after = [], None
-    while True:
-        p = dict(params, limit=limit)
-        if after:
-            p["after"] = after
-        res = c.call("app.list", p)
-        ids += [x["id"] for x in res["items"]]
-        after = res["next"]
-        if not after:
-            return ids
-
-
 def test_filters_with_a_term():
     """A term with state, assignee and overdue filters, through the daemon:
     each list is the filter's list cut to the term's rows. Forty of 1,200
@@ -71,10 +64,7 @@ def test_filters_with_a_term():
     d = Daemon(fake_clock="2026-11-30T09:00:00+08:00")
     try:
         a = d.admin()
-        ids = []
-        for b in range(12):
-            ids += submit_batch(a, b * 100, 100,
-                                lambda i: ("关于城市道路拆迁安置的批复" if i % 97 else "关于罕见事项的说明"))
+        ids = submit_1200(a)
         eq(len(ids), 1200, "1200 applications submitted")
         d.user("rv", "reviewer")[1].close()
         _, sup = d.user("sup", "clerk", "supervisor")
@@ -90,7 +80,7 @@ def test_filters_with_a_term():
                         {"state": "review", "received_from": "2026-05-01"}):
                 want = [i for i in list_all(a, flt) if i in matched]
                 for limit in (500, 20):
-                    got = list_pages(a, dict(flt, q=q), limit)
+                    got = list_all(a, dict(flt, q=q), limit)
                     eq(got, want, "q=%s %s, pages of %d: the filter's list cut"
                        " to the term (%d)" % (q, json.dumps(flt, ensure_ascii=False),
                                               limit, len(want)))

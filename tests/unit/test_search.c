@@ -55,6 +55,35 @@ correct(struct app *a, const char *description)
 		bail("correct", w);
 }
 
+/*
+ * n applications from fill(i, a) in one transaction, a from app_init with
+ * version 1: the first `indexed` of them indexed (store_search_build), the
+ * rest left past the index.
+ */
+static void
+insert_apps(unsigned n, unsigned indexed, void (*fill)(unsigned, struct app *))
+{
+	struct app a;
+	unsigned i;
+
+	if (store_begin(w) == -1)
+		bail("begin", w);
+	for (i = 0; i < n; i++) {
+		if (i == indexed &&
+		    (store_commit(w) == -1 || store_search_build(w) == -1 ||
+		     store_begin(w) == -1))
+			bail("build", w);
+		app_init(&a);
+		a.version = 1;
+		fill(i, &a);
+		if (store_app_insert(w, &a) == -1)
+			bail("insert", w);
+	}
+	if (store_commit(w) == -1 ||
+	    (indexed >= n && store_search_build(w) == -1))
+		bail("commit", w);
+}
+
 /* app.list's query for q: any state, any date, a page of 50. */
 static struct store_list_q
 search_q(const char *q)
@@ -139,6 +168,18 @@ expect(struct store *idx, struct store *scan, const char *q, const char *want,
 	   "%s: \"%s\" by scanning finds [%s] (got [%s])", when, q, want, got);
 }
 
+/* Every row has 公开信息; one in 5 中等事项; one in 97 罕见事项. */
+static void
+fill_common(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2025-%06u", (i + 1) % 1000000);
+	a->name = "赵六";
+	a->description = i % 97 == 0  ? "关于罕见事项的公开信息"
+	                 : i % 5 == 0 ? "关于中等事项的公开信息"
+	                              : "申请公开信息";
+	a->received_on = a->start = a->due_on = 19000 + i % 300;
+}
+
 /*
  * A term in more rows than FTS_SCAN (lib/store_app.c) is found by walking
  * received order and reading the text; in more than FTS_MANY, by walking
@@ -148,29 +189,7 @@ expect(struct store *idx, struct store *scan, const char *q, const char *want,
 static void
 common_term(struct store *idx, struct store *scan)
 {
-	static char ids[25000][APP_ID_LEN];
-	struct app a;
-	unsigned i, n = 25000;
-
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < n; i++) {
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2025-%06u", (i + 1) % 1000000);
-		memcpy(ids[i], a.id, APP_ID_LEN);
-		a.name = "赵六";
-		/* every row has 公开信息; one in 5 中等事项; one in 97 罕见事项
-		 */
-		a.description = i % 97 == 0 ? "关于罕见事项的公开信息"
-		                : i % 5 == 0 ? "关于中等事项的公开信息"
-		                             : "申请公开信息";
-		a.received_on = a.start = a.due_on = 19000 + i % 300;
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1 || store_search_build(w) == -1)
-		bail("commit", w);
+	insert_apps(25000, 25000, fill_common);
 	pages(idx, scan, "公开信息", "a term in every row (walked)");
 	pages(idx, scan, "中等事项",
 	      "a term in one row of 5 (gathered, walked)");
@@ -203,6 +222,16 @@ by_rowid(const void *x, const void *y)
 	return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
 }
 
+/* Ids against rowids within a day, days against rowids. */
+static void
+fill_ordered(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2024-%06u", 999999 - i);
+	a->name = "孙七";
+	a->description = i % 3 == 0 ? "顺序检查的公开申请" : "顺序检查";
+	a->received_on = a->start = a->due_on = 21000 + (i * 7) % 8;
+}
+
 /*
  * The index hands its matches over in received order, and the page is cut
  * from them (lib/store_app.c list_fts_ordered). Here ids run against
@@ -214,29 +243,10 @@ static void
 ordered_pages(struct store *idx, struct store *scan)
 {
 	struct store_list_q lq = search_q("顺序检查");
-	struct app a;
-	unsigned i, n = 400;
+	unsigned n = 400;
 
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < n; i++) {
-		if (i == 300) {
-			/* The rest past the index, and four texts changed. */
-			if (store_commit(w) == -1 ||
-			    store_search_build(w) == -1 || store_begin(w) == -1)
-				bail("build", w);
-		}
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2024-%06u", 999999 - i);
-		a.name = "孙七";
-		a.description = i % 3 == 0 ? "顺序检查的公开申请" : "顺序检查";
-		a.received_on = a.start = a.due_on = 21000 + (i * 7) % 8;
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1)
-		bail("commit", w);
+	/* The last 100 past the index; three texts changed below. */
+	insert_apps(n, 300, fill_ordered);
 	{
 		/* Rows 10 and 11 of this set lose the term, 12 keeps it. */
 		struct app *got;
@@ -277,6 +287,16 @@ ordered_pages(struct store *idx, struct store *scan)
 	pages_as_scan(idx, scan, lq, "not overdue, the same");
 }
 
+/* All received on day 22000 but one. */
+static void
+fill_busy_day(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2023-%06u", 999999 - i);
+	a->name = "周八";
+	a->description = "同日批量导入的申请";
+	a->received_on = a->start = a->due_on = 22000 + (i == 7);
+}
+
 /*
  * More matches on one day than the ordered plan reads past a page
  * (ORDERED_EXTRA): it gives the page up to the plans that gather or walk,
@@ -287,23 +307,8 @@ static void
 one_busy_day(struct store *idx, struct store *scan)
 {
 	struct store_list_q lq = search_q("同日批量");
-	struct app a;
-	unsigned i, n = 1500;
 
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < n; i++) {
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2023-%06u", 999999 - i);
-		a.name = "周八";
-		a.description = "同日批量导入的申请";
-		a.received_on = a.start = a.due_on = 22000 + (i == 7);
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1 || store_search_build(w) == -1)
-		bail("commit", w);
+	insert_apps(1500, 1500, fill_busy_day);
 	pages_of(idx, scan, lq, 150, "1500 rows on one day");
 	lq.limit = 20;
 	lq.after = "2023-998999"; /* 1000 rows into the day */
@@ -325,6 +330,19 @@ one_busy_day(struct store *idx, struct store *scan)
 	}
 }
 
+/* Every state, two assignees and none, due dates and none. */
+static void
+fill_filtered(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2022-%06u", 999999 - i);
+	a->name = "吴九";
+	a->description = "筛选测试的申请";
+	a->state = (enum app_state)(i % ST__COUNT);
+	a->assignee = i % 7 == 0 ? "甲" : i % 7 == 1 ? "乙" : NULL;
+	a->received_on = a->start = 21100 + (day_t)((i * 13) % 30);
+	a->due_on = i % 5 == 0 ? DAY_NONE : 21100 + (day_t)(i % 40);
+}
+
 /*
  * Text search with state, assignee and overdue filters. The filters are
  * checked row by row on the index's ordered matches; where they keep too
@@ -337,32 +355,10 @@ static void
 filtered_pages(struct store *idx, struct store *scan)
 {
 	struct store_list_q lq = search_q("筛选测试");
-	struct app a;
-	unsigned i, n = 3200;
 	char what[96];
 	int st;
 
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < n; i++) {
-		if (i == 2400 &&
-		    (store_commit(w) == -1 || store_search_build(w) == -1 ||
-		     store_begin(w) == -1))
-			bail("build", w);
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2022-%06u", 999999 - i);
-		a.name = "吴九";
-		a.description = "筛选测试的申请";
-		a.state = (enum app_state)(i % ST__COUNT);
-		a.assignee = i % 7 == 0 ? "甲" : i % 7 == 1 ? "乙" : NULL;
-		a.received_on = a.start = 21100 + (day_t)((i * 13) % 30);
-		a.due_on = i % 5 == 0 ? DAY_NONE : 21100 + (day_t)(i % 40);
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1)
-		bail("commit", w);
+	insert_apps(3200, 2400, fill_filtered);
 	lq.today = 21115;
 	for (st = 0; st < ST__COUNT; st += 2) {
 		lq.state = st;
@@ -402,6 +398,18 @@ filtered_pages(struct store *idx, struct store *scan)
 	pages_as_scan(idx, scan, lq, "fewer overdue than matches");
 }
 
+/* The term in 1,200 under review and in the last 3 of 6,003 replied. */
+static void
+fill_rare_replied(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2021-%06u", i + 1);
+	a->name = "郑十";
+	a->description =
+	    i < 1200 || i >= 7200 ? "少见于答复的事项" : "大量已答复的申请";
+	a->state = i < 1200 ? ST_REVIEW : ST_REPLIED;
+	a->received_on = a->start = a->due_on = 23000 + (day_t)(i % 50);
+}
+
 /*
  * A term in 1,200 applications under review and in 3 replied ones,
  * searched among the replied (6,000 more of them): the ordered plan gives
@@ -412,29 +420,46 @@ static void
 walk_gives_up(struct store *idx, struct store *scan)
 {
 	struct store_list_q lq = search_q("少见于答复");
-	struct app a;
-	unsigned i;
 
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < 7203; i++) {
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2021-%06u", i + 1);
-		a.name = "郑十";
-		a.description = i < 1200 || i >= 7200 ? "少见于答复的事项"
-		                                      : "大量已答复的申请";
-		a.state = i < 1200 ? ST_REVIEW : ST_REPLIED;
-		a.received_on = a.start = a.due_on = 23000 + (day_t)(i % 50);
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1 || store_search_build(w) == -1)
-		bail("commit", w);
+	insert_apps(7203, 7203, fill_rare_replied);
 	lq.state = ST_REPLIED;
 	pages_as_scan(idx, scan, lq, "3 replied of 1203, the walk too long");
 	lq.state = ST_REVIEW;
 	pages_as_scan(idx, scan, lq, "1200 under review of 1203");
+}
+
+/* 1,100 concluded, then 400 overdue in turn in the four running states. */
+static void
+fill_late_states(unsigned i, struct app *a)
+{
+	static const enum app_state running[] = { ST_RECEIVED, ST_REVIEW,
+		                                  ST_SECRECY, ST_READY };
+
+	snprintf(a->id, APP_ID_LEN, "2020-%06u", i + 1);
+	a->name = "王十一";
+	a->description = "逾期分状态的申请";
+	a->state =
+	    i < 1100 ? (i % 2 ? ST_REPLIED : ST_WITHDRAWN) : running[i % 4];
+	a->received_on = a->start = 24000 + (day_t)(i / 50);
+	a->due_on = 24050;
+}
+
+/*
+ * 1,100 concluded on day 25000, 50 under review on days 25001-25005, and
+ * 3 ready on day 25005 whose ids come before that day's under review.
+ */
+static void
+fill_cut_day(unsigned i, struct app *a)
+{
+	snprintf(a->id, APP_ID_LEN, "2019-%06u",
+	         i < 1100 ? i + 1 : 500000 + 2000 - i);
+	a->name = "李十二";
+	a->description = "截止日之前";
+	a->state = i < 1100 ? ST_REPLIED : i < 1150 ? ST_REVIEW : ST_READY;
+	a->received_on = a->start = i < 1100   ? 25000
+	                            : i < 1150 ? 25001 + (day_t)(i - 1100) / 10
+	                                       : 25005;
+	a->due_on = 25000;
 }
 
 /*
@@ -446,29 +471,9 @@ walk_gives_up(struct store *idx, struct store *scan)
 static void
 late_by_state(struct store *idx, struct store *scan)
 {
-	static const enum app_state running[] = { ST_RECEIVED, ST_REVIEW,
-		                                  ST_SECRECY, ST_READY };
 	struct store_list_q lq = search_q("逾期分状态");
-	struct app a;
-	unsigned i;
 
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < 1500; i++) {
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2020-%06u", i + 1);
-		a.name = "王十一";
-		a.description = "逾期分状态的申请";
-		a.state = i < 1100 ? (i % 2 ? ST_REPLIED : ST_WITHDRAWN)
-		                   : running[i % 4];
-		a.received_on = a.start = 24000 + (day_t)(i / 50);
-		a.due_on = 24050;
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1 || store_search_build(w) == -1)
-		bail("commit", w);
+	insert_apps(1500, 1500, fill_late_states);
 	lq.today = 24100;
 	lq.overdue = 1;
 	lq.from = 24000;
@@ -481,28 +486,7 @@ late_by_state(struct store *idx, struct store *scan)
 	 * A full page under review ends on day 25005, where three ready ones
 	 * come first by id: the states after it stop at that day, not before.
 	 */
-	if (store_begin(w) == -1)
-		bail("begin", w);
-	for (i = 0; i < 1153; i++) {
-		app_init(&a);
-		snprintf(a.id, APP_ID_LEN, "2019-%06u",
-		         i < 1100 ? i + 1 : 500000 + 2000 - i);
-		a.name = "李十二";
-		a.description = "截止日之前";
-		a.state = i < 1100   ? ST_REPLIED
-		          : i < 1150 ? ST_REVIEW
-		                     : ST_READY;
-		a.received_on = a.start = i < 1100 ? 25000
-		                          : i < 1150
-		                              ? 25001 + (day_t)(i - 1100) / 10
-		                              : 25005;
-		a.due_on = 25000;
-		a.version = 1;
-		if (store_app_insert(w, &a) == -1)
-			bail("insert", w);
-	}
-	if (store_commit(w) == -1 || store_search_build(w) == -1)
-		bail("commit", w);
+	insert_apps(1153, 1153, fill_cut_day);
 	lq = search_q("截止日之前");
 	lq.today = 25100;
 	lq.overdue = 1;
