@@ -845,6 +845,44 @@ store_in_txn(const struct store *s)
 	return s->in_txn;
 }
 
+/*
+ * A read transaction around the statements of one read, unless one is
+ * open: each database's snapshot is fixed at its first read, so the
+ * statements agree with each other. -1 on an error, else whether it began
+ * one (for store_read_end).
+ */
+int
+store_read_begin(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
+	    store_exec_stmt(s, st, "begin") == -1)
+		return -1;
+	return 1;
+}
+
+/* Ended whatever happened, or the reader keeps its snapshot; s->err kept. */
+void
+store_read_end(struct store *s, int began)
+{
+	char keep_err[sizeof(s->err)];
+	sqlite3_stmt *st;
+
+	if (began != 1)
+		return;
+	memcpy(keep_err, s->err, sizeof(keep_err));
+	if ((st = store_stmt(s, STMT_COMMIT)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	memcpy(s->err, keep_err, sizeof(keep_err));
+}
+
 int
 store_savepoint(struct store *s)
 {

@@ -663,44 +663,6 @@ search_lag_read(struct store *s, struct search_lag *g)
 }
 
 /*
- * A read transaction around the statements of one list, unless one is
- * open: each database's snapshot is fixed at its first read, so the
- * statements agree with each other. -1 on an error, else whether it began
- * one (for list_read_end).
- */
-static int
-list_read_begin(struct store *s)
-{
-	sqlite3_stmt *st;
-
-	if (!sqlite3_get_autocommit(s->db))
-		return 0;
-	if ((st = store_stmt(s, STMT_READ_BEGIN)) == NULL ||
-	    store_exec_stmt(s, st, "begin") == -1)
-		return -1;
-	return 1;
-}
-
-/* Ended whatever happened, or the reader keeps its snapshot; s->err kept. */
-static void
-list_read_end(struct store *s, int began)
-{
-	char keep_err[sizeof(s->err)];
-	sqlite3_stmt *st;
-
-	if (began != 1)
-		return;
-	memcpy(keep_err, s->err, sizeof(keep_err));
-	if ((st = store_stmt(s, STMT_COMMIT)) != NULL) {
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	memcpy(s->err, keep_err, sizeof(keep_err));
-}
-
-/*
  * Rows list_fts_ordered may read past the page before it gives up: a
  * term whose matches the filters mostly refuse, or a page's last day (or
  * its cursor's) with more matches than this (a bulk import received on
@@ -737,7 +699,7 @@ list_fts_ordered(struct store *s, const struct store_list_q *lq, int mask,
 	*n = 0;
 	if (lq->limit <= 0)
 		return 0;
-	if ((txn = list_read_begin(s)) == -1)
+	if ((txn = store_read_begin(s)) == -1)
 		return -1;
 	if (lq->after != NULL) {
 		if ((st = store_stmt(s, STMT_APP_RECEIVED)) == NULL)
@@ -834,7 +796,7 @@ out:
 	store_apps_free(v, nv);
 	free(g.pend);
 	free(phrase);
-	list_read_end(s, txn);
+	store_read_end(s, txn);
 	return ret;
 }
 
@@ -964,7 +926,7 @@ list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
 
 	*out = NULL;
 	*n = 0;
-	if ((txn = list_read_begin(s)) == -1)
+	if ((txn = store_read_begin(s)) == -1)
 		return -1;
 	for (i = 0; i < sizeof(running) / sizeof(running[0]) && rc == 0; i++) {
 		int mi = one.to != DAY_NONE ? m | LF_TO : m;
@@ -986,7 +948,7 @@ list_late_by_state(struct store *s, const struct store_list_q *lq, int mask,
 			one.to = part[np - 1].received_on;
 		apps_append(&v, &nv, part, np);
 	}
-	list_read_end(s, txn);
+	store_read_end(s, txn);
 	if (rc != 0) {
 		store_apps_free(v, nv);
 		return rc;

@@ -75,16 +75,6 @@ store_report_annual(struct store *s, struct report *r)
 }
 
 static int
-run(struct store *s, enum store_stmt which, const char *what)
-{
-	sqlite3_stmt *st = store_stmt(s, which);
-
-	if (st == NULL)
-		return -1;
-	return store_exec_stmt(s, st, what);
-}
-
-static int
 summary_counts(struct store *s, day_t from, day_t to, day_t today,
                struct store_summary *sum)
 {
@@ -161,35 +151,21 @@ summary_longest(struct store *s, struct store_summary *sum)
 	return 0;
 }
 
-/* End the read transaction, keeping the first error's message. */
-static void
-rollback_keep(struct store *s)
-{
-	char keep[sizeof(s->err)];
-
-	memcpy(keep, s->err, sizeof(keep));
-	run(s, STMT_ROLLBACK, "rollback");
-	memcpy(s->err, keep, sizeof(keep));
-}
-
 int
 store_report_summary(struct store *s, day_t from, day_t to, day_t today,
                      struct store_summary *sum)
 {
+	int began, rc = 0;
+
 	memset(sum, 0, sizeof(*sum));
-	if (run(s, STMT_READ_BEGIN, "begin") == -1)
+	if ((began = store_read_begin(s)) == -1)
 		return -1;
 	if (summary_counts(s, from, to, today, sum) == -1 ||
 	    summary_replies(s, from, to, sum) == -1 ||
-	    summary_longest(s, sum) == -1) {
-		rollback_keep(s);
-		return -1;
-	}
-	if (run(s, STMT_COMMIT, "commit") == -1) {
-		rollback_keep(s);
-		return -1;
-	}
-	return 0;
+	    summary_longest(s, sum) == -1)
+		rc = -1;
+	store_read_end(s, began);
+	return rc;
 }
 
 void
