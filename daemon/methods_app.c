@@ -269,7 +269,7 @@ int
 m_app_submit(struct session *s, json_t *params, json_t **result,
              struct rpc_error *err, bool *wrote)
 {
-	struct app a;
+	struct app a, first;
 	struct store_event ev;
 	int seq, rc;
 
@@ -285,26 +285,16 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		return -1;
 	}
 	*wrote = true;
-	if (a.client_ref != NULL) {
-		struct app first;
-
-		rc = store_app_by_ref(ogid->store, s->user_id, a.client_ref,
-		                      &first);
-		if (rc == 0) {
-			/* A retry: the first application, unchanged. */
-			commit_end_whole(true);
-			*result = view_result(&first, s->roles);
-			app_clear(&first);
-			app_clear(&a);
-			return 0;
-		}
-		if (rc == -1)
-			goto fail;
-	}
 	if (store_app_next_seq(ogid->store, date_year(a.received_on), &seq) ==
 	    -1)
 		goto fail;
 	if (seq > 999999) {
+		/* A retry still gets its first application. */
+		if (a.client_ref != NULL &&
+		    (rc = store_app_by_ref(ogid->store, s->user_id,
+		                           a.client_ref, &first)) !=
+		        STORE_NOTFOUND)
+			goto exists;
 		commit_end_whole(false); /* nothing changed */
 		rpc_error_set(err, RPC_INTERNAL,
 		              "application numbers for %d"
@@ -316,10 +306,14 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	app_id_format(a.id, date_year(a.received_on), seq);
 	timers_derive(&a);
 	/*
-	 * The row first: a clash (a counter behind the table, after a hand
-	 * edit) fails it before anything changed, and only this submit.
+	 * The row first: a retry (its client_ref taken) or a clash (a
+	 * counter behind the table, after a hand edit) fails it before
+	 * anything changed, and only this submit.
 	 */
-	if (store_app_insert(ogid->store, &a) == -1 ||
+	if ((rc = store_app_insert_once(ogid->store, &a, &first)) ==
+	    STORE_EXISTS)
+		goto exists;
+	if (rc == -1 ||
 	    store_app_take_seq(ogid->store, date_year(a.received_on), seq) ==
 	        -1 ||
 	    history_append_event(a.id, a.created_at, s->user, "app.submit", -1,
@@ -332,6 +326,15 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		                       "due_on", json_date(a.due_on)));
 	*result = submitted_result(&a, &ev, s->roles);
 	free(ev.content);
+	app_clear(&a);
+	return 0;
+exists:
+	if (rc == -1)
+		goto fail;
+	/* A retry: the first application, unchanged. */
+	commit_end_whole(true);
+	*result = view_result(&first, s->roles);
+	app_clear(&first);
 	app_clear(&a);
 	return 0;
 fail:

@@ -22,6 +22,7 @@
 #include "calendar.h"
 
 #define STORE_NOTFOUND 1
+#define STORE_EXISTS 2 /* store_app_insert_once: the client_ref is taken */
 #define STORE_SCHEMA_VERSION 2
 
 struct store;
@@ -102,6 +103,13 @@ int store_user_count(struct store *, int64_t *);
 int store_app_next_seq(struct store *, int year, int *seq);
 int store_app_take_seq(struct store *, int year, int seq);
 int store_app_insert(struct store *, struct app *);
+/*
+ * store_app_insert, unless a->created_by has an application with
+ * a->client_ref already: then nothing is inserted, *first is that one and
+ * the result is STORE_EXISTS. The insert's own probe of the unique index
+ * finds it, not a look-up before every insert.
+ */
+int store_app_insert_once(struct store *, struct app *, struct app *first);
 /* Everything that changes after submission; not the description. */
 int store_app_update(struct store *, const struct app *);
 /* app.correct: a new description (re-indexed for search). */

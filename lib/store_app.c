@@ -171,6 +171,20 @@ store_app_insert(struct store *s, struct app *a)
 }
 
 int
+store_app_insert_once(struct store *s, struct app *a, struct app *first)
+{
+	int rc;
+
+	if (store_app_insert(s, a) == 0)
+		return 0;
+	if (a->client_ref == NULL || s->last_rc != SQLITE_CONSTRAINT_UNIQUE)
+		return -1;
+	/* Not found: another key clashed (the id); the insert's error. */
+	rc = store_app_by_ref(s, a->created_by, a->client_ref, first);
+	return rc == 0 ? STORE_EXISTS : -1;
+}
+
+int
 store_app_set_description(struct store *s, const struct app *a)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APP_SET_DESCRIPTION);

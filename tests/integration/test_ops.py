@@ -276,14 +276,16 @@ def refused_submit_among_assigns(counter, what):
     once, so that they share commits. The submit is refused (what), the
     assigns are not. app.submit has no savepoint of its own
     (daemon/commit.c): a refusal before it changes anything must fail it
-    alone."""
+    alone. The refused submit has a client_ref of its own; a retry of the
+    first submit's client_ref still gets the first application."""
     n = 30
     d = Daemon(fake_clock="2026-06-01T09:00:00+08:00")
     try:
         tok, c = d.user("clerk", "clerk", "reviewer")
         app = {"applicant": {"kind": "natural_person", "name": "同批"},
                "channel": "mail", "description": "同一批提交"}
-        ids = [c.call("app.submit", app)["id"] for _ in range(n)]
+        ids = [c.call("app.submit", dict(app, client_ref="first") if k == 0 else app)["id"]
+               for k in range(n)]
         c.close()
         d.stop()
         con = sqlite3.connect(d.db)
@@ -295,7 +297,7 @@ def refused_submit_among_assigns(counter, what):
         sub = d.client(tok)
         for k, v in enumerate(conns):
             if k == n // 2:
-                sub.send_raw(line(req("app.submit", app, id=9)))
+                sub.send_raw(line(req("app.submit", dict(app, client_ref="fresh"), id=9)))
             v.send_raw(line(req("app.assign", {"id": ids[k], "reviewer": "clerk"}, id=1)))
         r = sub.recv_line()
         ok("error" in r and what in r["error"]["message"],
@@ -303,6 +305,9 @@ def refused_submit_among_assigns(counter, what):
         failed = [v.recv_line() for v in conns]
         failed = [r for r in failed if "error" in r]
         eq(failed, [], "%s: the 30 assigns sharing its commits are done" % what)
+        r = sub.call("app.submit", dict(app, client_ref="first"))
+        eq((r["id"], r["state"]), (ids[0], "review"),
+           "%s: a retry gets the first application" % what)
         for v in conns:
             v.close()
         sub.close()
