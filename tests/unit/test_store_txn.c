@@ -38,7 +38,7 @@ insert(struct store *s, int n)
 	snprintf(text, 32, "申请 %d ", n);
 	text[strlen(text)] = 'x';
 	app_init(&a);
-	snprintf(a.id, APP_ID_LEN, "2026-%06d", n % 1000000);
+	snprintf(a.id, APP_ID_LEN, "2026-%06u", (unsigned)n % 1000000u);
 	a.name = "测试";
 	a.description = text;
 	a.received_on = a.start = a.due_on = 20000 + n % 300;
@@ -61,7 +61,7 @@ insert_ref(struct store *s, int n, int64_t user, const char *ref,
 	int rc;
 
 	app_init(&a);
-	snprintf(a.id, APP_ID_LEN, "2026-%06d", n % 1000000);
+	snprintf(a.id, APP_ID_LEN, "2026-%06u", (unsigned)n % 1000000u);
 	a.name = "测试";
 	a.description = "重试";
 	a.client_ref = (char *)ref;
