@@ -59,6 +59,24 @@ jw_finish(struct jw *w, size_t *len)
 }
 
 void
+jw_clear(struct jw *w)
+{
+	w->len = 0;
+	w->comma = false;
+}
+
+const char *
+jw_contents(struct jw *w, size_t *len)
+{
+	if (w->cap - w->len < 1)
+		jw_grow(w, 0);
+	w->buf[w->len] = '\0';
+	if (len)
+		*len = w->len;
+	return w->buf;
+}
+
+void
 jw_raw(struct jw *w, const char *s, size_t n)
 {
 	if (w->cap - w->len < n + 1)

@@ -23,6 +23,10 @@ void jw_init(struct jw *);
 void jw_free(struct jw *);
 /* The NUL-terminated text (caller frees); the writer is reset. */
 char *jw_finish(struct jw *, size_t *len);
+/* Empty again, keeping the buffer for the next text. */
+void jw_clear(struct jw *);
+/* The NUL-terminated text so far; the writer keeps it (and the buffer). */
+const char *jw_contents(struct jw *, size_t *len);
 
 /* Bytes as they are, no separator. */
 void jw_raw(struct jw *, const char *, size_t);

@@ -27,6 +27,7 @@
 #include "ogid.h"
 #include "timers.h"
 #include "verify.h"
+#include "view.h"
 
 static struct daemon the_daemon;
 struct daemon *ogid = &the_daemon;
@@ -344,6 +345,7 @@ run(const char *listen, const char *fake)
 	commit_free();
 	events_free();
 	rpc_free_buffers();
+	view_text_free();
 	appcache_free();
 	store_close(ogid->rstore);
 	store_close(ogid->store);

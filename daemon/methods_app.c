@@ -198,11 +198,10 @@ static json_t *
 view_result(const struct app *a, unsigned roles)
 {
 	size_t len;
-	char *text = view_app_text(ogid->store, a, daemon_today(), roles, &len);
-	json_t *r = rpc_raw_result(text, len);
+	const char *text =
+	    view_app_text(ogid->store, a, daemon_today(), roles, &len);
 
-	free(text);
-	return r;
+	return rpc_raw_result(text, len);
 }
 
 /* The same for the application app.submit has just inserted. */
@@ -211,12 +210,10 @@ submitted_result(const struct app *a, const struct store_event *ev,
                  unsigned roles)
 {
 	size_t len;
-	char *text = view_submitted_text(ogid->store, a, daemon_today(), roles,
-	                                 ev, &len);
-	json_t *r = rpc_raw_result(text, len);
+	const char *text = view_submitted_text(ogid->store, a, daemon_today(),
+	                                       roles, ev, &len);
 
-	free(text);
-	return r;
+	return rpc_raw_result(text, len);
 }
 
 /*
@@ -229,19 +226,19 @@ view_result_extra(const struct app *a, unsigned roles, json_t *extra)
 {
 	struct jw w;
 	size_t len;
+	const char *view;
 	char *text, *more;
 	json_t *r;
 
 	if (extra == NULL || json_object_size(extra) == 0)
 		return view_result(a, roles);
-	text = view_app_text(ogid->store, a, daemon_today(), roles, &len);
+	view = view_app_text(ogid->store, a, daemon_today(), roles, &len);
 	if ((more = json_dumps(extra, JSON_COMPACT)) == NULL)
 		fatalx("view_result_extra: json_dumps failed");
 	jw_init(&w);
-	jw_raw(&w, text, len - 1); /* without the final '}' */
+	jw_raw(&w, view, len - 1); /* without the final '}' */
 	jw_raw(&w, ",", 1);
 	jw_raw(&w, more + 1, strlen(more + 1)); /* without extra's '{' */
-	free(text);
 	free(more);
 	text = jw_finish(&w, &len);
 	r = rpc_raw_result(text, len);
@@ -366,7 +363,7 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	static const struct pspec spec[] = { { "id", P_STRING, true, 1, 64 },
 		                             PSPEC_END };
 	const char *id, *text;
-	char *rendered;
+	const char *rendered;
 	struct app a;
 	day_t today = daemon_today();
 	size_t len;
@@ -399,7 +396,6 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	app_clear(&a);
 	appcache_put(id, today, personal, rendered, len);
 	*result = rpc_raw_result(rendered, len);
-	free(rendered);
 	return 0;
 }
 

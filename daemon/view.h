@@ -14,20 +14,23 @@ json_t *view_app(struct store *st, const struct app *, day_t today,
                  unsigned roles);
 /*
  * The same application as compact JSON text: exactly the bytes of
- * json_dumps(view_app(...), JSON_COMPACT), without the tree. Caller frees;
+ * json_dumps(view_app(...), JSON_COMPACT), without the tree. The text is
+ * in a buffer of view_text.c's, valid until the next view_*_text call;
  * *len (if not NULL) gets the length.
  */
-char *view_app_text(struct store *st, const struct app *, day_t today,
-                    unsigned roles, size_t *len);
+const char *view_app_text(struct store *st, const struct app *, day_t today,
+                          unsigned roles, size_t *len);
 /*
  * The same for an application submitted in this request: it has no clock
  * records or appeals yet, and its history is the one event ev (as stored;
  * read from st if NULL). OGID_VIEW_CHECK compares it with view_app, which
  * reads everything.
  */
-char *view_submitted_text(struct store *st, const struct app *, day_t today,
-                          unsigned roles, const struct store_event *ev,
-                          size_t *len);
+const char *view_submitted_text(struct store *st, const struct app *,
+                                day_t today, unsigned roles,
+                                const struct store_event *ev, size_t *len);
+/* Free view_text.c's buffer (at exit). */
+void view_text_free(void);
 json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 /* Running and past its due date. */

@@ -799,13 +799,21 @@ view_check(struct store *st, const struct app *a, day_t today, unsigned roles,
 	abort();
 }
 
-static char *
+/*
+ * The text is written into one buffer kept from one rendering to the next:
+ * a new one for each grew by realloc from 1 to 2 KiB and, past glibc's
+ * small sizes, made it consolidate its free lists every time. One that
+ * grew past RENDER_KEEP (a long history) is given back at the next call.
+ */
+#define RENDER_KEEP (64 * 1024)
+static struct jw render_buf;
+
+static const char *
 render(struct store *st, const struct app *a, day_t today, unsigned roles,
        bool fresh, const struct store_event *hist, size_t nhist, size_t *len)
 {
 	static int check = -1;
-	struct jw w;
-	char *text;
+	const char *text;
 	size_t n;
 
 	if (check == -1) {
@@ -813,9 +821,11 @@ render(struct store *st, const struct app *a, day_t today, unsigned roles,
 
 		check = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
 	}
-	jw_init(&w);
-	app_text(&w, st, a, today, roles, fresh, hist, nhist);
-	text = jw_finish(&w, &n);
+	if (render_buf.cap > RENDER_KEEP)
+		jw_free(&render_buf);
+	jw_clear(&render_buf);
+	app_text(&render_buf, st, a, today, roles, fresh, hist, nhist);
+	text = jw_contents(&render_buf, &n);
 	if (check)
 		view_check(st, a, today, roles, text, n);
 	if (len)
@@ -823,16 +833,22 @@ render(struct store *st, const struct app *a, day_t today, unsigned roles,
 	return text;
 }
 
-char *
+const char *
 view_app_text(struct store *st, const struct app *a, day_t today,
               unsigned roles, size_t *len)
 {
 	return render(st, a, today, roles, false, NULL, 0, len);
 }
 
-char *
+const char *
 view_submitted_text(struct store *st, const struct app *a, day_t today,
                     unsigned roles, const struct store_event *ev, size_t *len)
 {
 	return render(st, a, today, roles, true, ev, ev != NULL ? 1 : 0, len);
+}
+
+void
+view_text_free(void)
+{
+	jw_free(&render_buf);
 }

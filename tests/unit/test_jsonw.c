@@ -517,9 +517,42 @@ test_random(void)
 	ok(bad == 0, "20000 random nested values: jw_json == json_dumps");
 }
 
+/* jw_clear and jw_contents: one buffer for one text after another. */
+static void
+test_reuse(void)
+{
+	struct jw w;
+	const char *t;
+	char *before;
+	size_t n;
+
+	jw_init(&w);
+	t = jw_contents(&w, &n);
+	ok(n == 0 && strcmp(t, "") == 0,
+	   "reuse: an empty writer's text is \"\"");
+	jw_begin_object(&w);
+	jw_key(&w, "a");
+	jw_int(&w, 1);
+	jw_end_object(&w);
+	t = jw_contents(&w, &n);
+	ok(n == 7 && strcmp(t, "{\"a\":1}") == 0, "reuse: the first text (%s)",
+	   t);
+	before = w.buf;
+	jw_clear(&w);
+	jw_begin_array(&w);
+	jw_int(&w, 2);
+	jw_end_array(&w);
+	t = jw_contents(&w, &n);
+	ok(n == 3 && strcmp(t, "[2]") == 0,
+	   "reuse: after jw_clear, no comma carried over (%s)", t);
+	ok(w.buf == before, "reuse: the same buffer");
+	jw_free(&w);
+}
+
 int
 main(void)
 {
+	test_reuse();
 	test_fixed();
 	test_utf8();
 	test_events();
