@@ -61,10 +61,17 @@ key(struct jw *w, const char *k)
 static void
 put_str(struct jw *w, const char *k, const char *s)
 {
-	if (!str_ok(s))
+	size_t len = w->len;
+	bool comma = w->comma;
+
+	if (s == NULL)
 		return;
+	/* Checked while escaped, one pass: not valid, and nothing written. */
 	key(w, k);
-	jw_string(w, s);
+	if (!jw_string_checked(w, s, strlen(s))) {
+		w->len = len;
+		w->comma = comma;
+	}
 }
 
 /* json_str_or_null */

@@ -325,5 +325,43 @@ def test_descriptor_exhaustion():
         d.cleanup()
 
 
+def test_stored_text_not_utf8():
+    """A value made invalid UTF-8 by a hand edit of the database is left
+    out of the application, its member with it, as jansson's json_pack
+    would (under OGID_VIEW_CHECK, make check compares the two); the
+    members around it are whole and the answer is valid JSON."""
+    import sqlite3
+    d = Daemon()
+    try:
+        tok, c = d.user("clerk", "clerk")
+        a = c.call("app.submit", {
+            "applicant": {"kind": "natural_person", "name": "张三",
+                          "phone": "13800000000", "email": "z@example.cn",
+                          "address": "北京"},
+            "channel": "mail", "description": "手改数据库", "client_ref": "utf8-1"})
+        c.close()
+        d.stop()
+        con = sqlite3.connect(d.db)
+        con.execute("UPDATE apps SET phone = CAST(x'3133ff' AS TEXT),"
+                    " address = CAST(x'e58c' AS TEXT) WHERE id = ?", (a["id"],))
+        con.commit()
+        con.close()
+        d.start()
+        c = d.client(tok)
+        for method, params in (("app.get", {"id": a["id"]}),
+                               ("app.submit", {"applicant": {"kind": "natural_person", "name": "张三"},
+                                               "channel": "mail", "description": "x",
+                                               "client_ref": "utf8-1"})):
+            g = c.call(method, params)
+            ap = g["applicant"]
+            eq((g["id"], ap.get("name"), ap.get("email")), (a["id"], "张三", "z@example.cn"),
+               "%s: the valid members are there" % method)
+            ok("phone" not in ap and "address" not in ap,
+               "%s: the invalid ones are left out, key and all" % method, ap)
+        c.close()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main(globals())
