@@ -238,6 +238,7 @@ ckpt_main(void *arg)
 	enum ckpt_want want;
 	bool emptied;
 
+	store_thread_background();
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
 		if (c->want != CKPT_NONE) {

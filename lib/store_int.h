@@ -153,6 +153,12 @@ int store_rows(struct store *, sqlite3_stmt *, size_t elem,
                void **out, size_t *n, const char *what);
 day_t col_day(sqlite3_stmt *, int);
 
+/*
+ * The calling thread (the indexer, the checkpointer) at nice +10: work
+ * that can wait yields its core to the loop thread that answers clients.
+ */
+void store_thread_background(void);
+
 /* lib/store_search.c */
 void store_search_kick(struct store *);
 void store_search_stop(struct store *);

@@ -501,6 +501,7 @@ search_main(void *arg)
 	char err[512];
 	bool failed = false;
 
+	store_thread_background();
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
 		while (!x->kicked && !atomic_load(&x->stop)) {

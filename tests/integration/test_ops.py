@@ -327,6 +327,29 @@ def refused_submit_among_assigns(counter, what):
         d.cleanup()
 
 
+def test_background_threads_yield():
+    """The indexer and the checkpointer run at nice +10, the loop thread
+    that answers clients at the daemon's own (lib/store.c,
+    store_thread_background)."""
+    d = Daemon()
+    try:
+        tok, c = d.user("clerk", "clerk")
+        c.call("app.submit", {"applicant": {"kind": "natural_person", "name": "优先"},
+                              "channel": "mail", "description": "后台线程"})
+        pid = d.proc.pid
+        nice = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                nice[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+        eq(nice.get(pid), 0, "the loop thread at nice 0")
+        others = sorted(v for t, v in nice.items() if t != pid)
+        ok(len(others) >= 2 and all(v == 10 for v in others),
+           "the indexer and the checkpointer at nice 10", nice)
+        c.close()
+    finally:
+        d.cleanup()
+
+
 def test_numbers_exhausted():
     refused_submit_among_assigns(999999, "exhausted")
 
