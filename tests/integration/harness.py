@@ -207,13 +207,14 @@ class Daemon:
     """A real ogid in a temporary directory, on a free port."""
 
     def __init__(self, fake_clock=None, config=None, extra_args=(), db=None,
-                 tmp=None, init=True, env=None):
+                 tmp=None, init=True, env=None, wrap=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="ogi-test.")
         self.db = db or os.path.join(self.tmp, "ogi.db")
         self.fake_clock = fake_clock
         self.config = config
         self.extra_args = list(extra_args)
         self.env = env
+        self.wrap = list(wrap or [])  # a command that execs ogid (nice -n 5)
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.tmp, "ogid.log")
@@ -232,7 +233,7 @@ class Daemon:
     def start(self, fake_clock=None):
         if fake_clock is not None:
             self.fake_clock = fake_clock
-        args = [OGID, "--db", self.db, "--listen", "127.0.0.1:0"]
+        args = self.wrap + [OGID, "--db", self.db, "--listen", "127.0.0.1:0"]
         if self.fake_clock:
             args += ["--fake-clock", self.fake_clock]
         if self.config:
