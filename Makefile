@@ -59,7 +59,7 @@ $(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 # jr_loadb is checked against jansson's json_loadb the same way.
 $(1)/tests/unit/test_jsonr.o: daemon/jsonr.h tests/fuzz/jsonr_check.h
-$(1)/tests/unit/test_jsonr: $(1)/tests/unit/test_jsonr.o $(1)/daemon/jsonr.o $(1)/libogi.a
+$(1)/tests/unit/test_jsonr: $(1)/tests/unit/test_jsonr.o $(1)/daemon/jsonr.o $(1)/daemon/jsonw.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
@@ -157,7 +157,7 @@ build/fuzz/fuzz_rpc: build/fuzz/tests/fuzz_rpc.o $(FUZZ_RPC) $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 build/fuzz/fuzz_cal: build/fuzz/tests/fuzz_cal.o $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
-build/fuzz/fuzz_json: build/fuzz/tests/fuzz_json.o build/fuzz/daemon/jsonr.o
+build/fuzz/fuzz_json: build/fuzz/tests/fuzz_json.o build/fuzz/daemon/jsonr.o build/fuzz/daemon/jsonw.o $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_SAN) $(THREADS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 
 stress: all fuzz
