@@ -43,21 +43,6 @@ jw_grow(struct jw *w, size_t more)
 	w->cap = cap;
 }
 
-char *
-jw_finish(struct jw *w, size_t *len)
-{
-	char *s;
-
-	if (w->cap - w->len < 1) /* empty, or full: room for the NUL */
-		jw_grow(w, 0);
-	w->buf[w->len] = '\0';
-	s = w->buf;
-	if (len)
-		*len = w->len;
-	jw_init(w);
-	return s;
-}
-
 void
 jw_clear(struct jw *w)
 {
@@ -68,12 +53,23 @@ jw_clear(struct jw *w)
 const char *
 jw_contents(struct jw *w, size_t *len)
 {
-	if (w->cap - w->len < 1)
+	if (w->cap - w->len < 1) /* empty, or full: room for the NUL */
 		jw_grow(w, 0);
 	w->buf[w->len] = '\0';
 	if (len)
 		*len = w->len;
 	return w->buf;
+}
+
+char *
+jw_finish(struct jw *w, size_t *len)
+{
+	char *s;
+
+	jw_contents(w, len);
+	s = w->buf;
+	jw_init(w);
+	return s;
 }
 
 void

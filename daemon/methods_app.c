@@ -290,8 +290,11 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		if (a.client_ref != NULL &&
 		    (rc = store_app_by_ref(ogid->store, s->user_id,
 		                           a.client_ref, &first)) !=
-		        STORE_NOTFOUND)
+		        STORE_NOTFOUND) {
+			if (rc == -1)
+				goto fail;
 			goto exists;
+		}
 		commit_end_whole(false); /* nothing changed */
 		rpc_error_set(err, RPC_INTERNAL,
 		              "application numbers for %d"
@@ -326,8 +329,6 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 	app_clear(&a);
 	return 0;
 exists:
-	if (rc == -1)
-		goto fail;
 	/* A retry: the first application, unchanged. */
 	commit_end_whole(true);
 	*result = view_result(&first, s->roles);
