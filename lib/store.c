@@ -166,6 +166,20 @@ static const char *migrations[] = {
 	"DROP INDEX apps_running_due;"
 	"CREATE INDEX apps_running_due ON apps(due_on, id) WHERE " SQL_RUNNING
 	";",
+	/*
+	 * 10: the client_ref index leaves apps for a table of its own,
+	 * filled a thousand submits at a time (lib/store_refs.c); every
+	 * application up to meta refs_upto is in it.
+	 */
+	"CREATE TABLE client_refs(created_by INTEGER NOT NULL,"
+	" client_ref TEXT NOT NULL, app_rowid INTEGER NOT NULL,"
+	" PRIMARY KEY(created_by, client_ref)) WITHOUT ROWID;"
+	"INSERT INTO client_refs SELECT created_by, client_ref, rowid"
+	" FROM apps INDEXED BY apps_client_ref WHERE client_ref IS NOT NULL"
+	" ORDER BY created_by, client_ref;"
+	"INSERT OR REPLACE INTO meta(key, value)"
+	" SELECT 'refs_upto', coalesce(max(rowid), 0) FROM apps;"
+	"DROP INDEX apps_client_ref;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -230,8 +244,6 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_APP_SET_DESCRIPTION] = "UPDATE apps SET description = ?"
 	                             " WHERE rowid = ?",
 	[STMT_APP_GET] = "SELECT " APP_COLS " FROM apps WHERE id = ?",
-	[STMT_APP_BY_REF] = "SELECT " APP_COLS " FROM apps"
-	                    " WHERE created_by = ? AND client_ref = ?",
 	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
 	                 " INDEXED BY apps_running_due"
 	                 " WHERE " SQL_RUNNING " AND due_on < ?1"
@@ -345,6 +357,17 @@ static const char *sql[STMT__COUNT] = {
 	 * "dirty" mark. */
 	[STMT_SEARCH_PRUNE] = "DELETE FROM search_dirty WHERE seq <= ?1"
 	                      " AND seq < (SELECT max(seq) FROM search_dirty)",
+	/* The client_ref index (lib/store_refs.c). */
+	[STMT_REFS_FIND] = "SELECT app_rowid FROM client_refs"
+	                   " WHERE created_by = ?1 AND client_ref = ?2",
+	[STMT_REFS_HOT] = "SELECT created_by, client_ref, rowid FROM apps"
+	                  " WHERE rowid > ?1 AND client_ref IS NOT NULL"
+	                  " ORDER BY rowid",
+	[STMT_REFS_LAST] = "SELECT max(rowid) FROM apps",
+	[STMT_REFS_INSERT] = "INSERT INTO client_refs(created_by, client_ref,"
+	                     " app_rowid) VALUES (?1, ?2, ?3)",
+	[STMT_REFS_UPTO] = "INSERT OR REPLACE INTO meta(key, value)"
+	                   " VALUES ('refs_upto', ?1)",
 };
 
 static void store_seterr(struct store *, const char *, ...)
@@ -710,6 +733,8 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 		return -1;
 	if (!readonly && migrate(s) == -1)
 		return -1;
+	if (!readonly && store_refs_open(s) == -1)
+		return -1;
 	/* Checkpoints run on a thread of their own (lib/store_ckpt.c). */
 	if (!readonly && store_ckpt_start(s, path, sync_full) == -1)
 		return -1;
@@ -780,6 +805,7 @@ store_close(struct store *s)
 		return;
 	store_ckpt_stop(s);
 	store_search_stop(s);
+	store_refs_free(s);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	for (i = 0; i < STORE_LIST_VARIANTS; i++)
@@ -830,6 +856,7 @@ store_begin(struct store *s)
 	if (run_simple(s, STMT_BEGIN, "begin") == -1)
 		return -1;
 	s->in_txn = true;
+	store_refs_begin(s);
 	if (!s->hash_loaded && load_last_hash(s) == -1) {
 		store_rollback(s);
 		return -1;
@@ -841,13 +868,14 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	if (txn_lost(s, "commit") == -1 ||
+	if (txn_lost(s, "commit") == -1 || store_refs_merge(s) == -1 ||
 	    run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);
 		return -1;
 	}
 	s->in_txn = false;
+	store_refs_committed(s);
 	if (s->search_kick) {
 		s->search_kick = false;
 		store_search_kick(s);
@@ -870,6 +898,7 @@ store_rollback(struct store *s)
 	store_wal_discard(s->db);
 	s->in_txn = false;
 	s->search_kick = false;
+	store_refs_rollback(s);
 	memcpy(s->last_hash, s->txn_hash, 32);
 }
 

@@ -106,8 +106,8 @@ int store_app_insert(struct store *, struct app *);
 /*
  * store_app_insert, unless a->created_by has an application with
  * a->client_ref already: then nothing is inserted, *first is that one and
- * the result is STORE_EXISTS. The insert's own probe of the unique index
- * finds it, not a look-up before every insert.
+ * the result is STORE_EXISTS (store_app_insert fails then, with
+ * SQLITE_CONSTRAINT_UNIQUE, like the unique index it had once).
  */
 int store_app_insert_once(struct store *, struct app *, struct app *first);
 /* Everything that changes after submission; not the description. */

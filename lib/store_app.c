@@ -155,8 +155,8 @@ store_app_take_seq(struct store *s, int year, int seq)
 	return store_exec_stmt(s, st, "sequence");
 }
 
-int
-store_app_insert(struct store *s, struct app *a)
+static int
+app_insert(struct store *s, struct app *a)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_APP_INSERT);
 
@@ -167,7 +167,29 @@ store_app_insert(struct store *s, struct app *a)
 		return -1;
 	a->rowid = sqlite3_last_insert_rowid(s->db);
 	s->search_kick = true;
+	if (a->client_ref != NULL)
+		store_refs_add(s, a->created_by, a->client_ref, a->rowid);
 	return 0;
+}
+
+int
+store_app_insert(struct store *s, struct app *a)
+{
+	int64_t rowid;
+
+	if (a->client_ref != NULL) {
+		if ((rowid = store_refs_find(s, a->created_by,
+		                             a->client_ref)) == -1)
+			return -1;
+		if (rowid != 0) {
+			s->last_rc = SQLITE_CONSTRAINT_UNIQUE;
+			snprintf(s->err, sizeof(s->err),
+			         "app insert: client_ref %s is taken",
+			         a->client_ref);
+			return -1;
+		}
+	}
+	return app_insert(s, a);
 }
 
 int
@@ -175,13 +197,11 @@ store_app_insert_once(struct store *s, struct app *a, struct app *first)
 {
 	int rc;
 
-	if (store_app_insert(s, a) == 0)
-		return 0;
-	if (a->client_ref == NULL || s->last_rc != SQLITE_CONSTRAINT_UNIQUE)
-		return -1;
-	/* Not found: another key clashed (the id); the insert's error. */
-	rc = store_app_by_ref(s, a->created_by, a->client_ref, first);
-	return rc == 0 ? STORE_EXISTS : -1;
+	if (a->client_ref != NULL &&
+	    (rc = store_app_by_ref(s, a->created_by, a->client_ref, first)) !=
+	        STORE_NOTFOUND)
+		return rc == 0 ? STORE_EXISTS : -1;
+	return app_insert(s, a);
 }
 
 int
@@ -240,12 +260,14 @@ store_app_get(struct store *s, const char *id, struct app *a)
 int
 store_app_by_ref(struct store *s, int64_t user, const char *ref, struct app *a)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_APP_BY_REF);
+	int64_t rowid = store_refs_find(s, user, ref);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	if (rowid <= 0)
+		return rowid == 0 ? STORE_NOTFOUND : -1;
+	if ((st = store_stmt(s, STMT_APP_BY_ROWID)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, user);
-	bind_text(st, 2, ref);
+	sqlite3_bind_int64(st, 1, rowid);
 	return app_one(s, st, a);
 }
 

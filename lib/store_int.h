@@ -57,7 +57,6 @@ enum store_stmt {
 	STMT_APP_UPDATE,
 	STMT_APP_SET_DESCRIPTION,
 	STMT_APP_GET,
-	STMT_APP_BY_REF,
 	STMT_OVERDUE,
 	STMT_DUE_SOON,
 	STMT_NEXT_EVENT,
@@ -92,6 +91,11 @@ enum store_stmt {
 	STMT_REPORT_REPLIES,
 	STMT_REPORT_LONGEST,
 	STMT_SEARCH_PRUNE,
+	STMT_REFS_FIND,
+	STMT_REFS_HOT,
+	STMT_REFS_LAST,
+	STMT_REFS_INSERT,
+	STMT_REFS_UPTO,
 	STMT__COUNT
 };
 
@@ -109,6 +113,7 @@ enum store_stmt {
 #define STORE_LIST_VARIANTS 2048
 
 struct store_ckpt;
+struct store_refs;
 
 struct store {
 	sqlite3 *db;
@@ -121,6 +126,7 @@ struct store {
 	bool search_attached; /* the reader sees <db>.search as "search" */
 	int lower_folds; /* lower() beyond ASCII: 0 not asked, 1 no, 2 yes */
 	struct store_search *search; /* the writer's indexer thread */
+	struct store_refs *refs;     /* the writer's hot client_refs */
 	int last_rc;
 	uint8_t last_hash[32];  /* hash of the last event written */
 	int64_t last_event_seq; /* and its seq */
@@ -197,5 +203,21 @@ void store_wal_discard(sqlite3 *db);
 int store_mem_install(void);
 void store_mem_cache(bool on);
 int store_mem_cached(void);
+
+/*
+ * The client_ref index (lib/store_refs.c), the writer's only: the rowid of
+ * user's application with ref (0 none, -1 an error); a new one's ref; and
+ * the transaction's steps (begin, a merge before COMMIT, then committed or
+ * rolled back).
+ */
+int store_refs_open(struct store *);
+void store_refs_free(struct store *);
+int64_t store_refs_find(struct store *, int64_t user, const char *ref);
+void store_refs_add(struct store *, int64_t user, const char *ref,
+                    int64_t rowid);
+void store_refs_begin(struct store *);
+int store_refs_merge(struct store *);
+void store_refs_committed(struct store *);
+void store_refs_rollback(struct store *);
 
 #endif

@@ -1,0 +1,247 @@
+/*
+ * lib/store_refs.c: the client_ref index in two parts, the refs of recent
+ * applications in memory and the rest in client_refs. A retry finds its
+ * first application wherever the ref is; a rollback takes back the refs of
+ * its transaction; REFS_MERGE (1024) refs move into client_refs with a
+ * COMMIT, or at open; a merge that fails leaves them where they were; and
+ * migration 10 moves the refs of a database of the old schema.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/app.h"
+#include "../../lib/store.h"
+#include "sqldb.h"
+#include "tap.h"
+
+static char path[128];
+static int next_n = 1;
+
+static void
+bail(const char *what, struct store *s)
+{
+	printf("Bail out! %s: %s\n", what, s ? store_error(s) : "");
+	exit(1);
+}
+
+/* store_app_insert_once of user's ref (NULL: none); its number in *id. */
+static int
+submit(struct store *s, int64_t user, const char *ref, char *id,
+       struct app *first)
+{
+	struct app a;
+	int rc;
+
+	app_init(&a);
+	snprintf(a.id, APP_ID_LEN, "2026-%06d", next_n);
+	a.name = "测试";
+	a.description = "依申请公开";
+	a.client_ref = (char *)ref;
+	a.created_by = user;
+	a.received_on = a.start = a.due_on = 20400;
+	a.version = 1;
+	app_init(first);
+	rc = store_app_insert_once(s, &a, first);
+	if (rc == 0) {
+		next_n++;
+		if (id != NULL)
+			snprintf(id, APP_ID_LEN, "%s", a.id);
+	}
+	return rc;
+}
+
+/* Whether a retry of user's ref finds application id. */
+static int
+finds(struct store *s, int64_t user, const char *ref, const char *id)
+{
+	struct app first;
+	int rc = submit(s, user, ref, NULL, &first);
+	int ok = rc == STORE_EXISTS && strcmp(first.id, id) == 0;
+
+	if (!ok)
+		printf("# %s: rc %d, first %s, want %s\n", ref, rc, first.id,
+		       id);
+	app_clear(&first);
+	return ok;
+}
+
+/* n applications of user's, refs "<prefix>-<i>", in one transaction. */
+static void
+submit_many(struct store *s, int64_t user, const char *prefix, int n)
+{
+	struct app first;
+	char ref[64];
+	int i;
+
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	for (i = 0; i < n; i++) {
+		snprintf(ref, sizeof(ref), "%s-%d", prefix, i);
+		if (submit(s, user, ref, NULL, &first) != 0)
+			bail("submit", s);
+		app_clear(&first);
+	}
+	if (store_commit(s) == -1)
+		bail("commit", s);
+}
+
+static long long
+count(const char *sql)
+{
+	sqlite3 *db;
+	long long v;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		bail("sqlite3_open", NULL);
+	v = sql_one(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+run_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK || sql_exec(db, sql) != 0)
+		bail("sql", NULL);
+	sqlite3_close(db);
+}
+
+static struct store *
+reopen(struct store *s)
+{
+	store_close(s);
+	if (store_open(path, false, true, &s) == -1)
+		bail("open", s);
+	return s;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/ogi-test-refs.XXXXXX", first_id[APP_ID_LEN];
+	char rb_id[APP_ID_LEN], id[APP_ID_LEN];
+
+	struct store *s;
+	struct app first, a;
+
+	if (mkdtemp(dir) == NULL)
+		bail("mkdtemp", NULL);
+	snprintf(path, sizeof(path), "%s/ogi.db", dir);
+	if (store_create(path, &s) == -1)
+		bail("create", s);
+
+	/* Hot: in memory, in the transaction and after it. */
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(submit(s, 7, "a-1", first_id, &first) == 0, "a new ref: inserted");
+	app_clear(&first);
+	ok(finds(s, 7, "a-1", first_id),
+	   "a retry in the same transaction finds it");
+	ok(submit(s, 8, "a-1", id, &first) == 0,
+	   "another user's same ref is a new application");
+	app_clear(&first);
+	ok(store_commit(s) == 0, "commit");
+	ok(finds(s, 7, "a-1", first_id), "a retry after the commit finds it");
+	app_init(&a);
+	a.client_ref = "a-1";
+	a.created_by = 7;
+	snprintf(a.id, APP_ID_LEN, "2026-%06d", 900001);
+	a.name = a.description = "x";
+	ok(store_app_insert(s, &a) == -1 && strstr(store_error(s), "taken"),
+	   "store_app_insert refuses a taken ref (%s)", store_error(s));
+	ok(count("SELECT count(*) FROM client_refs") == 0,
+	   "nothing in client_refs yet");
+
+	/* A rollback takes its refs back; the rowid is used again. */
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(submit(s, 7, "rb-1", NULL, &first) == 0, "a ref in a transaction");
+	app_clear(&first);
+	store_rollback(s);
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(submit(s, 7, "other", NULL, &first) == 0,
+	   "after its rollback, another application takes the rowid");
+	app_clear(&first);
+	ok(submit(s, 7, "rb-1", rb_id, &first) == 0,
+	   "and the rolled-back ref is new again, not that application");
+	app_clear(&first);
+	ok(store_commit(s) == 0, "commit");
+	ok(finds(s, 7, "rb-1", rb_id), "found as the new one (%s)", rb_id);
+
+	/* The merge: 1024 refs with a COMMIT. */
+	submit_many(s, 9, "m", 1100);
+	ok(count("SELECT count(*) FROM client_refs") == 1100 + 4,
+	   "a commit with 1024 refs or more moves them all to client_refs");
+	ok(count("SELECT CAST(value AS INTEGER) FROM meta"
+	         " WHERE key = 'refs_upto'") ==
+	       count("SELECT max(rowid) FROM apps"),
+	   "refs_upto is the last application");
+	ok(finds(s, 7, "a-1", first_id) && finds(s, 9, "m-0", "2026-000006") &&
+	       finds(s, 9, "m-1099", "2026-001105"),
+	   "retries find them in client_refs");
+	submit_many(s, 9, "h", 10);
+	ok(finds(s, 9, "h-3", "2026-001109"), "and new ones hot again");
+
+	/* Open: the hot ones read back from apps. */
+	s = reopen(s);
+	ok(finds(s, 9, "h-3", "2026-001109") &&
+	       finds(s, 9, "m-7", "2026-000013"),
+	   "after a reopen, hot and merged refs are found");
+	ok(count("SELECT count(*) FROM client_refs") == 1104,
+	   "10 hot refs are not merged at open");
+
+	/* Many hot refs at open (ogid stopped before its merge): merged. */
+	run_sql("DELETE FROM client_refs WHERE created_by = 9;"
+	        "UPDATE meta SET value = '4' WHERE key = 'refs_upto'");
+	s = reopen(s);
+	ok(count("SELECT count(*) FROM client_refs") == 1114,
+	   "1110 hot refs at open are merged at once (%lld)",
+	   count("SELECT count(*) FROM client_refs"));
+	ok(finds(s, 9, "m-500", "2026-000506"), "and found");
+
+	/* A merge that fails: logged, the refs stay hot, the commit stands. */
+	submit_many(s, 10, "f", 1000);
+	run_sql("INSERT INTO client_refs VALUES (10, 'f-999', 1)");
+	submit_many(s, 10, "f2", 30);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 10") == 1,
+	   "a batch whose merge fails (a ref there already) commits without"
+	   " it");
+	ok(finds(s, 10, "f-5", "2026-001121") &&
+	       finds(s, 10, "f-999", "2026-002115") &&
+	       finds(s, 10, "f2-29", "2026-002145"),
+	   "its refs are still found, in memory");
+	run_sql("DELETE FROM client_refs WHERE created_by = 10");
+	submit_many(s, 10, "g", 1100);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 10") ==
+	       2130,
+	   "they are merged later, once the clash is gone (%lld)",
+	   count("SELECT count(*) FROM client_refs WHERE created_by = 10"));
+	store_close(s);
+
+	/* Migration 10 from the old schema: a unique index on apps. */
+	run_sql("DROP TABLE client_refs;"
+	        "DELETE FROM meta WHERE key = 'refs_upto';"
+	        "CREATE UNIQUE INDEX apps_client_ref ON apps(created_by,"
+	        " client_ref) WHERE client_ref IS NOT NULL;"
+	        "PRAGMA user_version = 9");
+	if (store_open(path, false, true, &s) == -1)
+		bail("open", s);
+	ok(count("SELECT count(*) FROM client_refs") ==
+	       count("SELECT count(*) FROM apps WHERE client_ref IS NOT NULL"),
+	   "migration 10 moves every ref into client_refs (%lld)",
+	   count("SELECT count(*) FROM client_refs"));
+	ok(count("SELECT count(*) FROM sqlite_master"
+	         " WHERE name = 'apps_client_ref'") == 0,
+	   "and drops the index");
+	ok(finds(s, 7, "a-1", first_id) && finds(s, 9, "h-3", "2026-001109"),
+	   "retries find their first application");
+	store_close(s);
+	db_files_remove(path);
+	rmdir(dir);
+	return tap_done();
+}
