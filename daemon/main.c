@@ -16,6 +16,7 @@
 #include "../lib/calendar.h"
 #include "../lib/config.h"
 #include "../lib/log.h"
+#include "../lib/memcache.h"
 #include "../lib/store.h"
 #include "../lib/tz.h"
 #include "../lib/xmalloc.h"
@@ -369,6 +370,12 @@ main(int argc, char **argv)
 	int i;
 
 	log_init("ogid", 0);
+	/*
+	 * jansson's blocks through the loop thread's block cache (turned on
+	 * with the writer's store, lib/memcache.c): a submit's request and
+	 * reply trees are some fifty of them.
+	 */
+	json_set_alloc_funcs(memcache_alloc, memcache_free);
 	if (argc > 1 && argv[1][0] != '-')
 		cmd = argv[1];
 	for (i = cmd ? 2 : 1; i < argc; i++) {

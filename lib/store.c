@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "memcache.h"
 #include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
@@ -711,7 +712,7 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	sqlite3_busy_timeout(s->db, 5000);
 	if (!readonly) {
 		/* The writer's savepoints: lib/store_mem.c. */
-		store_mem_cache(true);
+		memcache_enable(true);
 		if (exec_sql(s, "PRAGMA journal_mode = WAL") == -1)
 			return -1;
 	}
@@ -813,7 +814,7 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	if (!s->readonly)
-		store_mem_cache(false);
+		memcache_enable(false);
 	free(s->path);
 	free(s);
 }

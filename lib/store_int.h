@@ -195,14 +195,11 @@ const char *store_wal_register(void);
 void store_wal_discard(sqlite3 *db);
 
 /*
- * lib/store_mem.c: SQLite's allocator. store_mem_install before SQLite
- * initialises (an SQLite result code); store_mem_cache turns this thread's
- * cache of journal chunks on, or off and frees it; store_mem_cached counts
- * the blocks in it.
+ * lib/store_mem.c: SQLite's allocator, through the thread's block cache
+ * (lib/memcache.h); store_mem_install before SQLite initialises (an
+ * SQLite result code).
  */
 int store_mem_install(void);
-void store_mem_cache(bool on);
-int store_mem_cached(void);
 
 /*
  * The client_ref index (lib/store_refs.c), the writer's only: the rowid of
