@@ -857,6 +857,7 @@ store_begin(struct store *s)
 	if (run_simple(s, STMT_BEGIN, "begin") == -1)
 		return -1;
 	s->in_txn = true;
+	s->nseqs = 0;
 	store_refs_begin(s);
 	if (!s->hash_loaded && load_last_hash(s) == -1) {
 		store_rollback(s);
@@ -869,7 +870,8 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	if (txn_lost(s, "commit") == -1 || store_refs_merge(s) == -1 ||
+	if (txn_lost(s, "commit") == -1 || store_app_seq_flush(s) == -1 ||
+	    store_refs_merge(s) == -1 ||
 	    run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);
@@ -899,6 +901,7 @@ store_rollback(struct store *s)
 	store_wal_discard(s->db);
 	s->in_txn = false;
 	s->search_kick = false;
+	s->nseqs = 0;
 	store_refs_rollback(s);
 	memcpy(s->last_hash, s->txn_hash, 32);
 }

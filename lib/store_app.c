@@ -119,14 +119,47 @@ bind_app(sqlite3_stmt *st, int i, const struct app *a)
  * rolled-back submit gives its number back. Two statements rather than
  * one with RETURNING, whose ephemeral table costs about 18k instructions
  * of the ~27k a number took.
+ *
+ * In a transaction the numbers taken are kept in s->seqs and written
+ * once, by its COMMIT (store_app_seq_flush): one UPDATE of counters for a
+ * batch of ~60 submits, not one each (~5k instructions a submit). A
+ * rollback forgets them, as it does the rows that used them.
  */
+static struct store_seq *
+seq_find(struct store *s, int year)
+{
+	int i;
+
+	for (i = 0; i < s->nseqs; i++)
+		if (s->seqs[i].year == year)
+			return &s->seqs[i];
+	return NULL;
+}
+
+static int
+seq_write(struct store *s, int year, int seq)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_SEQ_TAKE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, year);
+	sqlite3_bind_int(st, 2, seq);
+	return store_exec_stmt(s, st, "sequence");
+}
+
 int
 store_app_next_seq(struct store *s, int year, int *seq)
 {
-	sqlite3_stmt *get = store_stmt(s, STMT_SEQ_GET);
+	sqlite3_stmt *get;
+	struct store_seq *k;
 	int rc;
 
-	if (get == NULL)
+	if (s->in_txn && (k = seq_find(s, year)) != NULL) {
+		*seq = k->seq + 1;
+		return 0;
+	}
+	if ((get = store_stmt(s, STMT_SEQ_GET)) == NULL)
 		return -1;
 	sqlite3_bind_int(get, 1, year);
 	rc = sqlite3_step(get);
@@ -146,13 +179,30 @@ store_app_next_seq(struct store *s, int year, int *seq)
 int
 store_app_take_seq(struct store *s, int year, int seq)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_SEQ_TAKE);
+	struct store_seq *k;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int(st, 1, year);
-	sqlite3_bind_int(st, 2, seq);
-	return store_exec_stmt(s, st, "sequence");
+	if (!s->in_txn)
+		return seq_write(s, year, seq);
+	if ((k = seq_find(s, year)) == NULL) {
+		if (s->nseqs == STORE_SEQS)
+			return seq_write(s, year, seq);
+		k = &s->seqs[s->nseqs++];
+		k->year = year;
+	}
+	k->seq = seq;
+	return 0;
+}
+
+int
+store_app_seq_flush(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < s->nseqs; i++)
+		if (seq_write(s, s->seqs[i].year, s->seqs[i].seq) == -1)
+			return -1;
+	s->nseqs = 0;
+	return 0;
 }
 
 static int

@@ -115,6 +115,12 @@ enum store_stmt {
 struct store_ckpt;
 struct store_refs;
 
+/* A year's last number taken in the open transaction (store_app.c). */
+#define STORE_SEQS 4
+struct store_seq {
+	int year, seq;
+};
+
 struct store {
 	sqlite3 *db;
 	struct store_ckpt *ckpt; /* read-write opens: the checkpointer */
@@ -125,8 +131,10 @@ struct store {
 	bool search_kick;     /* new text committed: wake the indexer */
 	bool search_attached; /* the reader sees <db>.search as "search" */
 	int lower_folds; /* lower() beyond ASCII: 0 not asked, 1 no, 2 yes */
-	struct store_search *search; /* the writer's indexer thread */
-	struct store_refs *refs;     /* the writer's hot client_refs */
+	struct store_search *search;       /* the writer's indexer thread */
+	struct store_refs *refs;           /* the writer's hot client_refs */
+	struct store_seq seqs[STORE_SEQS]; /* numbers taken, to write */
+	int nseqs;
 	int last_rc;
 	uint8_t last_hash[32];  /* hash of the last event written */
 	int64_t last_event_seq; /* and its seq */
@@ -207,6 +215,9 @@ int store_mem_install(void);
  * the transaction's steps (begin, a merge before COMMIT, then committed or
  * rolled back).
  */
+/* The numbers the transaction took, into counters: before its COMMIT. */
+int store_app_seq_flush(struct store *);
+
 int store_refs_open(struct store *);
 void store_refs_free(struct store *);
 int64_t store_refs_find(struct store *, int64_t user, const char *ref);

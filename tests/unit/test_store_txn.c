@@ -109,6 +109,57 @@ insert_once_checks(struct store *s)
 	ok(store_commit(s) == 0, "the batch commits");
 }
 
+/* The year's counter read by another connection: committed state only. */
+static long long
+counter(const char *path, int year)
+{
+	char sql[64];
+	sqlite3 *db;
+	long long v;
+
+	snprintf(sql, sizeof(sql), "SELECT seq FROM counters WHERE year = %d",
+	         year);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		bail("sqlite3_open", NULL);
+	v = sql_one(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Numbers taken in a transaction: written by its COMMIT, given back by a
+ * rollback. */
+static void
+seq_checks(struct store *s, const char *path)
+{
+	int a = 0, b = 0, c = 0;
+
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(store_app_next_seq(s, 2030, &a) == 0 && a == 1 &&
+	       store_app_take_seq(s, 2030, a) == 0 &&
+	       store_app_next_seq(s, 2030, &b) == 0 && b == 2 &&
+	       store_app_take_seq(s, 2030, b) == 0,
+	   "numbers 1 and 2 of a new year, in one transaction (%d, %d)", a, b);
+	ok(counter(path, 2030) == -1, "not written before the COMMIT");
+	store_rollback(s);
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(store_app_next_seq(s, 2030, &a) == 0 && a == 1,
+	   "a rollback gives them back (%d)", a);
+	store_app_take_seq(s, 2030, 1);
+	store_app_take_seq(s, 2030, 2);
+	store_app_next_seq(s, 2031, &c);
+	store_app_take_seq(s, 2031, c);
+	ok(store_commit(s) == 0 && counter(path, 2030) == 2 &&
+	       counter(path, 2031) == 1,
+	   "the COMMIT writes each year's last number");
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	ok(store_app_next_seq(s, 2030, &a) == 0 && a == 3,
+	   "and the next transaction goes on from it (%d)", a);
+	store_rollback(s);
+}
+
 int
 main(void)
 {
@@ -180,6 +231,7 @@ main(void)
 	ok(store_begin(s) == 0 && insert(s, 30000) == 0 && store_commit(s) == 0,
 	   "with room again, the next batch commits");
 	insert_once_checks(s);
+	seq_checks(s, path);
 	store_close(s);
 	db_files_remove(path);
 	rmdir(dir);
