@@ -656,6 +656,53 @@ event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
 	free(s);
 }
 
+/* The end of the JSON string at p (just past its closing quote), or NULL. */
+static const char *
+string_end(const char *p, const char *end)
+{
+	if (p >= end || *p++ != '"')
+		return NULL;
+	for (; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/*
+ * An event ogid has just written (given: app.submit's first), seen by a
+ * role that sees personal data: its text is history_text's
+ * (daemon/methods.c), {"actor":..,"app":..,"at":.., ..}, so its view is
+ * that text without the "app" member and with "seq" last, copied in
+ * three pieces instead of scanned member by member (copy_object, ~8k
+ * instructions a submit). false, with nothing written, for any other
+ * shape.
+ */
+static bool
+fresh_event(struct jw *w, const struct store_event *ev)
+{
+	static const char actor[] = "{\"actor\":", app[] = ",\"app\":";
+	const char *c = ev->content, *end = c + strlen(c), *a, *rest;
+
+	if (end - c < 2 || end[-1] != '}' ||
+	    strncmp(c, actor, sizeof(actor) - 1) != 0 ||
+	    (a = string_end(c + sizeof(actor) - 1, end)) == NULL ||
+	    strncmp(a, app, sizeof(app) - 1) != 0 ||
+	    (rest = string_end(a + sizeof(app) - 1, end)) == NULL ||
+	    *rest != ',')
+		return false;
+	jw_sep(w);
+	jw_raw(w, c, (size_t)(a - c));
+	jw_raw(w, rest, (size_t)(end - 1 - rest));
+	w->comma = true;
+	key(w, "seq");
+	jw_int(w, ev->seq);
+	jw_raw(w, "}", 1);
+	return true;
+}
+
 /* The history: the events given (all of them), or else those in st. */
 static void
 history_text(struct jw *w, struct store *st, const struct app *a,
@@ -679,6 +726,9 @@ history_text(struct jw *w, struct store *st, const struct app *a,
 		size_t mark = w->len;
 		bool comma = w->comma;
 
+		if (given != NULL && (roles & PERSONAL_ROLES) &&
+		    fresh_event(w, &ev[i]))
+			continue;
 		sc.p = ev[i].content;
 		sc.end = sc.p + strlen(sc.p);
 		jw_sep(w);
