@@ -18,6 +18,9 @@
  * condition (~11k instructions a submit).
  */
 #define SQL_RUNNING "state < 7 AND state % 2 = 0"
+/* Not concluded: concluded_on is set with the last two states and only
+ * then (lib/workflow.c). */
+#define SQL_OPEN "state < 7"
 _Static_assert(ST_RECEIVED == 0 && ST_REVIEW == 2 && ST_SECRECY == 4 &&
                    ST_READY == 6 && ST_CORRECTION % 2 == 1 &&
                    ST_CONSULTATION % 2 == 1 && ST_FEE % 2 == 1 &&

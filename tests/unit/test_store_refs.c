@@ -4,7 +4,8 @@
  * first application wherever the ref is; a rollback takes back the refs of
  * its transaction; REFS_MERGE (1024) refs move into client_refs with a
  * COMMIT, or at open; a merge that fails leaves them where they were; and
- * migration 10 moves the refs of a database of the old schema.
+ * migration 10 moves the refs of a database of the old schema (and 11
+ * folds apps_report_open into apps_state).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,10 @@ main(void)
 	        "DELETE FROM meta WHERE key = 'refs_upto';"
 	        "CREATE UNIQUE INDEX apps_client_ref ON apps(created_by,"
 	        " client_ref) WHERE client_ref IS NOT NULL;"
+	        "CREATE INDEX apps_report_open ON apps(received_on, col)"
+	        " WHERE concluded_on IS NULL;"
+	        "DROP INDEX apps_state;"
+	        "CREATE INDEX apps_state ON apps(state, received_on, id);"
 	        "PRAGMA user_version = 9");
 	if (store_open(path, false, true, &s) == -1)
 		bail("open", s);
@@ -238,6 +243,11 @@ main(void)
 	ok(count("SELECT count(*) FROM sqlite_master"
 	         " WHERE name = 'apps_client_ref'") == 0,
 	   "and drops the index");
+	ok(count("SELECT count(*) FROM sqlite_master"
+	         " WHERE name = 'apps_report_open'") == 0 &&
+	       count("SELECT count(*) FROM pragma_index_info('apps_state')") ==
+	           4,
+	   "migration 11: apps_report_open gone, apps_state with col");
 	ok(finds(s, 7, "a-1", first_id) && finds(s, 9, "h-3", "2026-001109"),
 	   "retries find their first application");
 	store_close(s);
