@@ -65,6 +65,22 @@ memcache_alloc(size_t n)
 	return malloc(n);
 }
 
+/* Every cached block back to malloc. */
+static void
+flush(void)
+{
+	struct block *b;
+	size_t c;
+
+	for (c = 0; c < CLASSES; c++)
+		while ((b = mc.head[c]) != NULL) {
+			UNPOISON(b);
+			mc.head[c] = b->next;
+			free(b);
+		}
+	mc.bytes = mc.n = 0;
+}
+
 void
 memcache_free(void *p)
 {
@@ -81,10 +97,17 @@ memcache_free(void *p)
 	c = (u + 8) >> 4;
 	/* Under AddressSanitizer a block's usable size is what was asked:
 	 * one of less than 24 bytes is not kept. */
-	if (c < 2 || c >= CLASSES || mc.bytes + 16 * c > CACHE_BYTES) {
+	if (c < 2 || c >= CLASSES) {
 		free(p);
 		return;
 	}
+	/*
+	 * Full: emptied, to fill again with what is freed now. Kept full, it
+	 * would hold on to the sizes of some past burst (a migration, a
+	 * report) and take no more of the ones in use.
+	 */
+	if (mc.bytes + 16 * c > CACHE_BYTES)
+		flush();
 	b->next = mc.head[c];
 	POISON(b, u);
 	mc.head[c] = b;
@@ -102,8 +125,6 @@ void
 memcache_enable(bool on)
 {
 	static bool registered;
-	struct block *b;
-	size_t c;
 
 	mc.on = on;
 	if (on) {
@@ -114,13 +135,7 @@ memcache_enable(bool on)
 			registered = true;
 		return;
 	}
-	for (c = 0; c < CLASSES; c++)
-		while ((b = mc.head[c]) != NULL) {
-			UNPOISON(b);
-			mc.head[c] = b->next;
-			free(b);
-		}
-	mc.bytes = mc.n = 0;
+	flush();
 }
 
 size_t

@@ -82,6 +82,26 @@ main(void)
 	ok(most <= 1 << 20 && most > (1 << 20) - 1024,
 	   "the cache fills up to 1 MiB and no more (%zu bytes)", most);
 
+	/* Full, the next block freed empties it first: blocks of a size no
+	 * longer asked for do not keep out the ones in use. */
+	memcache_enable(false);
+	memcache_enable(true);
+	for (i = 0; i < 1040; i++)
+		blocks[i] = memcache_alloc(1000);
+	for (i = 0; i < 1040; i++)
+		memcache_free(blocks[i]);
+	ok(memcache_blocks() == 1040 && memcache_bytes() == 1040 * 1008,
+	   "1040 blocks of 1000 bytes fill it (%zu bytes)", memcache_bytes());
+	p = malloc(312); /* a class's size, under AddressSanitizer too */
+	memcache_free(p);
+	ok(memcache_blocks() == 1 && memcache_bytes() == 320,
+	   "a 312-byte block freed then: emptied, and that one kept (%zu"
+	   " blocks, %zu bytes)",
+	   memcache_blocks(), memcache_bytes());
+	q = memcache_alloc(312);
+	ok(q == p, "and given again");
+	free(q);
+
 	/* Another thread: its own cache, off. */
 	p = malloc(64);
 	n = memcache_blocks();
