@@ -139,6 +139,7 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 {
 	const struct pspec *p;
 	const char *key;
+	size_t known = 0;
 	json_t *v;
 
 	if (params == NULL)
@@ -155,6 +156,8 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 	 */
 	for (p = spec; p->name != NULL; p++) {
 		v = json_object_get(params, p->name);
+		if (v != NULL)
+			known++;
 		if (v == NULL || (json_is_null(v) && !p->required)) {
 			if (p->required) {
 				json_decref(params);
@@ -167,6 +170,12 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 			json_decref(params);
 			return -1;
 		}
+	}
+	/* Every member is one of the spec's (keys are unique): no unknown
+	 * field to look for, one strcmp a member and a spec entry less. */
+	if (known == json_object_size(params)) {
+		json_decref(params);
+		return 0;
 	}
 	json_object_foreach(params, key, v)
 	{
