@@ -36,6 +36,7 @@
 
 #define REFS_MERGE 1024 /* hot refs a commit moves into client_refs */
 #define REFS_SLOTS 2048 /* the hash table's least size (a power of 2) */
+#define REFS_ROWS 32 /* rows a merge's INSERT takes (STMT_REFS_INSERT_MANY) */
 
 struct ref_ent {
 	int64_t user;
@@ -214,7 +215,7 @@ merge_rows(struct store *s, struct store_refs *r, int64_t *last)
 {
 	sqlite3_stmt *st;
 	struct ref_ent **order;
-	size_t i;
+	size_t i, k;
 	int rc = 0;
 
 	if ((st = store_stmt(s, STMT_REFS_LAST)) == NULL)
@@ -229,12 +230,26 @@ merge_rows(struct store *s, struct store_refs *r, int64_t *last)
 	for (i = 0; i < r->n; i++)
 		order[i] = &r->ents[i];
 	qsort(order, r->n, sizeof(*order), ent_cmp);
-	if ((st = store_stmt(s, STMT_REFS_INSERT)) == NULL)
-		rc = -1;
-	for (i = 0; rc == 0 && i < r->n; i++) {
-		sqlite3_bind_int64(st, 1, order[i]->user);
-		sqlite3_bind_text(st, 2, order[i]->ref, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, order[i]->rowid);
+	/* REFS_ROWS rows a statement while there are as many, then one. */
+	for (i = 0; rc == 0 && i < r->n; i += k) {
+		enum store_stmt which = r->n - i >= REFS_ROWS
+		                            ? STMT_REFS_INSERT_MANY
+		                            : STMT_REFS_INSERT;
+		size_t j;
+
+		k = which == STMT_REFS_INSERT_MANY ? REFS_ROWS : 1;
+		if ((st = store_stmt(s, which)) == NULL) {
+			rc = -1;
+			break;
+		}
+		for (j = 0; j < k; j++) {
+			const struct ref_ent *e = order[i + j];
+			int b = (int)(3 * j);
+
+			sqlite3_bind_int64(st, b + 1, e->user);
+			sqlite3_bind_text(st, b + 2, e->ref, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, b + 3, e->rowid);
+		}
 		rc = store_exec_stmt(s, st, "client_ref merge");
 	}
 	free(order);
