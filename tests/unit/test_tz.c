@@ -11,7 +11,10 @@
 #include "../../lib/tz.h"
 #include "tap.h"
 
-/* The conversion as tz.c wrote it before it kept one. */
+/* The conversion as tz.c wrote it before it kept one. Cutting the text to
+ * len is the point (tz_format must cut it the same way). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 static void
 reference(int64_t t, char *buf, size_t len, day_t *day)
 {
@@ -28,6 +31,7 @@ reference(int64_t t, char *buf, size_t len, day_t *day)
 	         labs(off) % 60);
 	*day = date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
+#pragma GCC diagnostic pop
 
 /* Same text, same day, twice in a row (the second from the cache). */
 static int
@@ -105,10 +109,48 @@ test_zone_change(void)
 	ok(tz_day(t) == date_from_ymd(2026, 1, 5), "Shanghai again");
 }
 
+/* mktime of the day's midnight, without tz_midnight's cache. */
+static int64_t
+midnight(day_t d)
+{
+	struct tm tm;
+	int y, m, dd;
+
+	date_to_ymd(d, &y, &m, &dd);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = dd;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+/* tz_midnight keeps its last answer: the same as mktime's, day by day and
+ * asked twice, and never one of the zone before. */
+static void
+test_midnight(void)
+{
+	day_t d0 = date_from_ymd(2026, 1, 5), d;
+	int bad = 0;
+
+	tz_set("America/New_York");
+	for (d = d0 - 400; d < d0 + 400 && !bad; d++)
+		bad = tz_midnight(d) != midnight(d) ||
+		      tz_midnight(d) != midnight(d);
+	ok(!bad, "New York: every midnight of two years, twice each");
+	ok(tz_midnight(d0) == 1767589200LL, "New York 2026-01-05: %lld",
+	   (long long)tz_midnight(d0));
+	tz_set("Asia/Shanghai");
+	ok(tz_midnight(d0) == 1767542400LL,
+	   "Shanghai 2026-01-05, right after New York's: %lld",
+	   (long long)tz_midnight(d0));
+}
+
 int
 main(void)
 {
 	test_zones();
 	test_zone_change();
+	test_midnight();
 	return tap_done();
 }
