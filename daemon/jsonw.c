@@ -418,8 +418,10 @@ jw_members_sort(struct jw_member *m, size_t n)
 	}
 }
 
+static bool jw_value(struct jw *, const json_t *, bool check);
+
 static bool
-jw_json_members(struct jw *w, struct jw_member *m, size_t n)
+jw_json_members(struct jw *w, struct jw_member *m, size_t n, bool check)
 {
 	size_t i;
 
@@ -429,11 +431,11 @@ jw_json_members(struct jw *w, struct jw_member *m, size_t n)
 			jw_ch(w, ',');
 		/* jansson ignores a bad key here; only json_object_set_nocheck
 		 * makes one, and we refuse it */
-		if (!jw_escaped(w, m[i].key, m[i].len, true))
+		if (!jw_escaped(w, m[i].key, m[i].len, check))
 			return false;
 		jw_ch(w, ':');
 		w->comma = false;
-		if (!jw_json(w, m[i].value))
+		if (!jw_value(w, m[i].value, check))
 			return false;
 	}
 	jw_end_object(w);
@@ -441,7 +443,7 @@ jw_json_members(struct jw *w, struct jw_member *m, size_t n)
 }
 
 static bool
-jw_json_object(struct jw *w, const json_t *o)
+jw_json_object(struct jw *w, const json_t *o, bool check)
 {
 	struct jw_member small[JW_SMALL_OBJECT], *m = small;
 	size_t n = json_object_size(o), i = 0;
@@ -457,38 +459,40 @@ jw_json_object(struct jw *w, const json_t *o)
 		it = json_object_iter_next((json_t *)o, it);
 	}
 	jw_members_sort(m, i);
-	ok = jw_json_members(w, m, i);
+	ok = jw_json_members(w, m, i, check);
 	if (m != small)
 		free(m);
 	return ok;
 }
 
 static bool
-jw_json_array(struct jw *w, const json_t *a)
+jw_json_array(struct jw *w, const json_t *a, bool check)
 {
 	size_t i, n = json_array_size(a);
 
 	jw_begin_array(w);
 	for (i = 0; i < n; i++)
-		if (!jw_json(w, json_array_get(a, i)))
+		if (!jw_value(w, json_array_get(a, i), check))
 			return false;
 	jw_end_array(w);
 	return true;
 }
 
-bool
-jw_json(struct jw *w, const json_t *v)
+/* check: strings and keys checked for UTF-8 as jansson's dump does. */
+static bool
+jw_value(struct jw *w, const json_t *v, bool check)
 {
 	if (v == NULL)
 		return false;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return jw_json_object(w, v);
+		return jw_json_object(w, v, check);
 	case JSON_ARRAY:
-		return jw_json_array(w, v);
+		return jw_json_array(w, v, check);
 	case JSON_STRING:
-		return jw_string_checked(w, json_string_value(v),
-		                         json_string_length(v));
+		jw_sep(w);
+		return jw_escaped(w, json_string_value(v),
+		                  json_string_length(v), check);
 	case JSON_INTEGER:
 		jw_int(w, json_integer_value(v));
 		return true;
@@ -505,6 +509,18 @@ jw_json(struct jw *w, const json_t *v)
 		return true;
 	}
 	return false;
+}
+
+bool
+jw_json(struct jw *w, const json_t *v)
+{
+	return jw_value(w, v, true);
+}
+
+bool
+jw_json_valid(struct jw *w, const json_t *v)
+{
+	return jw_value(w, v, false);
 }
 
 size_t

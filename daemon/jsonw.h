@@ -60,6 +60,12 @@ bool jw_string_checked(struct jw *, const char *s, size_t n);
  * is then to be thrown away.
  */
 bool jw_json(struct jw *, const json_t *v);
+/*
+ * jw_json of a tree whose strings and keys are known to be valid UTF-8,
+ * not checked again: one jsonr.c made from a request (it checks them), or
+ * one of strings jansson checked when it made them.
+ */
+bool jw_json_valid(struct jw *, const json_t *v);
 
 /* Whether json_string() would accept s (jansson's UTF-8 check). */
 bool jw_utf8_valid(const char *s, size_t n);

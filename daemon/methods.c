@@ -252,9 +252,11 @@ history_text(struct jw *w, const char *app_id, const char *at,
 	if (!history_str(w, method))
 		return false;
 	history_key(w, "\"params\":");
+	/* A request's params (jsonr.c checked its strings) or a tree of
+	 * jansson's own strings: valid UTF-8 (jsonw.h). */
 	if (params == NULL)
 		jw_null(w);
-	else if (!jw_json(w, params))
+	else if (!jw_json_valid(w, params))
 		return false;
 	history_key(w, "\"to\":");
 	if (!history_state(w, to_state))

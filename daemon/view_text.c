@@ -57,6 +57,13 @@ key(struct jw *w, const char *k)
 	w->comma = false;
 }
 
+/*
+ * The application being rendered was made from the request just read
+ * (app.submit): its strings are the request's, valid UTF-8 (daemon/jsonr.c
+ * checked them), so they are escaped without a second check.
+ */
+static bool render_fresh;
+
 /* json_object_set_new(o, k, json_string(s)): nothing if s is refused. */
 static void
 put_str(struct jw *w, const char *k, const char *s)
@@ -66,6 +73,11 @@ put_str(struct jw *w, const char *k, const char *s)
 
 	if (s == NULL)
 		return;
+	if (render_fresh) {
+		key(w, k);
+		jw_stringn(w, s, strlen(s));
+		return;
+	}
 	/* Checked while escaped, one pass: not valid, and nothing written. */
 	key(w, k);
 	if (!jw_string_checked(w, s, strlen(s))) {
@@ -881,7 +893,9 @@ render(struct store *st, const struct app *a, day_t today, unsigned roles,
 	if (render_buf.cap > RENDER_KEEP)
 		jw_free(&render_buf);
 	jw_clear(&render_buf);
+	render_fresh = fresh;
 	app_text(&render_buf, st, a, today, roles, fresh, hist, nhist);
+	render_fresh = false;
 	text = jw_contents(&render_buf, &n);
 	if (check)
 		view_check(st, a, today, roles, text, n);

@@ -17,16 +17,17 @@
 
 #define DUMP_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
 
-/* jw_json's text (caller frees), or NULL where it failed. */
+/* jw_json's text (caller frees), or NULL where it failed; jw_json_valid's
+ * with valid. */
 static char *
-jw_text(const json_t *v)
+jw_text_as(const json_t *v, bool valid)
 {
 	struct jw w;
 	bool ok;
 	char *s;
 
 	jw_init(&w);
-	ok = jw_json(&w, v);
+	ok = valid ? jw_json_valid(&w, v) : jw_json(&w, v);
 	s = jw_finish(&w, NULL);
 	if (!ok) {
 		free(s);
@@ -35,19 +36,32 @@ jw_text(const json_t *v)
 	return s;
 }
 
-/* Both fail, or both write the same bytes. Takes v. */
+static char *
+jw_text(const json_t *v)
+{
+	return jw_text_as(v, false);
+}
+
+/*
+ * Both fail, or both write the same bytes. Where jansson writes it (its
+ * strings are valid), jw_json_valid writes the same bytes too. Takes v.
+ */
 static bool
 same(json_t *v, const char *what)
 {
 	char *ref = json_dumps(v, DUMP_FLAGS), *text = jw_text(v);
+	char *valid = ref != NULL ? jw_text_as(v, true) : NULL;
 	bool eq = (ref == NULL && text == NULL) ||
-	          (ref != NULL && text != NULL && strcmp(ref, text) == 0);
+	          (ref != NULL && text != NULL && strcmp(ref, text) == 0 &&
+	           valid != NULL && strcmp(ref, valid) == 0);
 
 	if (!eq)
-		printf("# %s\n#  jansson: %s\n#  jw_json: %s\n", what,
-		       ref ? ref : "(failed)", text ? text : "(failed)");
+		printf("# %s\n#  jansson: %s\n#  jw_json: %s\n#  valid: %s\n",
+		       what, ref ? ref : "(failed)", text ? text : "(failed)",
+		       valid ? valid : "(failed)");
 	free(ref);
 	free(text);
+	free(valid);
 	json_decref(v);
 	return eq;
 }
