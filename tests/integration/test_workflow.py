@@ -554,6 +554,13 @@ def test_extension():
            (20, CAL.add(TODAY, 40)), "extend 15 + 5 = 20 in two grants")
         eq([(e["days"], e["by"]) for e in a["deadline"]["explain"]["extensions"]],
            [(15, "sup"), (5, "sup")], "explain lists both grants")
+        dl = a["deadline"]
+        ex = dl["explain"]
+        eq(ex["text"], "due %s = %d working days after %s (%d + 20 extension"
+           " + %d paused), skipping %d non-working days"
+           % (dl["due_on"], ex["base_days"] + 20 + dl["paused_days"], ex["start"],
+              ex["base_days"], dl["paused_days"], len(ex["skipped"])),
+           "explain's text adds it up")
         expect(w.sup, "app.extend", {"id": id, "days": 1, "reason": "r"}, -32602,
                "extend beyond 20 in total: -32602 days", field="days")
         # In review, secrecy and ready too.
