@@ -50,7 +50,7 @@ static _Thread_local struct {
 void *
 memcache_alloc(size_t n)
 {
-	size_t c = (n + 8 + 15) >> 4;
+	size_t c = n < 16 * CLASSES ? (n + 8 + 15) >> 4 : CLASSES;
 	struct block *b;
 
 	if (c < 2)

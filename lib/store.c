@@ -376,11 +376,14 @@ static const char *sql[STMT__COUNT] = {
 	                  " WHERE rowid > ?1 AND client_ref IS NOT NULL"
 	                  " ORDER BY rowid",
 	[STMT_REFS_LAST] = "SELECT max(rowid) FROM apps",
-	[STMT_REFS_INSERT] = "INSERT INTO client_refs(created_by, client_ref,"
-	                     " app_rowid) VALUES (?1, ?2, ?3)",
+	/* OR REPLACE: a stale row, left by an application deleted by hand
+	 * (store_app_by_ref), gives way to the ref's new application. */
+	[STMT_REFS_INSERT] = "INSERT OR REPLACE INTO client_refs(created_by,"
+	                     " client_ref, app_rowid) VALUES (?1, ?2, ?3)",
 	/* REFS_ROWS (lib/store_refs.c) rows a statement. */
 	[STMT_REFS_INSERT_MANY] =
-	    "INSERT INTO client_refs(created_by, client_ref, app_rowid) VALUES"
+	    "INSERT OR REPLACE INTO client_refs(created_by, client_ref,"
+	    " app_rowid) VALUES"
 	    " (?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),"
 	    " (?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),"
 	    " (?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),(?,?,?),"

@@ -313,12 +313,28 @@ store_app_by_ref(struct store *s, int64_t user, const char *ref, struct app *a)
 	int64_t rowid = store_refs_find(s, user, ref);
 	sqlite3_stmt *st;
 
+	int rc;
+
 	if (rowid <= 0)
 		return rowid == 0 ? STORE_NOTFOUND : -1;
 	if ((st = store_stmt(s, STMT_APP_BY_ROWID)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, rowid);
-	return app_one(s, st, a);
+	if ((rc = app_one(s, st, a)) != 0)
+		return rc;
+	/*
+	 * client_refs keeps its rows when an application is deleted by hand
+	 * (ogid deletes none), and SQLite gives the rowid to the next one:
+	 * a row that names another application is stale, and the ref free.
+	 * The merge replaces it (STMT_REFS_INSERT).
+	 */
+	if (a->created_by != user || a->client_ref == NULL ||
+	    strcmp(a->client_ref, ref) != 0) {
+		app_clear(a);
+		app_init(a);
+		return STORE_NOTFOUND;
+	}
+	return 0;
 }
 
 static void

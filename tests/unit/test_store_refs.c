@@ -207,21 +207,38 @@ main(void)
 
 	/* A merge that fails: logged, the refs stay hot, the commit stands. */
 	submit_many(s, 10, "f", 1000);
-	run_sql("INSERT INTO client_refs VALUES (10, 'f-999', 1)");
+	run_sql("CREATE TRIGGER no_refs BEFORE INSERT ON client_refs"
+	        " BEGIN SELECT RAISE(ABORT, 'refused'); END");
 	submit_many(s, 10, "f2", 30);
-	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 10") == 1,
-	   "a batch whose merge fails (a ref there already) commits without"
-	   " it");
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 10") == 0,
+	   "a batch whose merge fails commits without it");
 	ok(finds(s, 10, "f-5", "2026-001121") &&
 	       finds(s, 10, "f-999", "2026-002115") &&
 	       finds(s, 10, "f2-29", "2026-002145"),
 	   "its refs are still found, in memory");
-	run_sql("DELETE FROM client_refs WHERE created_by = 10");
+	run_sql("DROP TRIGGER no_refs");
 	submit_many(s, 10, "g", 1100);
 	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 10") ==
 	       2130,
-	   "they are merged later, once the clash is gone (%lld)",
+	   "they are merged later, once it can (%lld)",
 	   count("SELECT count(*) FROM client_refs WHERE created_by = 10"));
+
+	/* A row left by an application deleted by hand, its rowid now
+	 * another user's application: stale, not that application. */
+	run_sql("INSERT INTO client_refs SELECT 11, 'gone', rowid FROM apps"
+	        " WHERE id = '2026-001121'");
+	ok(submit(s, 11, "gone", id, &first) == 0,
+	   "a ref whose client_refs row names another user's application is"
+	   " new (%s)",
+	   id);
+	app_clear(&first);
+	ok(finds(s, 11, "gone", id), "and found as that new one");
+	submit_many(s, 11, "t", 1030);
+	ok(count("SELECT app_rowid FROM client_refs WHERE created_by = 11"
+	         " AND client_ref = 'gone'") ==
+	       count("SELECT rowid FROM apps WHERE client_ref = 'gone'"),
+	   "the merge replaces the stale row");
+	ok(finds(s, 11, "gone", id), "found from client_refs too");
 	store_close(s);
 
 	/* Migration 10 from the old schema: a unique index on apps. */
