@@ -516,6 +516,32 @@ gen(int depth)
 	}
 }
 
+/* Each byte to escape at each place of a longer text, ASCII and Chinese
+ * around it: jw_escaped's eight-bytes-a-step skip never misses one. */
+static void
+test_positions(void)
+{
+	static const char special[] = { '"', '\\', '\x01', '\x1f', '\n', 0x7f };
+	static const char *const fill[] = { "abcdefghijklmnopqrstuvwxyz0123",
+		                            "依申请公开政府信息办理期限" };
+	size_t f, p, k, bad = 0;
+
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < strlen(fill[f]); p++)
+			for (k = 0; k < sizeof(special); k++) {
+				char t[64];
+
+				snprintf(t, sizeof(t), "%s", fill[f]);
+				t[p] = special[k];
+				/* a cut UTF-8 sequence is jansson's refusal,
+				 * also tested: both must agree */
+				if (!same(json_string_nocheck(t), t))
+					bad++;
+			}
+	ok(bad == 0, "a byte to escape at every place of a text: %zu differ",
+	   bad);
+}
+
 static void
 test_random(void)
 {
@@ -570,6 +596,7 @@ main(void)
 	test_fixed();
 	test_utf8();
 	test_events();
+	test_positions();
 	test_random();
 	return tap_done();
 }
