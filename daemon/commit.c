@@ -258,7 +258,7 @@ commit_now(void)
 	free(w);
 	if (ok)
 		commit_prune_search();
-	timers_rearm();
+	timers_committed(ok);
 	return ok ? 0 : -1;
 }
 

@@ -21,6 +21,15 @@
 #include "view.h"
 
 static struct event *timer_ev;
+/*
+ * When the armed timer fires (daemon_now() seconds; 0: not armed), and
+ * the earliest next event derived since it was armed (0: none). A commit
+ * that derived nothing earlier than the timer's instant leaves it as it
+ * is (timers_committed): an event that moved later or went away only
+ * makes it fire early and find nothing due. That saves a read of the
+ * reader's snapshot and its index a commit of submits.
+ */
+static int64_t fire_at, noted;
 
 static void timers_cb(evutil_socket_t, short, void *);
 
@@ -49,6 +58,7 @@ timers_rearm(void)
 	if (timer_ev == NULL)
 		return;
 	evtimer_del(timer_ev);
+	fire_at = noted = 0;
 	if (ogid->shutting_down)
 		return;
 	if (store_next_event_at(ogid->rstore, &next) == -1) {
@@ -73,7 +83,20 @@ timers_rearm(void)
 		wait = 3600; /* wall-clock jumps correct themselves */
 	tv.tv_sec = (time_t)wait;
 	tv.tv_usec = wait == 0 ? 1000 : 0;
-	evtimer_add(timer_ev, &tv);
+	if (evtimer_add(timer_ev, &tv) == 0)
+		fire_at = now + wait;
+}
+
+void
+timers_committed(bool ok)
+{
+	if (ok && fire_at != 0 && timer_ev != NULL &&
+	    evtimer_pending(timer_ev, NULL) &&
+	    (noted == 0 || noted >= fire_at)) {
+		noted = 0;
+		return;
+	}
+	timers_rearm();
 }
 
 static void
@@ -99,6 +122,9 @@ timers_derive(struct app *a)
 
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+	/* Every next_event_at written comes from here (timers_committed). */
+	if (a->next_event_at != 0 && (noted == 0 || a->next_event_at < noted))
+		noted = a->next_event_at;
 }
 
 /* Handle the pending event of one application, due at a->next_event_at. */

@@ -2,6 +2,7 @@
 #ifndef OGI_TIMERS_H
 #define OGI_TIMERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -10,6 +11,9 @@ void timers_init(struct event_base *);
 void timers_free(void);
 /* Re-arm for min(next_event_at), at most an hour ahead. */
 void timers_rearm(void);
+/* After a commit (ok: it succeeded): re-arm unless nothing derived in it
+ * is due before the armed timer fires. */
+void timers_committed(bool ok);
 /*
  * Handle every event due at or before `until`, in time order, inside the
  * open group transaction. Appends {type, id, at} to fired when not NULL.
