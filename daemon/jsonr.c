@@ -253,7 +253,7 @@ jr_object(struct jr *r)
 	json_t *o = json_object(), *v;
 	const char *k;
 	char kbuf[128], *kheap;
-	size_t kn;
+	size_t kn, n = 0;
 	bool ascii;
 	int rc;
 
@@ -272,23 +272,24 @@ jr_object(struct jr *r)
 			else
 				k = memcpy(kheap, k, kn);
 		}
-		/* A duplicate is jansson's error to give. */
 		v = NULL;
-		if (json_object_getn(o, k, kn) == NULL) {
+		jr_space(r);
+		if (r->p < r->end && *r->p == ':') {
+			r->p++;
 			jr_space(r);
-			if (r->p < r->end && *r->p == ':') {
-				r->p++;
-				jr_space(r);
-				v = jr_value(r);
-			}
+			v = jr_value(r);
 		}
 		if (v == NULL)
 			rc = -1;
 		else if (!jr_utf8_ok(k, kn, ascii)) {
 			json_decref(v);
 			rc = -1;
-		} else /* takes v, even when it fails */
-			rc = json_object_setn_new_nocheck(o, k, kn, v);
+		} else if ((rc = json_object_setn_new_nocheck(o, k, kn, v)) ==
+		               0 &&
+		           json_object_size(o) != ++n)
+			/* A duplicate (it replaced the first): jansson's error
+			 * to give. One look-up a member, in the set. */
+			rc = -1;
 		free(kheap);
 		if (rc == -1 || (rc = jr_next(r, '}')) == -1)
 			break;
