@@ -99,14 +99,19 @@ static const struct method {
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
+/* The table in order, after the method found last: a connection, or a
+ * load, asks for the same method again and again. */
 static const struct method *
 find_method(const char *name)
 {
+	static const struct method *last;
 	size_t i;
 
+	if (last != NULL && strcmp(last->name, name) == 0)
+		return last;
 	for (i = 0; i < NMETHODS; i++)
 		if (strcmp(methods[i].name, name) == 0)
-			return &methods[i];
+			return last = &methods[i];
 	return NULL;
 }
 

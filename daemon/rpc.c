@@ -477,10 +477,11 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 
 	rc = methods_call(s, method, params, &result, &err, wrote);
 	json_decref(empty);
-	log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d",
-	          (unsigned long long)s->conn_id,
-	          log_escape(method, ebuf, sizeof ebuf), rc,
-	          rc == 0 ? 0 : err.code, *wrote);
+	if (log_debug_on())
+		log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d",
+		          (unsigned long long)s->conn_id,
+		          log_escape(method, ebuf, sizeof ebuf), rc,
+		          rc == 0 ? 0 : err.code, *wrote);
 
 	if (is_auth && rc != 0) {
 		s->auth_failures++;

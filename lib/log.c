@@ -137,6 +137,12 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool
+log_debug_on(void)
+{
+	return log_debugging != 0;
+}
+
 void
 log_debug(const char *fmt, ...)
 {

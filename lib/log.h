@@ -6,6 +6,8 @@
 #ifndef OGI_LOG_H
 #define OGI_LOG_H
 
+#include <stdbool.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -15,6 +17,8 @@ int log_set_file(const char *path);
 int log_reopen(void);
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Whether log_debug writes: to skip building its arguments. */
+bool log_debug_on(void);
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
