@@ -64,38 +64,52 @@ row_to_app(sqlite3_stmt *st, struct app *a)
 	a->wait_days = sqlite3_column_int(st, 40);
 }
 
+/*
+ * Text bound without a copy: bind_app binds every column each time, and
+ * its statements (STMT_APP_INSERT, STMT_APP_UPDATE) run and are reset
+ * before *a is gone, so SQLite never reads a pointer left over.
+ */
+static void
+bind_kept(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
 /* Binds every column but rowid from index first; returns next index. */
 static int
 bind_app(sqlite3_stmt *st, int i, const struct app *a)
 {
-	sqlite3_bind_text(st, i++, a->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, i++, a->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, i++, a->state);
 	sqlite3_bind_int(st, i++, a->column);
-	bind_text(st, i++, a->name);
-	bind_text(st, i++, a->id_number);
-	bind_text(st, i++, a->phone);
-	bind_text(st, i++, a->email);
-	bind_text(st, i++, a->address);
+	bind_kept(st, i++, a->name);
+	bind_kept(st, i++, a->id_number);
+	bind_kept(st, i++, a->phone);
+	bind_kept(st, i++, a->email);
+	bind_kept(st, i++, a->address);
 	sqlite3_bind_int(st, i++, a->channel);
 	bind_day(st, i++, a->received_on);
-	bind_text(st, i++, a->description);
+	bind_kept(st, i++, a->description);
 	sqlite3_bind_int(st, i++, a->form);
 	sqlite3_bind_int(st, i++, a->delivery);
-	bind_text(st, i++, a->client_ref);
+	bind_kept(st, i++, a->client_ref);
 	sqlite3_bind_int64(st, i++, a->created_by);
-	bind_text(st, i++, a->assignee);
+	bind_kept(st, i++, a->assignee);
 	sqlite3_bind_int(st, i++, a->outcome);
 	sqlite3_bind_int64(st, i++, a->version);
 	sqlite3_bind_int(st, i++, a->rules);
 	bind_day(st, i++, a->start);
 	sqlite3_bind_int(st, i++, a->cycle);
 	sqlite3_bind_int(st, i++, a->extension_days);
-	bind_text(st, i++, a->pauses);
+	bind_kept(st, i++, a->pauses);
 	sqlite3_bind_int(st, i++, a->wait);
 	bind_day(st, i++, a->wait_from);
 	bind_day(st, i++, a->wait_last_day);
 	sqlite3_bind_int(st, i++, a->fee_return);
-	bind_text(st, i++, a->proposer);
+	bind_kept(st, i++, a->proposer);
 	sqlite3_bind_int(st, i++, a->correction_late);
 	sqlite3_bind_int64(st, i++, a->fee_fen);
 	bind_day(st, i++, a->due_on);
