@@ -12,7 +12,6 @@
 #include "../lib/tz.h"
 #include "../lib/workflow.h"
 #include "../lib/xmalloc.h"
-#include "jsonw.h"
 #include "ogid.h"
 #include "view.h"
 
@@ -92,66 +91,22 @@ applicant(const struct app *a, unsigned roles, bool summary)
 	return o;
 }
 
-/* A text built in a buffer of a fixed size: p NULL once it did not fit. */
-struct text {
-	char *p, *end;
-};
-
-static void
-text_put(struct text *t, const char *s, size_t n)
-{
-	if (t->p == NULL || (size_t)(t->end - t->p) <= n) {
-		t->p = NULL;
-		return;
-	}
-	memcpy(t->p, s, n);
-	t->p += n;
-}
-
-#define TEXT_LIT(t, s) text_put((t), (s), sizeof(s) - 1)
-
-static void
-text_int(struct text *t, int64_t v)
-{
-	char b[JW_INT_MAX], *q = jw_int_text(b, v);
-
-	text_put(t, q, (size_t)(b + sizeof(b) - q));
-}
-
-/*
- * "due %s = %d working days after %s (%d + %d extension + %d paused),
- * skipping %zu non-working days", without snprintf (~3k instructions,
- * on every view of an application).
- */
 bool
 view_due_explained(char *buf, size_t size, const struct app *a, day_t eff,
                    int paused_days, size_t skipped)
 {
-	char day[16];
+	char due[16], start[16];
 	int base = dl_base_days((enum dl_rules)a->rules);
-	struct text t = { buf, buf + size };
+	int n = snprintf(buf, size,
+	                 "due %s = %d working days after %s (%d + %d"
+	                 " extension + %d paused), skipping %zu"
+	                 " non-working days",
+	                 date_format(a->due_on, due),
+	                 base + a->extension_days + paused_days,
+	                 date_format(eff, start), base, a->extension_days,
+	                 paused_days, skipped);
 
-	TEXT_LIT(&t, "due ");
-	date_format(a->due_on, day);
-	text_put(&t, day, strlen(day));
-	TEXT_LIT(&t, " = ");
-	text_int(&t, (int64_t)base + a->extension_days + paused_days);
-	TEXT_LIT(&t, " working days after ");
-	date_format(eff, day);
-	text_put(&t, day, strlen(day));
-	TEXT_LIT(&t, " (");
-	text_int(&t, base);
-	TEXT_LIT(&t, " + ");
-	text_int(&t, a->extension_days);
-	TEXT_LIT(&t, " extension + ");
-	text_int(&t, paused_days);
-	TEXT_LIT(&t, " paused), skipping ");
-	text_int(&t, (int64_t)skipped);
-	TEXT_LIT(&t, " non-working days");
-	if (t.p == NULL)
-		return false;
-	*t.p = '\0';
-	return true;
+	return n > 0 && (size_t)n < size;
 }
 
 bool

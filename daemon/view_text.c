@@ -73,13 +73,12 @@ put_str(struct jw *w, const char *k, const char *s)
 
 	if (s == NULL)
 		return;
+	key(w, k);
 	if (render_fresh) {
-		key(w, k);
 		jw_stringn(w, s, strlen(s));
 		return;
 	}
 	/* Checked while escaped, one pass: not valid, and nothing written. */
-	key(w, k);
 	if (!jw_string_checked(w, s, strlen(s))) {
 		w->len = len;
 		w->comma = comma;
@@ -668,21 +667,6 @@ event_jansson(struct jw *w, const struct store_event *ev, unsigned roles)
 	free(s);
 }
 
-/* The end of the JSON string at p (just past its closing quote), or NULL. */
-static const char *
-string_end(const char *p, const char *end)
-{
-	if (p >= end || *p++ != '"')
-		return NULL;
-	for (; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
 /*
  * An event ogid has just written (given: app.submit's first), seen by a
  * role that sees personal data: its text is history_text's
@@ -697,13 +681,15 @@ fresh_event(struct jw *w, const struct store_event *ev)
 {
 	static const char actor[] = "{\"actor\":", app[] = ",\"app\":";
 	const char *c = ev->content, *end = c + strlen(c), *a, *rest;
+	struct scan sc = { c + sizeof(actor) - 1, end };
 
 	if (end - c < 2 || end[-1] != '}' ||
-	    strncmp(c, actor, sizeof(actor) - 1) != 0 ||
-	    (a = string_end(c + sizeof(actor) - 1, end)) == NULL ||
-	    strncmp(a, app, sizeof(app) - 1) != 0 ||
-	    (rest = string_end(a + sizeof(app) - 1, end)) == NULL ||
-	    *rest != ',')
+	    strncmp(c, actor, sizeof(actor) - 1) != 0 || !scan_string(&sc))
+		return false;
+	a = sc.p;
+	sc.p = a + sizeof(app) - 1;
+	if (strncmp(a, app, sizeof(app) - 1) != 0 || !scan_string(&sc) ||
+	    *(rest = sc.p) != ',')
 		return false;
 	jw_sep(w);
 	jw_raw(w, c, (size_t)(a - c));

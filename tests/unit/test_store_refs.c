@@ -1,7 +1,8 @@
 /*
  * lib/store_refs.c: the client_ref index in two parts, the refs of recent
  * applications in memory and the rest in client_refs. A retry finds its
- * first application wherever the ref is; a rollback takes back the refs of
+ * first application wherever the ref is, and nothing changes; a clash of
+ * the number still fails; a rollback takes back the refs of
  * its transaction; REFS_MERGE (1024) refs move into client_refs with a
  * COMMIT, or at open; a merge that fails leaves them where they were; and
  * migration 10 moves the refs of a database of the old schema (and 11
@@ -125,9 +126,10 @@ main(void)
 {
 	char dir[] = "/tmp/ogi-test-refs.XXXXXX", first_id[APP_ID_LEN];
 	char rb_id[APP_ID_LEN], id[APP_ID_LEN];
-
 	struct store *s;
 	struct app first, a;
+	int64_t changes;
+	int n;
 
 	if (mkdtemp(dir) == NULL)
 		bail("mkdtemp", NULL);
@@ -140,13 +142,25 @@ main(void)
 		bail("begin", s);
 	ok(submit(s, 7, "a-1", first_id, &first) == 0, "a new ref: inserted");
 	app_clear(&first);
-	ok(finds(s, 7, "a-1", first_id),
-	   "a retry in the same transaction finds it");
+	changes = store_changes(s);
+	ok(finds(s, 7, "a-1", first_id) && store_changes(s) == changes,
+	   "a retry in the same transaction finds it, and changes nothing");
+	app_init(&a);
+	ok(store_app_get(s, "2026-000002", &a) == STORE_NOTFOUND,
+	   "no second application");
+	app_clear(&a);
 	ok(submit(s, 8, "a-1", id, &first) == 0,
 	   "another user's same ref is a new application");
 	app_clear(&first);
 	ok(store_commit(s) == 0, "commit");
 	ok(finds(s, 7, "a-1", first_id), "a retry after the commit finds it");
+	n = next_n;
+	next_n = 1;
+	ok(submit(s, 7, "clash", NULL, &first) == -1 &&
+	       strstr(store_error(s), "UNIQUE") != NULL,
+	   "a clash of the number with a new ref fails (%s)", store_error(s));
+	app_clear(&first);
+	next_n = n;
 	app_init(&a);
 	a.client_ref = "a-1";
 	a.created_by = 7;
@@ -239,6 +253,9 @@ main(void)
 	       count("SELECT rowid FROM apps WHERE client_ref = 'gone'"),
 	   "the merge replaces the stale row");
 	ok(finds(s, 11, "gone", id), "found from client_refs too");
+	ok(submit(s, 11, NULL, NULL, &first) == 0 &&
+	       submit(s, 11, NULL, NULL, &first) == 0,
+	   "no ref: never taken");
 	store_close(s);
 
 	/* Migration 10 from the old schema: a unique index on apps. */

@@ -2,8 +2,8 @@
  * lib/store.c: when SQLite rolls a whole batch back in the middle (a page
  * spilled to a log that cannot grow: here RLIMIT_FSIZE), the rest of the
  * batch and its COMMIT fail; no later write commits on its own while the
- * writes before it were lost. And store_app_insert_once: a client_ref
- * taken by the same user returns the first application, inserting nothing.
+ * writes before it were lost. And the numbers a transaction takes are
+ * written by its COMMIT. (store_app_insert_once: test_store_refs.)
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,63 +50,6 @@ insert(struct store *s, int n)
 		return -1;
 	}
 	return store_release(s);
-}
-
-/* An application of user's with client_ref ref and number n. */
-static int
-insert_ref(struct store *s, int n, int64_t user, const char *ref,
-           struct app *first)
-{
-	struct app a;
-	int rc;
-
-	app_init(&a);
-	snprintf(a.id, APP_ID_LEN, "2026-%06u", (unsigned)n % 1000000u);
-	a.name = "测试";
-	a.description = "重试";
-	a.client_ref = (char *)ref;
-	a.created_by = user;
-	a.received_on = a.start = a.due_on = 20400;
-	a.version = 1;
-	app_init(first);
-	rc = store_app_insert_once(s, &a, first);
-	return rc;
-}
-
-static void
-insert_once_checks(struct store *s)
-{
-	struct app first, a;
-	int64_t changes;
-
-	if (store_begin(s) == -1)
-		bail("begin", s);
-	ok(insert_ref(s, 40001, 7, "ref-1", &first) == 0,
-	   "insert_once: a new client_ref is inserted");
-	app_clear(&first);
-	changes = store_changes(s);
-	ok(insert_ref(s, 40002, 7, "ref-1", &first) == STORE_EXISTS &&
-	       strcmp(first.id, "2026-040001") == 0,
-	   "the same user's client_ref again: the first one (%s)", first.id);
-	app_clear(&first);
-	ok(store_changes(s) == changes, "and nothing changed");
-	app_init(&a);
-	ok(store_app_get(s, "2026-040002", &a) == STORE_NOTFOUND,
-	   "no second application");
-	app_clear(&a);
-	ok(insert_ref(s, 40002, 8, "ref-1", &first) == 0,
-	   "another user's same client_ref is a new application");
-	app_clear(&first);
-	ok(insert_ref(s, 40001, 7, "ref-2", &first) == -1 &&
-	       strstr(store_error(s), "UNIQUE") != NULL,
-	   "a clash of the number with a new client_ref fails (%s)",
-	   store_error(s));
-	app_clear(&first);
-	ok(insert_ref(s, 40003, 7, NULL, &first) == 0 &&
-	       insert_ref(s, 40004, 7, NULL, &first) == 0,
-	   "no client_ref: never taken");
-	app_clear(&first);
-	ok(store_commit(s) == 0, "the batch commits");
 }
 
 /* The year's counter read by another connection: committed state only. */
@@ -230,7 +173,6 @@ main(void)
 	}
 	ok(store_begin(s) == 0 && insert(s, 30000) == 0 && store_commit(s) == 0,
 	   "with room again, the next batch commits");
-	insert_once_checks(s);
 	seq_checks(s, path);
 	store_close(s);
 	db_files_remove(path);
