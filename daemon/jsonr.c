@@ -81,12 +81,18 @@ jr_string(struct jr *r, const char **s, size_t *n, bool *ascii)
 		['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
 	};
 	const unsigned char *start = ++r->p, *q;
-	unsigned high = 0;
+	uint64_t high = 0, w;
 	size_t len;
 
-	for (q = start; q < r->end && *q != '"' && *q != '\\' && *q >= 0x20;)
+	for (q = start; r->end - q >= 8; q += 8) {
+		w = jw_word_load(q);
+		if (jw_word_special(w) != 0)
+			break;
+		high |= w;
+	}
+	for (; q < r->end && *q != '"' && *q != '\\' && *q >= 0x20;)
 		high |= *q++;
-	*ascii = (high & 0x80) == 0;
+	*ascii = (high & JW_HIGHS) == 0;
 	if (q < r->end && *q == '"') {
 		*s = (const char *)start;
 		*n = (size_t)(q - start);

@@ -197,22 +197,34 @@ jw_escaped(struct jw *w, const char *s, size_t n, bool check)
 	static const char hex[] = "0123456789ABCDEF";
 	const char *run = s, *end = s + n;
 	unsigned mask = check ? JW_ESC | JW_UTF8 : JW_ESC;
+	/* checked, a byte past 0x7F starts a sequence to check */
+	uint64_t high = check ? JW_HIGHS : 0, word;
 	char e[6];
 
 	jw_ch(w, '"');
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (s < end) {
+		unsigned char c;
 		const char *esc;
 		size_t elen = 2, k;
 
-		if ((jw_class[c] & mask) == 0)
+		if (end - s >= 8) {
+			word = jw_word_load(s);
+			if ((jw_word_special(word) | (word & high)) == 0) {
+				s += 8;
+				continue;
+			}
+		}
+		c = (unsigned char)*s;
+		if ((jw_class[c] & mask) == 0) {
+			s++;
 			continue;
+		}
 		if (c >= 0x80) {
 			k = utf8_seq((const unsigned char *)s,
 			             (size_t)(end - s));
 			if (k == 0)
 				return false;
-			s += k - 1;
+			s += k;
 			continue;
 		}
 		jw_raw(w, run, (size_t)(s - run));
@@ -248,6 +260,7 @@ jw_escaped(struct jw *w, const char *s, size_t n, bool check)
 			break;
 		}
 		jw_raw(w, esc, elen);
+		s++;
 	}
 	jw_raw(w, run, (size_t)(end - run));
 	jw_ch(w, '"');

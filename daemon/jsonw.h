@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -45,6 +46,7 @@ void jw_string(struct jw *, const char *s);
 void jw_stringn(struct jw *, const char *s, size_t n);
 /* v in decimal at the end of buf (no NUL): where its digits start. */
 #define JW_INT_MAX 20 /* "-9223372036854775808" */
+
 char *jw_int_text(char buf[JW_INT_MAX], int64_t v);
 void jw_int(struct jw *, int64_t);
 /* false if jansson could not dump it (not finite, or too long). */
@@ -76,5 +78,33 @@ size_t jw_utf8_seq(const unsigned char *s, size_t n);
  * (the longest, "-2.2250738585072014e-308", needs 25 bytes).
  */
 int jw_dtostr(char *buf, size_t size, double v);
+
+/*
+ * Eight bytes at a time, with the bit tricks strlen uses: whether the word
+ * holds a byte a JSON string cannot carry as it is ('"', '\\' or a control
+ * below 0x20). Exact for the word as a whole: 0 means none of its bytes
+ * is one. jw_escaped and jr_string skip such words, the bulk of a text.
+ */
+#define JW_ONES 0x0101010101010101ULL
+#define JW_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+jw_word_load(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint64_t
+jw_word_special(uint64_t w)
+{
+	uint64_t q = w ^ (JW_ONES * '"'), b = w ^ (JW_ONES * '\\');
+
+	return (((q - JW_ONES) & ~q) | ((b - JW_ONES) & ~b) |
+	        ((w - JW_ONES * 0x20) & ~w)) &
+	       JW_HIGHS;
+}
 
 #endif

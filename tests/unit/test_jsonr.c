@@ -283,10 +283,54 @@ test_random(void)
 	   "changed texts: %u read fast, %u left to jansson", msame, mfall);
 }
 
+/*
+ * Each byte that ends, escapes, refuses or marks a string as not ASCII, at
+ * each place of a longer one, ASCII and Chinese around it: jr_string's
+ * eight-bytes-a-step skip never misses one.
+ */
+static void
+test_positions(void)
+{
+	static const char special[] = { '"',  '\\', '\x01',     '\x1f',    '\t',
+		                        0x7f, 'n',  (char)0xe4, (char)0x80 };
+	static const char *const fill[] = { "abcdefghijklmnopqrstuvwxyz0123",
+		                            "依申请公开政府信息办理期限" };
+	size_t f, p, k, bad = 0, fast = 0, all = 0;
+
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < strlen(fill[f]); p++)
+			for (k = 0; k < sizeof(special); k++) {
+				char t[64];
+
+				snprintf(t, sizeof(t), "\"%s\"", fill[f]);
+				t[p + 1] = special[k];
+				if (f == 0 &&
+				    (special[k] == 'n' || special[k] == 0x7f))
+					all++;
+				switch (verdict_s(t)) {
+				case JSONR_SAME:
+					if (f == 0 && (special[k] == 'n' ||
+					               special[k] == 0x7f))
+						fast++;
+					break;
+				case JSONR_FALLBACK:
+					break;
+				case JSONR_MISMATCH:
+					bad++;
+					break;
+				}
+			}
+	ok(bad == 0,
+	   "a byte of each kind at every place of a string: %zu wrong", bad);
+	ok(fast == all, "'n' and 0x7F anywhere in ASCII read fast: %zu of %zu",
+	   fast, all);
+}
+
 int
 main(void)
 {
 	test_fixed();
 	test_random();
+	test_positions();
 	return tap_done();
 }
