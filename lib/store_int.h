@@ -231,5 +231,6 @@ void store_refs_begin(struct store *);
 int store_refs_merge(struct store *);
 void store_refs_committed(struct store *);
 void store_refs_rollback(struct store *);
+void store_refs_tune(size_t cycle, size_t chunk);
 
 #endif

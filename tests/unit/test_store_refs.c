@@ -3,10 +3,12 @@
  * applications in memory and the rest in client_refs. A retry finds its
  * first application wherever the ref is, and nothing changes; a clash of
  * the number still fails; a rollback takes back the refs of
- * its transaction; REFS_MERGE (1024) refs move into client_refs with a
- * COMMIT, or at open; a merge that fails leaves them where they were; and
- * migration 10 moves the refs of a database of the old schema (and 11
- * folds apps_report_open into apps_state).
+ * its transaction; a cycle's refs move into client_refs with COMMITs, a
+ * chunk each (here first 1024 at once), or at open; a merge that fails
+ * leaves them where they were; a cycle in chunks keeps its refs hot until
+ * its last chunk, and a rollback takes back its chunk; and migration 10
+ * moves the refs of a database of the old schema (and 11 folds
+ * apps_report_open into apps_state).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "../../lib/app.h"
 #include "../../lib/store.h"
+#include "../../lib/store_int.h"
 #include "sqldb.h"
 #include "tap.h"
 
@@ -121,6 +124,97 @@ reopen(struct store *s)
 	return s;
 }
 
+static long long
+refs_upto(void)
+{
+	return count("SELECT CAST(value AS INTEGER) FROM meta"
+	             " WHERE key = 'refs_upto'");
+}
+
+/* Whether user's refs "<prefix>-<i>", i in [from, to), find the numbers
+ * first, first + 1, ... */
+static int
+finds_all(struct store *s, int64_t user, const char *prefix, int from, int to,
+          int first)
+{
+	char ref[64], id[APP_ID_LEN];
+	int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(ref, sizeof(ref), "%s-%d", prefix, i);
+		snprintf(id, APP_ID_LEN, "2026-%06d", first + i);
+		if (!finds(s, user, ref, id))
+			return 0;
+	}
+	return 1;
+}
+
+/* A cycle of 1024 refs in chunks of 300, one a commit. */
+static void
+test_chunks(struct store **sp)
+{
+	struct store *s;
+	long long upto, last;
+	int c0, d0;
+
+	store_refs_tune(1024, 300);
+	s = *sp = reopen(*sp);
+	upto = refs_upto();
+	c0 = next_n;
+	submit_many(s, 12, "c", 1024);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 12") ==
+	           300 &&
+	       refs_upto() == upto,
+	   "the commit that begins a cycle moves its first chunk only (%lld)",
+	   count("SELECT count(*) FROM client_refs WHERE created_by = 12"));
+	ok(count("SELECT (SELECT max(client_ref) FROM client_refs"
+	         " WHERE created_by = 12) = (SELECT client_ref FROM apps"
+	         " WHERE created_by = 12 ORDER BY client_ref"
+	         " LIMIT 1 OFFSET 299)") == 1,
+	   "the first 300 in key order");
+	last = count("SELECT max(rowid) FROM apps");
+	ok(finds_all(s, 12, "c", 0, 1024, c0), "every ref of the cycle found");
+
+	/* A rollback takes back its chunk, and its refs. */
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	d0 = next_n;
+	ok(submit(s, 12, "d-0", NULL, &(struct app){ 0 }) == 0, "a new ref");
+	next_n = d0;
+	store_rollback(s);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 12") ==
+	       300,
+	   "a rollback takes back its chunk");
+
+	d0 = next_n;
+	submit_many(s, 12, "d", 5);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 12") ==
+	       600,
+	   "the next commit moves the next chunk");
+	submit_many(s, 12, "d", 0);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 12") ==
+	           900 &&
+	       refs_upto() == upto,
+	   "and the next; refs_upto waits for the last");
+	submit_many(s, 12, "e", 1);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 12") ==
+	           1024 &&
+	       refs_upto() == last,
+	   "the last chunk, and refs_upto the cycle's last application "
+	   "(%lld)",
+	   refs_upto());
+	ok(finds_all(s, 12, "c", 0, 1024, c0) &&
+	       finds_all(s, 12, "d", 0, 5, d0),
+	   "found from client_refs, and the refs added during the cycle hot");
+	ok(count("SELECT count(*) FROM client_refs WHERE client_ref"
+	         " GLOB '[de]-*'") == 0,
+	   "which are not in client_refs");
+	s = *sp = reopen(s);
+	ok(finds_all(s, 12, "d", 0, 5, d0) &&
+	       finds_all(s, 12, "c", 0, 1024, c0),
+	   "after a reopen too");
+}
+
 int
 main(void)
 {
@@ -134,6 +228,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		bail("mkdtemp", NULL);
 	snprintf(path, sizeof(path), "%s/ogi.db", dir);
+	store_refs_tune(1024, 1 << 30); /* a cycle in one commit */
 	if (store_create(path, &s) == -1)
 		bail("create", s);
 
@@ -256,6 +351,8 @@ main(void)
 	ok(submit(s, 11, NULL, NULL, &first) == 0 &&
 	       submit(s, 11, NULL, NULL, &first) == 0,
 	   "no ref: never taken");
+	app_clear(&first);
+	test_chunks(&s);
 	store_close(s);
 
 	/* Migration 10 from the old schema: a unique index on apps. */
