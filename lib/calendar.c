@@ -5,6 +5,7 @@
  * subtraction and add a binary search. Changing a year recomputes the
  * counts from that year on (about 70,000 additions at worst).
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,10 @@ struct cal {
 	uint8_t *work; /* 1 if working day */
 	int32_t *cum;
 	struct cal_year years[CAL_NYEARS];
+	uint64_t serial; /* new with every change: cal_serial */
 };
+
+static _Atomic uint64_t cal_serials;
 
 static int
 cal_weekend(day_t d)
@@ -73,6 +77,7 @@ cal_recount(struct cal *cal, size_t from)
 	int32_t c = from == 0 ? 0 : cal->cum[from - 1];
 	size_t i;
 
+	cal->serial = atomic_fetch_add(&cal_serials, 1) + 1;
 	for (i = from; i < cal->ndays; i++) {
 		c += cal->work[i];
 		cal->cum[i] = c;
@@ -149,6 +154,7 @@ cal_copy(const struct cal *src)
 	size_t i;
 
 	cal = xcalloc(1, sizeof *cal);
+	cal->serial = atomic_fetch_add(&cal_serials, 1) + 1;
 	cal->first = src->first;
 	cal->ndays = src->ndays;
 	cal->work = xreallocarray(NULL, cal->ndays, sizeof *cal->work);
@@ -303,6 +309,12 @@ cal_clear_year(struct cal *cal, int year)
 		return;
 	cal_year_free(y);
 	cal_recount(cal, cal_reset_flags(cal, year));
+}
+
+uint64_t
+cal_serial(const struct cal *cal)
+{
+	return cal->serial;
 }
 
 bool

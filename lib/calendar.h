@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "date.h"
 
@@ -34,6 +35,11 @@ int cal_set_year(struct cal *, int year, const day_t *holidays,
 /* Forget a year: weekends only again, and not known. */
 void cal_clear_year(struct cal *, int year);
 bool cal_year_known(const struct cal *, int year);
+/*
+ * Differs from every other calendar's, and changes with every change to
+ * this one: what a cache of something computed from it is keyed on.
+ */
+uint64_t cal_serial(const struct cal *);
 /* Last day of the latest known year, or DAY_NONE when none is known. */
 day_t cal_known_until(const struct cal *);
 /*

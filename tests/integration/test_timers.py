@@ -300,6 +300,21 @@ def test_calendar_set_moves_deadlines():
         eq(fired_of(res, a["id"], "overdue"), [], "not overdue at the old instant")
         res = w.clock(midnight(nxt))
         eq(len(fired_of(res, a["id"], "overdue")), 1, "overdue at the new instant")
+        # A working Saturday and a holiday in the same weeks: the due
+        # date of an application received that day stays, its skipped
+        # days change. The explanation of the last submit's deadline is
+        # kept for the next one of the same day (view_text.c): a change
+        # of the calendar must not reuse it.
+        b = w.submit("2026-03-02")
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        w.admin.call("calendar.set", {"year": 2026, "holidays": sorted(set(cal["holidays"]) | {"2026-03-11"}),
+                                      "workdays": sorted(set(cal["workdays"]) | {"2026-03-07"})})
+        c = w.submit("2026-03-02")
+        eq(c["deadline"]["due_on"], b["deadline"]["due_on"], "a holiday and a working Saturday: the same due date")
+        sk = c["deadline"]["explain"]["skipped"]
+        ok("2026-03-11" in sk and "2026-03-07" not in sk and "2026-03-07" in b["deadline"]["explain"]["skipped"],
+           "a submit after calendar.set skips the new holiday, not the working Saturday")
+        eq(c["deadline"]["explain"], w.get(c["id"])["deadline"]["explain"], "as app.get explains it")
         err = w.clerk.error("calendar.set", {"year": 2026, "holidays": [], "workdays": []})
         eq(err["code"], -32002, "calendar.set is for admins")
         err = w.admin.error("calendar.set", {"year": 2026, "holidays": ["2026-02-30"], "workdays": []})

@@ -675,6 +675,40 @@ test_copy(const struct cal *cal)
 	cal_free(c);
 }
 
+/* cal_serial: new with every calendar and every change, not with reads. */
+static void
+test_serial(const struct cal *cal)
+{
+	struct cal *c = cal_copy(cal), *d = cal_new();
+	day_t none[1] = { 0 }, hol[1] = { D("2026-03-11") };
+	uint64_t s0 = cal_serial(c), s1;
+
+	ok(s0 != cal_serial(cal) && cal_serial(d) != s0 &&
+	       cal_serial(d) != cal_serial(cal),
+	   "a new calendar and a copy each have a serial of their own");
+	(void)cal_count(c, D("2026-01-01"), D("2026-12-31"));
+	(void)cal_add(c, D("2026-03-02"), 20);
+	(void)cal_is_workday(c, D("2026-03-11"));
+	ok(cal_serial(c) == s0, "reading leaves it");
+	cal_set_year(c, 2026, hol, 1, none, 0, NULL, NULL);
+	ok((s1 = cal_serial(c)) != s0, "cal_set_year changes it");
+	cal_set_year(c, 2026, hol, 1, none, 0, NULL, NULL);
+	ok(cal_serial(c) != s1, "even to the same year");
+	s1 = cal_serial(c);
+	cal_clear_year(c, 2026);
+	ok(cal_serial(c) != s1, "cal_clear_year changes it");
+	s1 = cal_serial(c);
+	ok(cal_load_text(c, "2026-03-12 off\n", NULL, NULL) == 0 &&
+	       cal_serial(c) != s1,
+	   "cal_load_text changes it");
+	s1 = cal_serial(c);
+	ok(cal_load_text(c, "2026-02-30 off\n", NULL, NULL) == -1 &&
+	       cal_serial(c) == s1,
+	   "a refused cal_load_text leaves it");
+	cal_free(c);
+	cal_free(d);
+}
+
 static double
 seconds(void)
 {
@@ -731,6 +765,7 @@ main(void)
 	test_unknown_years(cal);
 	test_load_text();
 	test_copy(cal);
+	test_serial(cal);
 	test_speed(cal);
 	cal_free(cal);
 	return tap_done();
