@@ -60,6 +60,12 @@ struct conn {
 	uint64_t id;
 	struct bufferevent *bev;
 	struct ssl_st *ssl; /* owned by bev; NULL: plain TCP */
+	/* Plain TCP: the socket read by conn_recv_cb, not by the bufferevent
+	 * (into its input all the same); on while !read_off && !read_full. */
+	struct event *rev;
+	bool read_off;  /* reading stopped: paused, closing, EOF, shutdown */
+	bool read_full; /* the input holds a whole request's worth */
+	bool rev_on;
 	struct session session;
 	struct event *resume;  /* zero timeout: continue after the budget */
 	struct event *timer;   /* idle, request and linger timeouts */
@@ -125,6 +131,35 @@ static size_t
 conn_output_len(struct conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void
+conn_rev_sync(struct conn *c)
+{
+	bool on = !c->read_off && !c->read_full && !c->dead;
+
+	if (c->rev == NULL || on == c->rev_on)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+	c->rev_on = on;
+}
+
+/* Start or stop reading the client's input. */
+static void
+conn_reading(struct conn *c, bool on)
+{
+	if (c->rev == NULL) {
+		if (on)
+			bufferevent_enable(c->bev, EV_READ);
+		else
+			bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	c->read_off = !on;
+	conn_rev_sync(c);
 }
 
 static void
@@ -216,6 +251,8 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 		if (c->paused)
 			conn_npaused--;
 		rpc_work_free(&c->work);
+		if (c->rev != NULL)
+			event_free(c->rev);
 		bufferevent_free(c->bev);
 		event_free(c->resume);
 		event_free(c->timer);
@@ -251,6 +288,7 @@ conn_close(struct conn *c, const char *reason)
 		tls_close_notify(c->ssl);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_reading(c, false);
 	event_del(c->resume);
 	event_del(c->timer);
 	conn_live--;
@@ -266,7 +304,7 @@ conn_finish(struct conn *c, const char *reason)
 		return;
 	c->closing = true;
 	c->reason = reason;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, false);
 	event_del(c->resume);
 	evtimer_del(c->timer);
 	if (conn_output_len(c) == 0)
@@ -299,8 +337,10 @@ conn_linger(struct conn *c)
 		tls_close_notify(c->ssl);
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	evbuffer_drain(in, evbuffer_get_length(in));
-	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
-	bufferevent_enable(c->bev, EV_READ);
+	c->read_full = false;
+	if (c->rev == NULL)
+		bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	conn_reading(c, true);
 	conn_timer_update(c);
 }
 
@@ -386,7 +426,7 @@ conn_pause(struct conn *c)
 		return;
 	c->paused = true;
 	conn_npaused++;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, false);
 	log_debug("conn=%llu event=pause output=%zu", (unsigned long long)c->id,
 	          conn_output_len(c));
 }
@@ -478,6 +518,10 @@ conn_next_line(struct conn *c)
 		c->working = true;
 	}
 	evbuffer_drain(in, drain);
+	if (c->read_full) {
+		c->read_full = false;
+		conn_rev_sync(c);
+	}
 	return 1;
 }
 
@@ -564,7 +608,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		c->paused = false;
 		conn_npaused--;
 		if (!c->eof && !conn_shutting_down)
-			bufferevent_enable(c->bev, EV_READ);
+			conn_reading(c, true);
 		conn_schedule(c); /* may be inside bufferevent_write */
 	}
 }
@@ -638,6 +682,66 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, "write_timeout");
 }
 
+/*
+ * Plain TCP: one recv into the bufferevent's input, where conn_read_cb
+ * finds it. The bufferevent's own read asked the kernel how much was
+ * readable first (FIONREAD), a second system call for each request.
+ * Reading stops while the input holds a whole request's worth
+ * (max_request_bytes + 1, the bufferevent's high-water mark before) and
+ * goes on once a line is taken from it.
+ */
+static void
+conn_recv_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in), max = conn_max_request() + 1,
+	       room = len < max ? max - len : 0;
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	if (c->dead)
+		return;
+	if (room == 0 && !c->lingering) {
+		c->read_full = true;
+		conn_rev_sync(c);
+		return;
+	}
+	if (room > 16384 || c->lingering)
+		room = 16384;
+	/* bufferevent_socket keeps the input's end frozen but to itself */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) < 1) {
+		evbuffer_freeze(in, 0);
+		conn_close(c, "error");
+		return;
+	}
+	if (v.iov_len > room)
+		v.iov_len = room;
+	n = recv(fd, v.iov_base, v.iov_len, 0);
+	if (n > 0) {
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(in, &v, 1);
+	}
+	evbuffer_freeze(in, 0);
+	if (n < 0) {
+		int e = errno;
+
+		if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
+			return;
+		conn_reading(c, false);
+		errno = e; /* for the reason conn_event_cb gives */
+		conn_event_cb(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
+		return;
+	}
+	if (n == 0) {
+		conn_reading(c, false);
+		conn_event_cb(c->bev, BEV_EVENT_READING | BEV_EVENT_EOF, c);
+		return;
+	}
+	conn_read_cb(c->bev, c);
+}
+
 static void
 conn_grace_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -691,14 +795,26 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	bufferevent_priority_set(c->bev, 0);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	                  c);
+	if (c->ssl == NULL) {
+		c->rev = event_new(ogid->base, fd, EV_READ | EV_PERSIST,
+		                   conn_recv_cb, c);
+		if (c->rev == NULL) {
+			log_warnx(
+			    "conn=%llu peer=%s event=error what=event_new",
+			    (unsigned long long)c->id, c->session.peer);
+			bufferevent_free(c->bev);
+			free(c);
+			return;
+		}
+		event_priority_set(c->rev, 0);
+	}
 	/*
-	 * At its high-water mark bufferevent_openssl stops reading with bytes
-	 * left decrypted inside OpenSSL, which no socket event brings out
-	 * again: no mark for TLS. conn_next_line bounds a line either way.
+	 * No high-water mark on the bufferevent: plain TCP stops at a whole
+	 * request's worth itself (conn_recv_cb), and at its mark
+	 * bufferevent_openssl stops reading with bytes left decrypted inside
+	 * OpenSSL, which no socket event brings out again. conn_next_line
+	 * bounds a line either way.
 	 */
-	if (c->ssl == NULL)
-		bufferevent_setwatermark(c->bev, EV_READ, 0,
-		                         conn_max_request() + 1);
 	if (cfg->request_timeout > 0) {
 		tv.tv_sec = cfg->request_timeout;
 		tv.tv_usec = 0;
@@ -720,7 +836,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	ogid->nconns = conn_live;
 	log_info("conn=%llu peer=%s event=open", (unsigned long long)c->id,
 	         c->session.peer);
-	bufferevent_enable(c->bev, EV_READ);
+	conn_reading(c, true);
 	conn_timer_update(c);
 }
 
@@ -833,7 +949,7 @@ conn_shutdown(void (*done)(void))
 	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
 		if (c->dead || c->closing)
 			continue;
-		bufferevent_disable(c->bev, EV_READ);
+		conn_reading(c, false);
 		c->partial_since = 0;
 		conn_schedule(c);
 	}

@@ -525,6 +525,18 @@ def test_oversize_line():
         exact = body + " " * (4096 - len(body)) + "\n"
         c.send_raw(exact)
         eq(c.recv_line().get("id"), "fit", "a line of exactly max_request_bytes is served")
+        # Reading stops while the input holds max_request_bytes + 1 and
+        # goes on as lines are taken: a submit (which waits for its
+        # commit, the input filling meanwhile), then 40 KB of short lines
+        # in one write.
+        sub = req("app.submit", {"applicant": {"kind": "natural_person", "name": "张三"},
+                                 "channel": "online", "description": "流水线"}, id="sub")
+        many = line(sub) + b"".join(line(req("calendar.is_workday", {"date": WORKDAY}, id=i))
+                                    for i in range(500))
+        ok(len(many) > 10 * 4097, "the pipelined lines are many times the cap (%d bytes)" % len(many))
+        c.send_raw(many)
+        eq([c.recv_line().get("id") for i in range(501)], ["sub"] + list(range(500)),
+           "pipelined lines many times max_request_bytes: every one answered, in order")
         c.send_raw(body + " " * (4097 - len(body)) + "\n")
         r = c.recv_line()
         eq(err_code(r), -32600, "a line over max_request_bytes: -32600")
