@@ -1,6 +1,12 @@
 /*
  * A direct-mapped cache of app.get results (see appcache.h): a fixed
  * number of slots, a collision replaces, so memory stays bounded.
+ *
+ * A write marks its application's slot with the transaction's number
+ * (txn_gen): until the commit, the slot takes no text (the reader still
+ * sees the old row), and the commit empties it. One mark a slot, checked
+ * in one load: a list of the written ids was searched through at every
+ * write, ~32 comparisons a submit in a batch of 64.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,7 +18,6 @@
 
 #define APPCACHE_SLOTS 4096
 #define APPCACHE_MAX_TEXT (64 * 1024) /* larger results are not kept */
-#define APPCACHE_MAX_DIRTY 4096
 
 struct slot {
 	char id[APP_ID_LEN];
@@ -23,18 +28,27 @@ struct slot {
 };
 
 static struct slot slots[APPCACHE_SLOTS * 2]; /* [personal][hash] */
-static char dirty[APPCACHE_MAX_DIRTY][APP_ID_LEN];
+static uint32_t dirty_gen[APPCACHE_SLOTS];    /* txn_gen of a write, by hash */
+static uint16_t dirty[APPCACHE_SLOTS];        /* the hashes marked */
+_Static_assert(APPCACHE_SLOTS <= 65536, "a hash fits dirty[]");
 static size_t ndirty;
-static bool dirty_overflow; /* too many writes: drop everything at the end */
+static uint32_t txn_gen = 1; /* the open transaction's number */
+static bool all_dirty;       /* calendar.set: everything, until the end */
 
-static struct slot *
-slot_for(const char *id, bool personal)
+static size_t
+slot_hash(const char *id)
 {
 	uint32_t h = 2166136261u;
 
 	for (; *id != '\0'; id++)
 		h = (h ^ (uint8_t)*id) * 16777619u;
-	return &slots[(personal ? APPCACHE_SLOTS : 0) + h % APPCACHE_SLOTS];
+	return h % APPCACHE_SLOTS;
+}
+
+static struct slot *
+slot_at(size_t h, bool personal)
+{
+	return &slots[(personal ? APPCACHE_SLOTS : 0) + h];
 }
 
 static void
@@ -44,36 +58,20 @@ slot_empty(struct slot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Both kinds of reader's slots for hash h. */
 static void
-drop(const char *id)
+drop(size_t h)
 {
-	struct slot *s;
-	int personal;
-
-	for (personal = 0; personal < 2; personal++) {
-		s = slot_for(id, personal);
-		if (s->text != NULL && strcmp(s->id, id) == 0)
-			slot_empty(s);
-	}
-}
-
-static bool
-is_dirty(const char *id)
-{
-	size_t i;
-
-	if (dirty_overflow)
-		return true;
-	for (i = 0; i < ndirty; i++)
-		if (strcmp(dirty[i], id) == 0)
-			return true;
-	return false;
+	if (slots[h].text != NULL)
+		slot_empty(&slots[h]);
+	if (slots[APPCACHE_SLOTS + h].text != NULL)
+		slot_empty(&slots[APPCACHE_SLOTS + h]);
 }
 
 const char *
 appcache_get(const char *id, day_t today, bool personal, size_t *len)
 {
-	struct slot *s = slot_for(id, personal);
+	struct slot *s = slot_at(slot_hash(id), personal);
 
 	if (s->text == NULL || s->today != today || strcmp(s->id, id) != 0)
 		return NULL;
@@ -86,10 +84,14 @@ appcache_put(const char *id, day_t today, bool personal, const char *text,
              size_t len)
 {
 	struct slot *s;
+	size_t h;
 
-	if (len > APPCACHE_MAX_TEXT || strlen(id) >= APP_ID_LEN || is_dirty(id))
+	if (len > APPCACHE_MAX_TEXT || strlen(id) >= APP_ID_LEN || all_dirty)
 		return;
-	s = slot_for(id, personal);
+	h = slot_hash(id);
+	if (dirty_gen[h] == txn_gen)
+		return;
+	s = slot_at(h, personal);
 	slot_empty(s);
 	memcpy(s->id, id, strlen(id) + 1);
 	s->today = today;
@@ -103,22 +105,20 @@ appcache_put(const char *id, day_t today, bool personal, const char *text,
 void
 appcache_dirty(const char *id)
 {
-	drop(id);
-	if (is_dirty(id))
-		return;
-	if (ndirty == APPCACHE_MAX_DIRTY) {
-		dirty_overflow = true;
-		return;
+	size_t h = slot_hash(id);
+
+	drop(h);
+	if (dirty_gen[h] != txn_gen) {
+		dirty_gen[h] = txn_gen;
+		dirty[ndirty++] = (uint16_t)h;
 	}
-	memcpy(dirty[ndirty++], id, APP_ID_LEN - 1);
-	dirty[ndirty - 1][APP_ID_LEN - 1] = '\0';
 }
 
 void
 appcache_dirty_all(void)
 {
 	appcache_clear();
-	dirty_overflow = true;
+	all_dirty = true;
 }
 
 void
@@ -126,12 +126,17 @@ appcache_txn_done(void)
 {
 	size_t i;
 
-	if (dirty_overflow)
+	if (all_dirty)
 		appcache_clear();
 	for (i = 0; i < ndirty; i++)
 		drop(dirty[i]);
 	ndirty = 0;
-	dirty_overflow = false;
+	all_dirty = false;
+	/* A new number; after 2^32 transactions, the marks made anew. */
+	if (++txn_gen == 0) {
+		memset(dirty_gen, 0, sizeof(dirty_gen));
+		txn_gen = 1;
+	}
 }
 
 void

@@ -2,7 +2,7 @@
 (transition, timer event, calendar change, a new day) shows at once, and
 readers with and without access to personal data never see each other's
 view."""
-from harness import Daemon, eq, main, ok
+from harness import Daemon, eq, line, main, ok, req
 
 
 def test_cache_follows_every_change():
@@ -50,6 +50,34 @@ def test_cache_follows_every_change():
         eq(sup.call("app.get", {"id": id})["state"], "ready", "another reader sees the change")
         for c in (admin, clerk, rev, sup):
             c.close()
+    finally:
+        d.cleanup()
+
+
+def test_get_between_a_write_and_its_commit():
+    """A get on another connection in the same turn of the loop as a write
+    reads the state before the write (its commit is not made yet); what it
+    rendered is not kept past the commit: the next get shows the write."""
+    d = Daemon()
+    try:
+        _, clerk = d.user("clerk", "clerk")
+        _, rev = d.user("rev", "reviewer")
+        stale, before = 0, 0
+        for i in range(60):
+            id = clerk.call("app.submit", {"applicant": {"kind": "natural_person", "name": "张三"},
+                                           "channel": "online", "description": "缓存 %d" % i})["id"]
+            rev.call("app.get", {"id": id})
+            clerk.send_raw(line(req("app.assign", {"id": id, "reviewer": "rev"}, id="w")))
+            rev.send_raw(line(req("app.get", {"id": id}, id="g")))
+            clerk.recv_line()
+            if rev.recv_line()["result"]["version"] == 1:
+                before += 1
+            if rev.call("app.get", {"id": id})["version"] != 2:
+                stale += 1
+        print("# %d of 60 gets ran before the write's commit" % before)
+        eq(stale, 0, "no get after a commit answers from before it")
+        rev.close()
+        clerk.close()
     finally:
         d.cleanup()
 
