@@ -65,7 +65,7 @@ struct conn {
 	struct event *rev;
 	bool read_off;  /* reading stopped: paused, closing, EOF, shutdown */
 	bool read_full; /* the input holds a whole request's worth */
-	bool rev_on;
+	bool rev_on;    /* rev is added */
 	struct session session;
 	struct event *resume;  /* zero timeout: continue after the budget */
 	struct event *timer;   /* idle, request and linger timeouts */
