@@ -169,8 +169,8 @@ static const char *migrations[] = {
 	";",
 	/*
 	 * 10: the client_ref index leaves apps for a table of its own,
-	 * filled a thousand submits at a time (lib/store_refs.c); every
-	 * application up to meta refs_upto is in it.
+	 * filled many submits at a time (merge cycles, lib/store_refs.c);
+	 * every application up to meta refs_upto is in it.
 	 */
 	"CREATE TABLE client_refs(created_by INTEGER NOT NULL,"
 	" client_ref TEXT NOT NULL, app_rowid INTEGER NOT NULL,"

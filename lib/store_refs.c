@@ -62,7 +62,6 @@ struct store_refs {
 	size_t merge_at;     /* n at which a commit begins a cycle */
 	uint32_t *slots;     /* index into ents + 1; 0 empty (linear probing) */
 	size_t nslots;       /* a power of 2, at least 2n */
-	int64_t upto;        /* refs_upto, committed */
 	size_t cycle, chunk; /* REFS_CYCLE, REFS_CHUNK (store_refs_tune) */
 	/* The merge cycle: ents[0..cycle_n) in key order, 0 none. */
 	size_t cycle_n;
@@ -369,7 +368,6 @@ store_refs_committed(struct store *s)
 		        (r->n - r->cycle_n) * sizeof(*r->ents));
 		r->n -= r->cycle_n;
 		slots_rebuild(r);
-		r->upto = r->cycle_upto;
 		r->merge_at = r->cycle;
 		cycle_end(r);
 	}
@@ -385,8 +383,9 @@ store_refs_tune(size_t cycle, size_t chunk)
 }
 
 /*
- * At open, for the writer: refs_upto and the refs after it. Many of them
- * (ogid stopped before a merge it would have made) are merged at once.
+ * At open, for the writer: the refs after refs_upto, hot. A cycle's worth
+ * or more (ogid stopped before a cycle it would have made) are merged at
+ * once.
  */
 int
 store_refs_open(struct store *s)
@@ -394,6 +393,7 @@ store_refs_open(struct store *s)
 	struct store_refs *r = xcalloc(1, sizeof(*r));
 	sqlite3_stmt *st;
 	char buf[32];
+	int64_t upto;
 	int rc;
 
 	r->cycle = r->merge_at = refs_cycle;
@@ -402,10 +402,10 @@ store_refs_open(struct store *s)
 	s->refs = r;
 	if ((rc = store_meta_get(s, "refs_upto", buf, sizeof(buf))) == -1)
 		return -1;
-	r->upto = rc == 0 ? strtoll(buf, NULL, 10) : 0;
+	upto = rc == 0 ? strtoll(buf, NULL, 10) : 0;
 	if ((st = store_stmt(s, STMT_REFS_HOT)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->upto);
+	sqlite3_bind_int64(st, 1, upto);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		hot_add(r, sqlite3_column_int64(st, 0),
 		        (const char *)sqlite3_column_text(st, 1),
@@ -416,7 +416,6 @@ store_refs_open(struct store *s)
 	r->mark = r->n;
 	if (r->n < r->cycle)
 		return 0;
-	/* Many (ogid stopped before a cycle it would have made): at once. */
 	if (store_begin(s) == -1 || refs_merge(s, true) == -1 ||
 	    store_commit(s) == -1) {
 		store_rollback(s);

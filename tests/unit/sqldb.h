@@ -1,6 +1,7 @@
 /*
  * Helpers for the unit tests that look into a database with SQLite
- * directly: run SQL, read one number, remove a database's files.
+ * directly: run SQL, read one number (on a connection given, or one of
+ * their own), remove a database's files.
  */
 #ifndef OGI_TEST_SQLDB_H
 #define OGI_TEST_SQLDB_H
@@ -33,6 +34,36 @@ sql_one(sqlite3 *db, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* sql_one on a connection of its own to the database at path. */
+static inline long long
+sql_one_at(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	long long v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK)
+		v = sql_one(db, sql);
+	else
+		printf("# %s: cannot open\n", path);
+	sqlite3_close(db);
+	return v;
+}
+
+/* sql_exec on a connection of its own to the database at path. */
+static inline int
+sql_exec_at(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sql_exec(db, sql);
+	else
+		printf("# %s: cannot open\n", path);
+	sqlite3_close(db);
+	return rc;
 }
 
 /* A database, its log and shared memory, and its search index's. */

@@ -521,16 +521,13 @@ case_beyond_ascii(struct store *idx, struct store *scan)
 static void
 rowid_past_32_bits(struct store *idx, struct store *scan, const char *path)
 {
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		bail("open", NULL);
-	sql_exec(db, "CREATE TEMP TABLE t AS SELECT * FROM apps"
-	             " WHERE id = '2026-000003';"
-	             "UPDATE t SET rowid = 4294967297, id = '2026-900001',"
-	             " description = '手工添加的大号记录';"
-	             "INSERT INTO apps SELECT * FROM t;");
-	sqlite3_close(db);
+	if (sql_exec_at(path, "CREATE TEMP TABLE t AS SELECT * FROM apps"
+	                      " WHERE id = '2026-000003';"
+	                      "UPDATE t SET rowid = 4294967297,"
+	                      " id = '2026-900001',"
+	                      " description = '手工添加的大号记录';"
+	                      "INSERT INTO apps SELECT * FROM t;") != SQLITE_OK)
+		bail("past 32 bits", NULL);
 	if (store_search_build(w) == -1)
 		bail("build past 32 bits", w);
 	expect(idx, scan, "手工添加", "2026-900001",

@@ -95,24 +95,14 @@ submit_many(struct store *s, int64_t user, const char *prefix, int n)
 static long long
 count(const char *sql)
 {
-	sqlite3 *db;
-	long long v;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		bail("sqlite3_open", NULL);
-	v = sql_one(db, sql);
-	sqlite3_close(db);
-	return v;
+	return sql_one_at(path, sql);
 }
 
 static void
 run_sql(const char *sql)
 {
-	sqlite3 *db;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK || sql_exec(db, sql) != 0)
+	if (sql_exec_at(path, sql) != SQLITE_OK)
 		bail("sql", NULL);
-	sqlite3_close(db);
 }
 
 static struct store *

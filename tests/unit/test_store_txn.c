@@ -57,16 +57,10 @@ static long long
 counter(const char *path, int year)
 {
 	char sql[64];
-	sqlite3 *db;
-	long long v;
 
 	snprintf(sql, sizeof(sql), "SELECT seq FROM counters WHERE year = %d",
 	         year);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		bail("sqlite3_open", NULL);
-	v = sql_one(db, sql);
-	sqlite3_close(db);
-	return v;
+	return sql_one_at(path, sql);
 }
 
 /* Numbers taken in a transaction: written by its COMMIT, given back by a
