@@ -4,13 +4,15 @@
 # bounded by timeout(1) and everything it starts is stopped on exit.
 #
 # Environment: N (applications to generate), DUR (measured seconds per
-# load run), CONNS, IDLE (idle connections), BENCH_DIR, OGID, KEEP_DB=1
+# load run), ROUNDS (app.submit runs, each between two commit runs),
+# CONNS, IDLE (idle connections), BENCH_DIR, OGID, KEEP_DB=1
 # (reuse a database generated today with the same N).
 set -u
 cd "$(dirname "$0")"
 
 N=${N:-50000}
 DUR=${DUR:-3}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-10000}
 DIR=${BENCH_DIR:-var}
@@ -214,9 +216,18 @@ res cheap "$(load_ogid cheap)"
 res get "$(load_ogid get)"
 res ref2 "$(load_ref)"
 res mixed "$(load_ogid mixed)"
+# app.submit against commits, ROUNDS times in turn (commit, submit,
+# commit, submit, ..., commit): one run of each moves by 10-15% on this
+# machine from minute to minute, the disk's sync time with it; a round's
+# ratio uses the commits right before and after it, and the table shows
+# every round and judges the median one.
+i=1
 res commit1 "$(load_commit)"
-res submit "$(load_ogid submit)"
-res commit2 "$(load_commit)"
+while [ $i -le "$ROUNDS" ]; do
+	res "submit$i" "$(load_ogid submit)"
+	i=$((i + 1))
+	res "commit$i" "$(load_commit)"
+done
 res rss_end "$(./load rss "$OPID")"
 
 kill -TERM "$OPID" 2>/dev/null
@@ -228,7 +239,7 @@ PIDS=""
 
 # ---- the table --------------------------------------------------------
 NCPU=$(nproc 2>/dev/null || echo "?")
-awk -F'|' -v n="$N" -v conns="$CONNS" -v dur="$DUR" -v ncpu="$NCPU" -v idle="$IDLE" '
+awk -F'|' -v n="$N" -v conns="$CONNS" -v dur="$DUR" -v ncpu="$NCPU" -v idle="$IDLE" -v rounds="$ROUNDS" '
 function kv(line, key,    a, i, m, p) {
 	m = split(line, a, " ")
 	for (i = 1; i <= m; i++) {
@@ -249,16 +260,35 @@ END {
 	    n, kv(r["gen"], "seconds"), kv(r["gen"], "db_mb"), conns, dur, ncpu
 	printf "\n%-36s %9s %8s %8s %8s  %-22s %s\n", "load (closed loop)", "req/s", "p50 ms", "p99 ms", "ratio", "target", ""
 	r1 = kv(r["ref1"], "rps"); r2 = kv(r["ref2"], "rps"); ref = (r1 + r2) / 2
-	c1 = kv(r["commit1"], "rps"); c2 = kv(r["commit2"], "rps"); com = (c1 + c2) / 2
 	printf "%-36s %9s %8s %8s\n", "reference server, before", r1, kv(r["ref1"], "p50_ms"), kv(r["ref1"], "p99_ms")
 	printf "%-36s %9s %8s %8s\n", "reference server, after", r2, kv(r["ref2"], "p50_ms"), kv(r["ref2"], "p99_ms")
-	printf "%-36s %9s %8s %8s\n", "SQLite 1-row commits, before", c1, kv(r["commit1"], "p50_ms"), kv(r["commit1"], "p99_ms")
-	printf "%-36s %9s %8s %8s\n", "SQLite 1-row commits, after", c2, kv(r["commit2"], "p50_ms"), kv(r["commit2"], "p99_ms")
-	noisy = (r1 > 0 && r2 > 0 && (r1 / r2 > 1.25 || r2 / r1 > 1.25)) || (c1 > 0 && c2 > 0 && (c1 / c2 > 1.5 || c2 / c1 > 1.5))
+	noisy = (r1 > 0 && r2 > 0 && (r1 / r2 > 1.25 || r2 / r1 > 1.25))
+	# The submit rounds: each between two commit runs; the median ratio
+	# is the one judged (and shown in the row of the loads below).
+	nr = 0
+	for (k = 1; k <= rounds; k++) {
+		c1 = kv(r["commit" k], "rps"); c2 = kv(r["commit" (k + 1)], "rps")
+		if (c1 > 0 && c2 > 0 && (c1 / c2 > 1.5 || c2 / c1 > 1.5)) noisy = 1
+		rr[k] = (c1 + c2 > 0 && kv(r["submit" k], "rps") != "") ? kv(r["submit" k], "rps") / ((c1 + c2) / 2) : 0
+		ord[++nr] = k
+	}
+	for (a = 1; a <= nr; a++)
+		for (b = a + 1; b <= nr; b++)
+			if (rr[ord[b]] < rr[ord[a]]) { t = ord[a]; ord[a] = ord[b]; ord[b] = t }
+	med = nr > 0 ? ord[int((nr + 1) / 2)] : 1
+	r["submit"] = r["submit" med]
+	com = (kv(r["commit" med], "rps") + kv(r["commit" (med + 1)], "rps")) / 2
+	printf "%-36s %9s %8s %8s\n", "SQLite 1-row commits, first", kv(r["commit1"], "rps"), kv(r["commit1"], "p50_ms"), kv(r["commit1"], "p99_ms")
+	for (k = 1; k <= rounds; k++) {
+		printf "%-36s %9s %8s %8s %7.2fx  %s\n", "  ogid app.submit, round " k, kv(r["submit" k], "rps"),
+		    kv(r["submit" k], "p50_ms"), kv(r["submit" k], "p99_ms"), rr[k], k == med ? "(median)" : ""
+		printf "%-36s %9s %8s %8s\n", "SQLite 1-row commits, after it", kv(r["commit" (k + 1)], "rps"),
+		    kv(r["commit" (k + 1)], "p50_ms"), kv(r["commit" (k + 1)], "p99_ms")
+	}
 	split("cheap get mixed submit", ws, " ")
 	name["cheap"] = "ogid calendar.is_workday"; tgt["cheap"] = 0.8; base["cheap"] = ref
 	name["get"] = "ogid app.get (5 history events)"; tgt["get"] = 0.4; base["get"] = ref
-	name["submit"] = "ogid app.submit (durable)"; tgt["submit"] = 4; base["submit"] = com
+	name["submit"] = "ogid app.submit (median round)"; tgt["submit"] = 4; base["submit"] = com
 	name["mixed"] = "ogid mixed 80% get / 20% assign"; tgt["mixed"] = 0; base["mixed"] = ref
 	for (i = 1; i <= 4; i++) {
 		w = ws[i]; rps = kv(r[w], "rps"); p99 = kv(r[w], "p99_ms")
