@@ -236,6 +236,18 @@ static const char *sql[STMT__COUNT] = {
 	    "INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_APP_INSERT_FRESH] =
+	    /*
+	     * STMT_APP_INSERT for an application as app.submit makes it
+	     * (app_is_fresh in store_app.c): what every new application has
+	     * is written here, not bound, and start and updated_at repeat
+	     * received_on and created_at. bind_fresh binds the rest under
+	     * bind_app's numbers.
+	     */
+	"INSERT INTO apps(" APP_COLS ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5,"
+	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL, ?17, ?18,"
+	" ?19, ?10, 0, 0, NULL, 0, NULL, NULL, ?27, NULL, 0, 0, ?31, ?32,"
+	" ?33, NULL, NULL, NULL, NULL, ?38, ?38, 0)",
 	[STMT_APP_UPDATE] =
 	    /*
 	     * Only what can change after app.submit (the parameters are
