@@ -59,12 +59,62 @@ static const struct pspec applicant_spec[] = {
 	PSPEC_END
 };
 
-static char *
-opt_dup(json_t *o, const char *key)
+/*
+ * A string member of checked params, copied into *to; null leaves it NULL.
+ * Both objects are read in one pass over their members: a lookup a field
+ * (json_object_get, ~165 instructions) was ~2k of a submit's.
+ */
+static void
+take_str(char **to, json_t *v)
 {
-	const char *s = param_str(o, key);
+	const char *s = json_string_value(v);
 
-	return s ? xstrdup(s) : NULL;
+	if (s != NULL)
+		*to = xstrdup(s);
+}
+
+/* params' and params.applicant's members (checked) into a. */
+static void
+submit_take(json_t *params, struct app *a)
+{
+	json_t *ap = NULL, *v;
+	const char *k, *s;
+
+	json_object_foreach(params, k, v)
+	{
+		s = json_string_value(v);
+		if (strcmp(k, "applicant") == 0)
+			ap = v;
+		else if (s == NULL)
+			continue; /* null: absent */
+		else if (strcmp(k, "channel") == 0)
+			app_channel_from(s, &a->channel);
+		else if (strcmp(k, "received_on") == 0)
+			date_parse(s, &a->received_on);
+		else if (strcmp(k, "description") == 0)
+			take_str(&a->description, v);
+		else if (strcmp(k, "form") == 0)
+			app_form_from(s, &a->form);
+		else if (strcmp(k, "delivery") == 0)
+			app_delivery_from(s, &a->delivery);
+		else if (strcmp(k, "client_ref") == 0)
+			take_str(&a->client_ref, v);
+	}
+	json_object_foreach(ap, k, v)
+	{
+		if (strcmp(k, "name") == 0)
+			take_str(&a->name, v);
+		else if (strcmp(k, "category") == 0 && json_is_string(v))
+			app_column_from(json_string_value(v), &a->column);
+		else if (strcmp(k, "id_number") == 0)
+			take_str(&a->id_number, v);
+		else if (strcmp(k, "phone") == 0)
+			take_str(&a->phone, v);
+		else if (strcmp(k, "email") == 0)
+			take_str(&a->email, v);
+		else if (strcmp(k, "address") == 0)
+			take_str(&a->address, v);
+	}
 }
 
 /* A P_DATE field that may not lie after today (SPEC section 2). */
@@ -157,30 +207,13 @@ static int
 submit_fill(struct session *s, json_t *params, struct app *a,
             struct rpc_error *err)
 {
-	json_t *ap = json_object_get(params, "applicant");
-	const char *v;
-	day_t today = daemon_today();
-
 	if (params_check_with(params, submit_spec, NULL, submit_field, NULL,
 	                      err) == -1)
 		return -1;
 	/* Checked above: these conversions succeed. */
 	a->column = COL_NATURAL_PERSON;
-	if ((v = param_str(ap, "category")) != NULL)
-		app_column_from(v, &a->column);
-	app_channel_from(param_str(params, "channel"), &a->channel);
-	a->received_on = param_date(params, "received_on", today);
-	if ((v = param_str(params, "form")) != NULL)
-		app_form_from(v, &a->form);
-	if ((v = param_str(params, "delivery")) != NULL)
-		app_delivery_from(v, &a->delivery);
-	a->name = opt_dup(ap, "name");
-	a->id_number = opt_dup(ap, "id_number");
-	a->phone = opt_dup(ap, "phone");
-	a->email = opt_dup(ap, "email");
-	a->address = opt_dup(ap, "address");
-	a->description = opt_dup(params, "description");
-	a->client_ref = opt_dup(params, "client_ref");
+	a->received_on = daemon_today();
+	submit_take(params, a);
 	a->created_by = s->user_id;
 	a->state = ST_RECEIVED;
 	a->version = 1;
