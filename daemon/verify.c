@@ -3,12 +3,14 @@
  * each hash from the previous one and the canonical content, and run
  * SQLite's integrity check. Names the first bad event.
  *
- * The chain alone cannot show that events were cut off its end, so each
- * application's version is also checked against the version its last
- * event records (every change bumps both; SPEC sections 2 and 6), and
- * every application must have a history and every history an
- * application. Sequence numbers have no gaps (events are never deleted),
- * so a missing event is named by its number.
+ * The chain alone cannot show that events were cut off its end: its last
+ * event must be the head every commit records in meta (chain_head,
+ * lib/store.c). Each application's version and state are checked against
+ * the version and state its last event records (every change bumps the
+ * version; SPEC sections 2 and 6), and every application must have a
+ * history and every history an application. Sequence numbers have no
+ * gaps (events are never deleted), so a missing event is named by its
+ * number.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "../lib/app.h"
 #include "../lib/audit.h"
 #include "../lib/store.h"
 #include "../lib/tz.h"
@@ -27,6 +30,7 @@ struct last {
 	char app[APP_ID_LEN];
 	long long seq;
 	long long version;
+	char to[24]; /* the state it left the application in */
 };
 
 struct walk {
@@ -45,7 +49,7 @@ check_event(const struct store_event *e, void *arg)
 	struct walk *w = arg;
 	uint8_t h[32];
 	json_t *c, *ver;
-	const char *app, *at;
+	const char *app, *at, *to;
 	int64_t t;
 
 	if (e->seq <= w->last_seq) {
@@ -82,6 +86,7 @@ check_event(const struct store_event *e, void *arg)
 		goto bad;
 	}
 	ver = json_object_get(c, "version");
+	to = json_string_value(json_object_get(c, "to"));
 	if (w->nlast == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 256;
 		w->last = xreallocarray(w->last, w->cap, sizeof(*w->last));
@@ -90,6 +95,8 @@ check_event(const struct store_event *e, void *arg)
 	w->last[w->nlast].seq = e->seq;
 	w->last[w->nlast].version =
 	    json_is_integer(ver) ? (long long)json_integer_value(ver) : -1;
+	snprintf(w->last[w->nlast].to, sizeof(w->last[w->nlast].to), "%s",
+	         to != NULL ? to : "");
 	w->nlast++;
 	json_decref(c);
 	memcpy(w->prev, e->hash, 32);
@@ -196,6 +203,20 @@ check_apps(struct store *st, struct walk *w)
 				store_apps_free(items, n);
 				return 1;
 			}
+			if (strcmp(l->to, app_state_name(items[i].state)) !=
+			    0) {
+				fprintf(stderr,
+				        "ogid: verify: application %s: state"
+				        " %s, but its last event (event %lld)"
+				        " leaves it %s: the application was"
+				        " changed outside the daemon\n",
+				        items[i].id,
+				        app_state_name(items[i].state), l->seq,
+				        l->to);
+				printf("bad application %s\n", items[i].id);
+				store_apps_free(items, n);
+				return 1;
+			}
 			seen++;
 		}
 		if (n < (size_t)q.limit) {
@@ -225,6 +246,64 @@ check_apps(struct store *st, struct walk *w)
 			printf("bad event %lld\n", w->last[i].seq);
 			return 1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * The walk's end against the head the commits recorded: 0 if they agree,
+ * 1 (message printed) if not, -1 on a read error.
+ */
+static int
+check_head(struct store *st, const struct walk *w)
+{
+	char val[128], hex[65], want[65];
+	long long seq;
+	int rc = store_meta_get(st, "chain_head", val, sizeof(val));
+
+	if (rc == -1)
+		return -1;
+	if (rc == STORE_NOTFOUND) {
+		if (w->n == 0)
+			return 0;
+		fprintf(stderr, "ogid: verify: the chain's head (meta"
+		                " chain_head) is missing: removed outside the"
+		                " daemon\n");
+		printf("bad head\n");
+		return 1;
+	}
+	if (sscanf(val, "%lld %64s", &seq, want) != 2) {
+		fprintf(stderr, "ogid: verify: the chain's head (meta"
+		                " chain_head) is not a sequence number and a"
+		                " hash\n");
+		printf("bad head\n");
+		return 1;
+	}
+	if (seq > w->last_seq) {
+		fprintf(stderr,
+		        "ogid: verify: event %lld: missing: the history ends"
+		        " at event %lld, its recorded head is event %lld:"
+		        " events were cut off its end\n",
+		        w->last_seq + 1, w->last_seq, seq);
+		printf("bad event %lld\n", w->last_seq + 1);
+		return 1;
+	}
+	if (seq < w->last_seq) {
+		fprintf(stderr,
+		        "ogid: verify: event %lld: after the recorded head"
+		        " (event %lld): added outside the daemon\n",
+		        seq + 1, seq);
+		printf("bad event %lld\n", seq + 1);
+		return 1;
+	}
+	audit_hex(w->prev, hex);
+	if (strcmp(hex, want) != 0) {
+		fprintf(stderr,
+		        "ogid: verify: event %lld: its hash is not the recorded"
+		        " head's: replaced\n",
+		        seq);
+		printf("bad event %lld\n", seq);
+		return 1;
 	}
 	return 0;
 }
@@ -266,10 +345,13 @@ verify_db(const char *path)
 		printf("bad event %lld\n", w.bad_seq);
 		return 1;
 	}
-	rc = check_apps(st, &w);
+	rc = check_head(st, &w);
+	if (rc == 0)
+		rc = check_apps(st, &w);
 	if (rc == -1)
 		fprintf(stderr,
-		        "ogid: verify: cannot read the applications: %s\n",
+		        "ogid: verify: cannot read the head or the"
+		        " applications: %s\n",
 		        store_error(st));
 	store_close(st);
 	free(w.last);
@@ -278,8 +360,9 @@ verify_db(const char *path)
 	/* The head hash: kept elsewhere, it shows a rewrite of the whole chain.
 	 */
 	audit_hex(w.prev, head);
-	printf("ok: %lld events, chain intact, every application matches its"
-	       " history, integrity ok; head %s\n",
+	printf("ok: %lld events, chain intact up to its recorded head, every"
+	       " application's version and state match its history, integrity"
+	       " ok; head %s\n",
 	       w.n, head);
 	return 0;
 }

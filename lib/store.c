@@ -191,6 +191,13 @@ static const char *migrations[] = {
 	"DROP INDEX apps_report_open;"
 	"DROP INDEX apps_state;"
 	"CREATE INDEX apps_state ON apps(state, received_on, id, col);",
+	/*
+	 * 12: the history chain's head in meta (STMT_CHAIN_HEAD), from here
+	 * on written with every commit that adds events.
+	 */
+	"INSERT OR REPLACE INTO meta(key, value)"
+	" SELECT 'chain_head', seq || ' ' || lower(hex(hash))"
+	" FROM events ORDER BY seq DESC LIMIT 1;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -339,6 +346,16 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_META_SET] = "INSERT OR REPLACE INTO meta(key, value)"
 	                  " VALUES (?, ?)",
 	/* Reports (lib/store_report.c). */
+	/*
+	 * The chain's head, written by every COMMIT that added events
+	 * (store_commit): the chain itself cannot show events cut off its
+	 * end, and timer events change no application's version, so
+	 * ogid verify compares its last event with this (migration 12).
+	 */
+	[STMT_CHAIN_HEAD] =
+	    "INSERT OR REPLACE INTO meta(key, value)"
+	    " SELECT 'chain_head', seq || ' ' || lower(hex(hash))"
+	    " FROM events ORDER BY seq DESC LIMIT 1",
 	[STMT_REPORT_ANNUAL] =
 	    "SELECT 0, col, 0, count(*), 0 FROM apps"
 	    " WHERE received_on BETWEEN ?1 AND ?2 GROUP BY col"
@@ -905,6 +922,8 @@ store_commit(struct store *s)
 {
 	if (txn_lost(s, "commit") == -1 || store_app_seq_flush(s) == -1 ||
 	    store_refs_merge(s) == -1 ||
+	    (memcmp(s->last_hash, s->txn_hash, 32) != 0 &&
+	     run_simple(s, STMT_CHAIN_HEAD, "chain head") == -1) ||
 	    run_simple(s, STMT_COMMIT, "commit") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		store_rollback(s);

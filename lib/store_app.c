@@ -1368,6 +1368,13 @@ store_event_append(struct store *s, const char *app_id, int64_t at,
 		return -1;
 	memcpy(s->last_hash, h, 32);
 	s->last_event_seq = sqlite3_last_insert_rowid(s->db);
+	/* Outside store_begin's transaction no store_commit writes the
+	 * chain's head (STMT_CHAIN_HEAD): written with the event. */
+	if (!s->in_txn) {
+		st = store_stmt(s, STMT_CHAIN_HEAD);
+		if (st == NULL || store_exec_stmt(s, st, "chain head") == -1)
+			return -1;
+	}
 	return 0;
 }
 

@@ -89,6 +89,7 @@ enum store_stmt {
 	STMT_CAL_ALL,
 	STMT_META_GET,
 	STMT_META_SET,
+	STMT_CHAIN_HEAD,
 	STMT_READ_BEGIN, /* a deferred read transaction: one snapshot */
 	STMT_REPORT_ANNUAL,
 	STMT_REPORT_COUNTS,

@@ -169,8 +169,8 @@ def test_deleted_event_is_found():
     r = verify(db)
     ok(r.returncode != 0 and names_event(r, first),
        "deleting the first event is found (event %d named)" % first, r.stdout + r.stderr)
-    # The last event: no later link to break, but the application's
-    # version no longer matches its history.
+    # The last event: no later link to break, but the head every commit
+    # records (meta chain_head) is gone from the chain.
     db = copy_db("deleted_last")
     last, app = sql(db, "SELECT seq, app_id FROM events ORDER BY seq DESC LIMIT 1")[0]
     ok('"method":"app.submit"' in sql(db, ("SELECT content FROM events WHERE seq = ?",
@@ -178,7 +178,65 @@ def test_deleted_event_is_found():
     sql(db, ("DELETE FROM events WHERE seq = ?", (last,)))
     r = verify(db)
     ok(r.returncode != 0, "deleting the last event is found", r.stdout + r.stderr)
-    ok(app in r.stdout + r.stderr, "verify names the application %s" % app, r.stdout + r.stderr)
+    ok(names_event(r, last), "verify names the missing event %d" % last, r.stdout + r.stderr)
+    # With the head moved back as well, the application's version no
+    # longer matches its history.
+    sql(db, ("UPDATE meta SET value = (SELECT seq || ' ' || lower(hex(hash)) FROM events"
+             " ORDER BY seq DESC LIMIT 1) WHERE key = 'chain_head'",))
+    r = verify(db)
+    ok(r.returncode != 0 and app in r.stdout + r.stderr,
+       "with the head moved back too: the application %s is named" % app,
+       r.stdout + r.stderr)
+    # The head itself removed.
+    db = copy_db("no_head")
+    sql(db, "DELETE FROM meta WHERE key = 'chain_head'")
+    r = verify(db)
+    ok(r.returncode != 0 and "head" in r.stdout + r.stderr,
+       "a database whose recorded head was removed fails", r.stdout + r.stderr)
+
+
+def test_deleted_timer_event_at_the_end_is_found():
+    """A due-soon or overdue event changes no version: only the recorded
+    head shows it was cut off the end of the history."""
+    w = World()
+    w.submit(name="赵六", desc="到期提醒")
+    w.clock("2026-04-15T09:00:00+08:00")  # due soon and overdue
+    tmp = w.d.tmp
+    eq(w.d.stop(), 0, "daemon stopped cleanly")
+    db = os.path.join(tmp, "timer_last.db")
+    shutil.copy(w.d.db, db)
+    r = verify(db)
+    ok(r.returncode == 0, "verify before: exit 0", r.stdout + r.stderr)
+    last, content = sql(db, "SELECT seq, content FROM events ORDER BY seq DESC LIMIT 1")[0]
+    ok('"method":"timer.' in content, "(the last event is a timer's)", content)
+    sql(db, ("DELETE FROM events WHERE seq = ?", (last,)))
+    r = verify(db)
+    ok(r.returncode != 0 and names_event(r, last),
+       "deleting the last event, a timer's, is found (event %d named)" % last,
+       r.stdout + r.stderr)
+
+
+def test_changed_state_is_found():
+    db = copy_db("state_changed")
+    a, b, _ = setup()["apps"]
+    sql(db, ("UPDATE apps SET state = (SELECT state FROM apps WHERE id = ?) WHERE id = ?",
+             (b, a)))
+    r = verify(db)
+    ok(r.returncode != 0 and a in r.stdout + r.stderr,
+       "an application's state changed behind the daemon: %s named" % a,
+       r.stdout + r.stderr)
+
+
+def test_head_of_an_older_database():
+    """Migration 12 records the head of a database made before it."""
+    db = copy_db("older")
+    sql(db, "DELETE FROM meta WHERE key = 'chain_head'", "PRAGMA user_version = 11")
+    r = verify(db)
+    ok(r.returncode == 0, "an older database verifies once upgraded", r.stdout + r.stderr)
+    head = sql(db, "SELECT value FROM meta WHERE key = 'chain_head'")
+    last = sql(db, "SELECT seq || ' ' || lower(hex(hash)) FROM events"
+                   " ORDER BY seq DESC LIMIT 1")[0][0]
+    eq(head, [(last,)], "its head is its last event")
 
 
 def test_reordered_events_are_found():
