@@ -903,25 +903,6 @@ conn_session(struct conn *c)
 	return &c->session;
 }
 
-void
-conn_drop_user(int64_t user_id)
-{
-	struct conn *c;
-
-	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
-		if (c->dead || !c->session.authed ||
-		    c->session.user_id != user_id)
-			continue;
-		log_info("conn=%llu peer=%s event=deauth",
-		         (unsigned long long)c->id, c->session.peer);
-		c->session.authed = false;
-		c->session.roles = 0;
-		events_subscribe(&c->session, 0);
-		c->unauth_since = conn_now_ms();
-		conn_timer_update(c);
-	}
-}
-
 unsigned
 conn_count(void)
 {

@@ -118,8 +118,15 @@ push_one(struct conn *c, void *arg)
 	struct push_arg *pa = arg;
 	struct session *s = conn_session(c);
 
-	if (s->subscribed && s->authed && (s->event_mask & pa->bit))
-		conn_push(c, pa->note);
+	if (!s->subscribed || !s->authed || !(s->event_mask & pa->bit))
+		return;
+	/* A disabled or rotated user's connection: no more events
+	 * (SPEC section 5), and no subscription to come back to. */
+	if (!methods_session_valid(s)) {
+		events_subscribe(s, 0);
+		return;
+	}
+	conn_push(c, pa->note);
 }
 
 void

@@ -132,9 +132,13 @@ store_error_to_rpc(struct rpc_error *err, struct store *st)
 		              store_error(st));
 }
 
-/* A session whose user was disabled or rotated since it authenticated. */
-static bool
-session_still_valid(struct session *s)
+/*
+ * Whether a session's user is still enabled with the token it
+ * authenticated with; a session whose user was disabled or rotated since
+ * is unauthenticated here. Looked up only after an auth change.
+ */
+bool
+methods_session_valid(struct session *s)
 {
 	struct store_user u;
 
@@ -163,7 +167,7 @@ methods_call(struct session *s, const char *name, json_t *params,
 		return -1;
 	}
 	if (m->fn != m_auth) {
-		if (!s->authed || !session_still_valid(s)) {
+		if (!s->authed || !methods_session_valid(s)) {
 			rpc_error_set(err, RPC_UNAUTHENTICATED,
 			              "not authenticated");
 			return -1;

@@ -109,6 +109,9 @@ int methods_call(struct session *, const char *method, json_t *params,
                  json_t **result, struct rpc_error *err, bool *wrote);
 /* True if the method exists (for -32601 vs. -32001 ordering). */
 bool methods_exists(const char *method);
+/* The session's user still enabled, with the same token (else the session
+ * is made unauthenticated). */
+bool methods_session_valid(struct session *);
 
 /*
  * commit.c: group commit. A write handler calls commit_begin() before its
@@ -133,7 +136,6 @@ void conn_commit_done(struct conn *, bool ok, const char *why);
 void conn_push(struct conn *, json_t *notification); /* borrowed */
 void conn_foreach(void (*)(struct conn *, void *), void *);
 struct session *conn_session(struct conn *);
-void conn_drop_user(int64_t user_id); /* disabled or rotated */
 
 /* ---- added by the conn/server/rpc helper ---- */
 

@@ -151,6 +151,33 @@ def test_disabled_user_gets_32001():
         c.close()
 
 
+def test_disabled_or_rotated_user_gets_no_more_events():
+    a = authed()
+    subs = {}
+    for name in ("proto_sub_d", "proto_sub_r"):
+        tok = a.call("user.create", {"name": name, "roles": ["clerk"]})["token"]
+        subs[name] = daemon().client(tok)
+        subs[name].call("events.subscribe", {"types": ["submitted"]})
+    keep_tok = a.call("user.create", {"name": "proto_sub_k", "roles": ["clerk"]})["token"]
+    keep = daemon().client(keep_tok)
+    keep.call("events.subscribe", {"types": ["submitted"]})
+    a.call("user.disable", {"name": "proto_sub_d"})
+    a.call("user.rotate", {"name": "proto_sub_r"})
+    x = a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "甲"},
+                              "channel": "mail", "description": "停用后的推送"})
+    eq((keep.wait_event() or {}).get("id"), x["id"], "a subscriber still enabled gets the event")
+    for name, c in subs.items():
+        try:
+            ev = c.wait_event(timeout=0.5)
+        except (TimeoutError, OSError):
+            ev = None
+        eq(ev, None, "%s (%s) gets no event after it" % (
+            name, "disabled" if name.endswith("_d") else "rotated"))
+        eq(err_code(c.request("system.health")), -32001, "and -32001 for a call")
+    for c in list(subs.values()) + [a, keep]:
+        c.close()
+
+
 # --- JSON-RPC 2.0, jsonrpc.org section 7 -----------------------------------
 
 def test_spec_positional_and_named_params():
