@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "../lib/date.h"
@@ -647,9 +648,11 @@ cmd_submit(struct ctx *ctx, struct args *a)
 		return r;
 	if (ctx->json)
 		return done(ctx, result, NULL);
+	/* The new id, alone when captured (ID=$(ogi submit ...)); on a
+	 * terminal its due date follows. */
 	printf("%s\n", js(result, "id") != NULL ? js(result, "id") : "?");
 	due = js(deadline_of(result), "due_on");
-	if (due != NULL)
+	if (due != NULL && isatty(STDOUT_FILENO))
 		printf("due %s\n", due);
 	json_decref(result);
 	return EXIT_DONE;

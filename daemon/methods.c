@@ -485,10 +485,9 @@ auth_check(struct session *s, json_t *params, json_t **result,
 	uint8_t h[32];
 	int rc;
 
-	if (params_check(params, spec, NULL, err) == -1) {
-		err->code = RPC_UNAUTHENTICATED;
+	/* Invalid params are -32602 like any method's, and a failed auth. */
+	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
-	}
 	methods_token_hash(param_str(params, "token"), h);
 	rc = store_user_by_token(ogid->rstore, h, &u);
 	if (rc == -1) {

@@ -105,7 +105,8 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 			return bad(err, prefix, p->name, type_reasons[P_BOOL]);
 		return 0;
 	case P_DATE:
-		if (!json_is_string(v))
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v))
 			return bad(err, prefix, p->name, type_reasons[P_DATE]);
 		if (date_parse(json_string_value(v), &d) == -1)
 			return bad(err, prefix, p->name,

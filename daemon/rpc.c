@@ -345,10 +345,18 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 	w->emit = emit;
 	w->arg = arg;
 	w->refuse = refuse;
-	/* jsonr.h: the same tree, quicker; jansson where it is not sure. */
-	if ((w->root = jr_loadb(buf, len)) == NULL)
-		w->root = json_loadb(
-		    buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	/*
+	 * jsonr.h: the same tree, quicker; jansson where it is not sure.
+	 * "\u0000" is valid JSON: such a string reaches rpc_call, which
+	 * refuses it in params as -32602 (nul_path).
+	 */
+	if ((w->root = jr_loadb(buf, len)) == NULL) {
+		w->root = json_loadb(buf, len,
+		                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
+		                         JSON_ALLOW_NUL,
+		                     &jerr);
+		w->nul = true;
+	}
 	if (w->root == NULL &&
 	    json_error_code(&jerr) == json_error_numeric_overflow) {
 		json_error_t jerr2;
@@ -392,6 +400,52 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 		w->n = 1;
 }
 
+/* A string holding a NUL ("\u0000"), which C strings would cut short. */
+static bool
+has_nul(const json_t *v)
+{
+	return json_is_string(v) &&
+	       strlen(json_string_value(v)) != json_string_length(v);
+}
+
+/*
+ * The first string in v holding a NUL: true, with the path of the member
+ * that holds it ("applicant.name"; an array's elements are its member's)
+ * in path from offset at.
+ */
+static bool
+nul_path(json_t *v, char *path, size_t size, size_t at)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (has_nul(v))
+		return true;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+		{
+			if (nul_path(m, path, size, at))
+				return true;
+		}
+		return false;
+	}
+	if (!json_is_object(v))
+		return false;
+	json_object_foreach(v, key, m)
+	{
+		int n =
+		    snprintf(path + at, size - at, "%s%s", at ? "." : "", key);
+
+		if (n < 0 || (size_t)n >= size - at)
+			n = (int)(size - at - 1);
+		if (nul_path(m, path, size, at + (size_t)n))
+			return true;
+		path[at] = '\0';
+	}
+	return false;
+}
+
 /*
  * Run one call of the line. Returns the response (new reference), or NULL
  * for a notification. Sets *wrote when the call wrote to the store.
@@ -418,7 +472,8 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		    "id must be a string, a number or null", NULL);
 	notification = (id == NULL);
 	v = json_object_get(req, "jsonrpc");
-	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
+	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0 ||
+	    has_nul(v))
 		return rpc_error_response(id, RPC_INVALID_REQUEST,
 		                          "jsonrpc must be \"2.0\"", NULL);
 	v = json_object_get(req, "method");
@@ -446,11 +501,14 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		return rpc_error_response(id, RPC_UNAUTHENTICATED,
 		                          "not authenticated", NULL);
 	}
-	if (strncmp(method, "rpc.", 4) == 0 || !methods_exists(method)) {
+	if (strncmp(method, "rpc.", 4) == 0 || has_nul(v) ||
+	    !methods_exists(method)) {
 		if (notification)
 			return NULL;
 		data = json_object();
-		json_object_set_new(data, "method", json_string(method));
+		json_object_set_new(
+		    data, "method",
+		    json_stringn(json_string_value(v), json_string_length(v)));
 		return rpc_error_response(id, RPC_METHOD_NOT_FOUND,
 		                          "method not found", data);
 	}
@@ -471,6 +529,19 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 			                          NULL);
 		rpc_error_param(&err, path, "number out of range");
 		return rpc_error_take(id, &err);
+	}
+	if (w->nul && !is_auth) {
+		char path[128] = "";
+
+		/* auth's token is checked by its table, and a failure
+		 * counts. */
+		if (nul_path(params, path, sizeof path, 0)) {
+			if (notification)
+				return NULL;
+			rpc_error_param(&err, path[0] ? path : "params",
+			                "must not contain NUL characters");
+			return rpc_error_take(id, &err);
+		}
 	}
 	if (params == NULL)
 		params = empty = json_object();

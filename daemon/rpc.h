@@ -36,6 +36,7 @@ struct rpc_work {
 	bool close; /* close the connection after this line (auth failures) */
 	bool refuse;   /* answer every call -32005: shutting down */
 	bool overflow; /* a number out of range (overflow.h): none runs */
+	bool nul;      /* jansson parsed it: strings may hold "\u0000" */
 	json_dump_callback_t emit;
 	void *arg;
 };

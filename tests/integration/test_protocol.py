@@ -178,6 +178,60 @@ def test_disabled_or_rotated_user_gets_no_more_events():
         c.close()
 
 
+def test_auth_with_invalid_params_is_32602_and_a_failure():
+    # A daemon of its own: the failures count against this address too.
+    d = Daemon()
+    c = d.client()
+    for params, what in (({}, "no token"), ({"token": 5}, "a number"),
+                         ({"token": ""}, "an empty token"),
+                         ({"token": "x", "user": "y"}, "an unknown field")):
+        r = c.request("auth", params)
+        eq((err_code(r), bool(((r.get("error") or {}).get("data") or {}).get("field"))),
+           (-32602, True), "auth with %s: -32602 with its field" % what)
+    r = c.request("auth", {"token": "wrong"})
+    eq(err_code(r), -32001, "a wrong token: -32001")
+    ok(c.recv_line(timeout=5) is None, "the fifth failure, counting those, closes the connection")
+    c.close()
+    d.cleanup()
+
+
+def test_nul_in_a_string_is_valid_json():
+    """"\u0000" is valid JSON (RFC 8259): never -32700; a string holding it
+    is refused where it would be cut short, as -32602 naming its field."""
+    c = authed()
+
+    def raw(text):
+        c.send_raw(text.encode() + b"\n")
+        return c.recv_response()
+
+    r = raw(r'{"jsonrpc":"2.0","id":8,"method":"app.list","params":{"q":"a\u0000b"}}')
+    eq((err_code(r), (r.get("error") or {}).get("data"), r.get("id")),
+       (-32602, {"field": "q", "reason": "must not contain NUL characters"}, 8),
+       "a NUL in q: -32602 naming q, with the request's id")
+    r = raw(r'{"jsonrpc":"2.0","id":9,"method":"app.submit","params":{"applicant":'
+            r'{"kind":"natural_person","name":"x\u0000y"},"channel":"online",'
+            r'"description":"d"}}')
+    eq(((r.get("error") or {}).get("data") or {}).get("field"), "applicant.name",
+       "in a nested member: its path")
+    r = raw(r'{"jsonrpc":"2.0","id":10,"method":"calendar.is_workday",'
+            r'"params":{"date":"%s\u0000x"}}' % WORKDAY)
+    eq(err_code(r), -32602, "a date followed by a NUL is not that date")
+    r = raw(r'{"jsonrpc":"2.0","id":11,"method":"calendar.set","params":{"year":2031,'
+            r'"holidays":["2031-01-01\u0000"],"workdays":[]}}')
+    eq(((r.get("error") or {}).get("data") or {}).get("field"), "holidays",
+       "in an array: the array's field")
+    eq(c.call("calendar.get", {"year": 2031}).get("holidays", []), [],
+       "and nothing changed")
+    r = raw(r'{"jsonrpc":"2.0","id":12,"method":"system.health\u0000x"}')
+    eq(err_code(r), -32601, "a method name with a NUL: not found")
+    r = raw(r'{"jsonrpc":"2.0\u0000","id":13,"method":"system.health"}')
+    eq(err_code(r), -32600, "jsonrpc \"2.0\\u0000\" is not \"2.0\"")
+    r = raw(r'{"jsonrpc":"2.0","id":"a\u0000b","method":"calendar.is_workday",'
+            r'"params":{"date":"%s"}}' % WORKDAY)
+    eq((r.get("id"), r.get("result")), ("a\u0000b", True), "an id with a NUL comes back whole")
+    c.close()
+
+
 # --- JSON-RPC 2.0, jsonrpc.org section 7 -----------------------------------
 
 def test_spec_positional_and_named_params():
