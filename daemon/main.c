@@ -176,8 +176,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 			appcache_clear();
 		} else
 			cal_free(cal);
-		log_info("event=reload calendar_known_until=%d",
-		         (int)cal_known_until(ogid->cal));
+		{
+			char buf[16];
+			day_t until = cal_known_until(
+			    ogid->cal, date_year(daemon_today()));
+
+			log_info("event=reload calendar_known_until=%s",
+			         until == DAY_NONE ? "none"
+			                           : date_format(until, buf));
+		}
 		notify_ready();
 		break;
 	}
@@ -240,7 +247,8 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 static void
 check_calendar(void)
 {
-	day_t until = cal_known_until(ogid->cal), today = daemon_today();
+	day_t today = daemon_today();
+	day_t until = cal_known_until(ogid->cal, date_year(today));
 	char buf[16];
 
 	if (until == DAY_NONE)
@@ -317,10 +325,11 @@ run(const char *listen, const char *fake)
 		return 1;
 	timers_rearm();
 	notify_ready();
-	if (cal_known_until(ogid->cal) != DAY_NONE)
+	if (cal_known_until(ogid->cal, date_year(daemon_today())) != DAY_NONE)
 		notify_status("serving %s; calendar known until %d",
 		              ogid->db_path,
-		              date_year(cal_known_until(ogid->cal)));
+		              date_year(cal_known_until(
+		                  ogid->cal, date_year(daemon_today()))));
 	else
 		notify_status("serving %s; no holiday calendar", ogid->db_path);
 	if (notify_watchdog_usec(&wd_usec) == 1) {

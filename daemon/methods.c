@@ -516,7 +516,8 @@ m_health(struct session *s, json_t *params, json_t **result,
          struct rpc_error *err, bool *wrote)
 {
 	static const struct pspec spec[] = { PSPEC_END };
-	day_t until = cal_known_until(ogid->cal), today = daemon_today();
+	day_t today = daemon_today();
+	day_t until = cal_known_until(ogid->cal, date_year(today));
 	char buf[40];
 	unsigned long long commits, writes;
 	json_t *o;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/calendar.h"
+#include "../lib/date.h"
 #include "../lib/deadline.h"
 #include "../lib/log.h"
 #include "../lib/store.h"
@@ -114,6 +116,32 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
 	/* The group commit runs next and re-arms the timer. */
 }
 
+/*
+ * SPEC section 3: a year with no calendar counts weekends only, and the
+ * daemon says so in its log: once a year (and process), when a deadline
+ * first runs through it. A calendar.set of the year ends the counting of
+ * weekends only; system.health's calendar_known_until shows the gap.
+ */
+static void
+warn_unknown_years(const struct app *a)
+{
+	static bool warned[DATE_MAX_YEAR - DATE_MIN_YEAR + 1];
+	int y, last;
+
+	if (a->start == DAY_NONE || a->due_on == DAY_NONE)
+		return;
+	last = date_year(a->due_on);
+	for (y = date_year(a->start); y <= last; y++) {
+		if (y < DATE_MIN_YEAR || y > DATE_MAX_YEAR ||
+		    warned[y - DATE_MIN_YEAR] || cal_year_known(ogid->cal, y))
+			continue;
+		warned[y - DATE_MIN_YEAR] = true;
+		log_warnx("calendar: no holiday calendar for %d: deadlines"
+		          " through it count weekends only (first: %s)",
+		          y, a->id);
+	}
+}
+
 /* Recompute due date and next event, and the instant it fires. */
 void
 timers_derive(struct app *a)
@@ -121,6 +149,7 @@ timers_derive(struct app *a)
 	day_t ev;
 
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
+	warn_unknown_years(a);
 	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
 	/* Every next_event_at written comes from here (timers_committed). */
 	if (a->next_event_at != 0 && (noted == 0 || a->next_event_at < noted))

@@ -326,14 +326,21 @@ cal_year_known(const struct cal *cal, int year)
 }
 
 day_t
-cal_known_until(const struct cal *cal)
+cal_known_until(const struct cal *cal, int year)
 {
-	int year;
+	int y;
 
-	for (year = DATE_MAX_YEAR; year >= DATE_MIN_YEAR; year--) {
-		if (cal->years[year - DATE_MIN_YEAR].known)
-			return date_from_ymd(year, 12, 31);
+	if (year > DATE_MAX_YEAR)
+		year = DATE_MAX_YEAR + 1;
+	if (cal_year_known(cal, year)) {
+		for (y = year; y < DATE_MAX_YEAR && cal_year_known(cal, y + 1);
+		     y++)
+			;
+		return date_from_ymd(y, 12, 31);
 	}
+	for (y = year - 1; y >= DATE_MIN_YEAR; y--)
+		if (cal_year_known(cal, y))
+			return date_from_ymd(y, 12, 31);
 	return DAY_NONE;
 }
 

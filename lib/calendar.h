@@ -40,8 +40,13 @@ bool cal_year_known(const struct cal *, int year);
  * this one: what a cache of something computed from it is keyed on.
  */
 uint64_t cal_serial(const struct cal *);
-/* Last day of the latest known year, or DAY_NONE when none is known. */
-day_t cal_known_until(const struct cal *);
+/*
+ * How far the calendar reaches from a year: when year is known, the last
+ * day of the run of known years it begins (2026 with 2027 missing gives
+ * 2026-12-31 even if 2030 is known); when not, the last day of the latest
+ * known year before it; DAY_NONE when there is none.
+ */
+day_t cal_known_until(const struct cal *, int year);
 /*
  * The year's lists as cal_set_year normalised them, sorted: holidays
  * (including weekend days listed) and weekend working days. Arrays are

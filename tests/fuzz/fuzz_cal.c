@@ -466,8 +466,9 @@ check_same(const struct cal *a, const struct cal *b, const char *what)
 		    cal_count(a, s, e) != cal_count(b, s, e))
 			fail("%s: year %d differs", what, y);
 	}
-	if (cal_known_until(a) != cal_known_until(b))
-		fail("%s: known_until differs", what);
+	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++)
+		if (cal_known_until(a, y) != cal_known_until(b, y))
+			fail("%s: known_until from %d differs", what, y);
 }
 
 /* A year checked day by day, and its lists against its flags. */

@@ -120,12 +120,6 @@ conn_session(struct conn *c)
 	return &c->session;
 }
 
-void
-conn_drop_user(int64_t user_id)
-{
-	(void)user_id;
-}
-
 unsigned
 conn_count(void)
 {

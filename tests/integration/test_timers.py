@@ -472,6 +472,25 @@ def test_unknown_year_counts_weekends():
         w.close()
 
 
+def test_deadline_into_an_unknown_year_is_logged():
+    """SPEC section 3: the log says when a deadline runs through a year
+    with no calendar; health's known_until stops at a gap."""
+    w = World(fake="2026-12-15T09:00:00+08:00")
+    try:
+        ok("no holiday calendar for 2027" not in w.d.read_log(), "nothing logged yet")
+        a = w.submit("2026-12-15")
+        ok(a["deadline"]["due_on"].startswith("2027-"), "due in 2027", a["deadline"])
+        ok("no holiday calendar for 2027" in w.d.read_log(),
+           "the log names 2027 once a deadline runs into it", w.d.read_log()[-2000:])
+        w.submit("2026-12-15")
+        eq(w.d.read_log().count("no holiday calendar for 2027"), 1, "once")
+        w.admin.call("calendar.set", {"year": 2030, "holidays": [], "workdays": []})
+        eq(w.admin.call("system.health")["calendar_known_until"], "2026-12-31",
+           "2030 loaded past a gap: known until still 2026-12-31")
+    finally:
+        w.close()
+
+
 def test_time_zone_is_configurable():
     w = World(fake="2026-03-02T09:00:00+00:00", config="timezone = UTC\n")
     try:

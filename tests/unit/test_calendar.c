@@ -46,7 +46,13 @@ test_builtin(const struct cal *cal)
 		ok(cal_year_known(cal, y), "builtin knows %d", y);
 	ok(!cal_year_known(cal, 2017), "builtin does not claim 2017");
 	ok(!cal_year_known(cal, 2027), "builtin does not claim 2027");
-	ok(cal_known_until(cal) == D("2026-12-31"), "known until 2026-12-31");
+	ok(cal_known_until(cal, 2026) == D("2026-12-31") &&
+	       cal_known_until(cal, 2018) == D("2026-12-31"),
+	   "known until 2026-12-31, from 2018 or 2026");
+	ok(cal_known_until(cal, 2027) == D("2026-12-31"),
+	   "from 2027 (unknown): the last known year before it");
+	ok(cal_known_until(cal, 2017) == DAY_NONE,
+	   "from 2017: nothing known before it");
 }
 
 /* clang-format off */
@@ -544,7 +550,8 @@ test_set_year(void)
 	day_t outside[] = { D("2030-06-01"), D("2031-01-01") };
 	day_t clash[] = { D("2030-09-29") };
 
-	ok(cal_known_until(cal) == DAY_NONE, "new calendar: nothing known");
+	ok(cal_known_until(cal, 2030) == DAY_NONE,
+	   "new calendar: nothing known");
 	ok(!cal_year_known(cal, 2030), "2030 unknown");
 	ok(cal_is_workday(cal, D("2030-10-01")), "unknown 2030: Tuesday works");
 	ok(!cal_is_workday(cal, D("2030-09-29")), "unknown 2030: Sunday rests");
@@ -570,7 +577,8 @@ test_set_year(void)
 	ok(cal_set_year(cal, 2030, hol, 4, work, 2, &why, &bad) == 0,
 	   "set_year 2030");
 	ok(cal_year_known(cal, 2030), "2030 known");
-	ok(cal_known_until(cal) == D("2030-12-31"), "known until 2030-12-31");
+	ok(cal_known_until(cal, 2030) == D("2030-12-31"),
+	   "known until 2030-12-31");
 	ok(!cal_is_workday(cal, D("2030-10-01")), "2030-10-01 now off");
 	ok(cal_is_workday(cal, D("2030-09-29")), "2030-09-29 Sunday now works");
 	ok(cal_is_workday(cal, D("2030-10-08")), "2030-10-08 weekday works");
@@ -596,7 +604,7 @@ test_set_year(void)
 	       cal_is_workday(cal, D("2030-10-01")),
 	   "set_year with empty lists: known, weekends only");
 	cal_clear_year(cal, 2030);
-	ok(!cal_year_known(cal, 2030) && cal_known_until(cal) == DAY_NONE,
+	ok(!cal_year_known(cal, 2030) && cal_known_until(cal, 2030) == DAY_NONE,
 	   "clear_year forgets 2030");
 	cal_free(cal);
 }
@@ -619,6 +627,27 @@ test_unknown_years(const struct cal *cal)
 	ok(bad == 0, "2010-2017 unknown: weekends only");
 	ok(cal_add(cal, D("2030-10-04"), 1) == D("2030-10-07"),
 	   "2030: Friday + 1 is Monday");
+}
+
+/* A year loaded past a gap: known_until stops at the gap. */
+static void
+test_known_until_gap(const struct cal *builtin_cal)
+{
+	struct cal *cal = cal_copy(builtin_cal);
+	const char *why;
+	day_t bad;
+
+	ok(cal_set_year(cal, 2030, NULL, 0, NULL, 0, &why, &bad) == 0,
+	   "2030 loaded, 2027-2029 not");
+	ok(cal_known_until(cal, 2026) == D("2026-12-31"),
+	   "from 2026: until 2026-12-31, not past the gap");
+	ok(cal_known_until(cal, 2028) == D("2026-12-31"),
+	   "from 2028 (in the gap): 2026-12-31");
+	ok(cal_known_until(cal, 2030) == D("2030-12-31"),
+	   "from 2030: 2030-12-31");
+	ok(cal_known_until(cal, 2031) == D("2030-12-31"),
+	   "from 2031: 2030-12-31");
+	cal_free(cal);
 }
 
 static void
@@ -763,6 +792,7 @@ main(void)
 	test_reference(cal);
 	test_set_year();
 	test_unknown_years(cal);
+	test_known_until_gap(cal);
 	test_load_text();
 	test_copy(cal);
 	test_serial(cal);
