@@ -686,6 +686,32 @@ m_user_list(struct session *s, json_t *params, json_t **result,
 	return 0;
 }
 
+/*
+ * Whether name is the last enabled admin (writer's view, in the batch's
+ * transaction): 1 yes, 0 no, -1 on a read error.
+ */
+static int
+last_admin(const char *name)
+{
+	struct store_user *u;
+	size_t n, i;
+	bool target = false;
+	int others = 0;
+
+	if (store_user_list(ogid->store, &u, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (u[i].disabled || !(u[i].roles & ROLE_ADMIN))
+			continue;
+		if (strcmp(u[i].name, name) == 0)
+			target = true;
+		else
+			others++;
+	}
+	free(u);
+	return target && others == 0;
+}
+
 static int
 user_change(struct session *s, json_t *params, json_t **result,
             struct rpc_error *err, bool *wrote, bool rotate)
@@ -705,6 +731,17 @@ user_change(struct session *s, json_t *params, json_t **result,
 		return -1;
 	}
 	*wrote = true;
+	/* Nobody could then manage users or the calendar. */
+	if (!rotate && (rc = last_admin(name)) != 0) {
+		commit_end(false);
+		if (rc == -1)
+			store_error_to_rpc(err, ogid->store);
+		else
+			rpc_error_param(err, "name",
+			                "the last enabled admin cannot be"
+			                " disabled");
+		return -1;
+	}
 	if (rotate) {
 		methods_token_new(token, h);
 		rc = store_user_set_token(ogid->store, name, h);

@@ -178,6 +178,28 @@ def test_disabled_or_rotated_user_gets_no_more_events():
         c.close()
 
 
+def test_the_last_admin_cannot_be_disabled():
+    d = Daemon()
+    try:
+        a = d.admin()
+        e = a.error("user.disable", {"name": "admin"})
+        eq(((e or {}).get("code"), ((e or {}).get("data") or {}).get("field")),
+           (-32602, "name"), "disabling the only admin: -32602 naming name")
+        eq(a.call("system.health").get("ok"), True, "and it can still call")
+        tok = a.call("user.create", {"name": "admin2", "roles": ["admin"]})["token"]
+        eq(a.call("user.disable", {"name": "admin"}).get("disabled"), True,
+           "with another admin, the first may go")
+        b = d.client(tok)
+        e = b.error("user.disable", {"name": "admin2"})
+        eq((e or {}).get("code"), -32602, "then the second is the last")
+        eq(b.call("user.rotate", {"name": "admin2"}).get("name"), "admin2",
+           "rotating the last admin's token is allowed")
+        for c in (a, b):
+            c.close()
+    finally:
+        d.cleanup()
+
+
 def test_auth_with_invalid_params_is_32602_and_a_failure():
     # A daemon of its own: the failures count against this address too.
     d = Daemon()
