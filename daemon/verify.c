@@ -264,8 +264,6 @@ check_head(struct store *st, const struct walk *w)
 	if (rc == -1)
 		return -1;
 	if (rc == STORE_NOTFOUND) {
-		if (w->n == 0)
-			return 0;
 		fprintf(stderr, "ogid: verify: the chain's head (meta"
 		                " chain_head) is missing: removed outside the"
 		                " daemon\n");

@@ -193,11 +193,14 @@ static const char *migrations[] = {
 	"CREATE INDEX apps_state ON apps(state, received_on, id, col);",
 	/*
 	 * 12: the history chain's head in meta (STMT_CHAIN_HEAD), from here
-	 * on written with every commit that adds events.
+	 * on written with every commit that adds events; "0" and 32 zero
+	 * bytes before the first event.
 	 */
 	"INSERT OR REPLACE INTO meta(key, value)"
-	" SELECT 'chain_head', seq || ' ' || lower(hex(hash))"
-	" FROM events ORDER BY seq DESC LIMIT 1;",
+	" VALUES ('chain_head', '0 ' || lower(hex(zeroblob(32))));"
+	"UPDATE meta SET value = (SELECT seq || ' ' || lower(hex(hash))"
+	" FROM events ORDER BY seq DESC LIMIT 1)"
+	" WHERE key = 'chain_head' AND EXISTS (SELECT 1 FROM events);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -345,17 +348,18 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[STMT_META_SET] = "INSERT OR REPLACE INTO meta(key, value)"
 	                  " VALUES (?, ?)",
-	/* Reports (lib/store_report.c). */
 	/*
 	 * The chain's head, written by every COMMIT that added events
 	 * (store_commit): the chain itself cannot show events cut off its
 	 * end, and timer events change no application's version, so
-	 * ogid verify compares its last event with this (migration 12).
+	 * ogid verify compares its last event with this. An UPDATE of the
+	 * row migration 12 made: one page a commit (a REPLACE rewrote the
+	 * key's index page too).
 	 */
-	[STMT_CHAIN_HEAD] =
-	    "INSERT OR REPLACE INTO meta(key, value)"
-	    " SELECT 'chain_head', seq || ' ' || lower(hex(hash))"
-	    " FROM events ORDER BY seq DESC LIMIT 1",
+	[STMT_CHAIN_HEAD] = "UPDATE meta SET value = (SELECT seq || ' ' ||"
+	                    " lower(hex(hash)) FROM events ORDER BY seq DESC"
+	                    " LIMIT 1) WHERE key = 'chain_head'",
+	/* Reports (lib/store_report.c). */
 	[STMT_REPORT_ANNUAL] =
 	    "SELECT 0, col, 0, count(*), 0 FROM apps"
 	    " WHERE received_on BETWEEN ?1 AND ?2 GROUP BY col"
