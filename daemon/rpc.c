@@ -488,11 +488,15 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		    "params must be an object or an array", NULL);
 
 	/* A valid request from here on: notifications get no response. */
-	if (w->refuse) {
+	if (w->refuse || w->closing) {
 		if (notification)
 			return NULL;
-		return rpc_error_response(id, RPC_BUSY,
-		                          "server shutting down; retry", NULL);
+		return rpc_error_response(
+		    id, RPC_BUSY,
+		    w->closing ? "connection closing after too many failed"
+		                 " auth calls; retry on a new one"
+		               : "server shutting down; retry",
+		    NULL);
 	}
 	is_auth = strcmp(method, "auth") == 0;
 	if (!is_auth && !s->authed) {
@@ -561,7 +565,7 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		         (unsigned long long)s->conn_id, s->peer,
 		         s->auth_failures);
 		if (max > 0 && s->auth_failures >= max)
-			w->close = true;
+			w->close = w->closing = true;
 	} else if (is_auth)
 		log_info("conn=%llu peer=%s event=auth user=%s",
 		         (unsigned long long)s->conn_id, s->peer,
@@ -590,7 +594,9 @@ rpc_work_step(struct rpc_work *w, struct session *s)
 		return RPC_DONE;
 	if (w->waiting)
 		return RPC_WAIT;
-	if (w->next < w->n && !w->close) {
+	/* After the last failed auth the rest of a batch is answered
+	 * (w->closing), then the connection closes. */
+	if (w->next < w->n) {
 		req = w->batch ? json_array_get(w->root, w->next) : w->root;
 		w->next++;
 		resp = rpc_call(w, s, req, &wrote);
@@ -604,7 +610,7 @@ rpc_work_step(struct rpc_work *w, struct session *s)
 			json_decref(resp);
 		}
 	}
-	if (w->next >= w->n || w->close) {
+	if (w->next >= w->n) {
 		rpc_finish(w);
 		return RPC_DONE;
 	}
@@ -633,7 +639,7 @@ rpc_work_commit_done(struct rpc_work *w, bool ok, const char *why)
 		json_decref(w->held);
 		w->held = NULL;
 	}
-	if (w->next >= w->n || w->close) {
+	if (w->next >= w->n) {
 		rpc_finish(w);
 		return true;
 	}

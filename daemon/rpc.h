@@ -35,6 +35,7 @@ struct rpc_work {
 	    *held;  /* that write's response (owned), NULL for a notification */
 	bool close; /* close the connection after this line (auth failures) */
 	bool refuse;   /* answer every call -32005: shutting down */
+	bool closing;  /* the rest of the batch -32005: auth failures */
 	bool overflow; /* a number out of range (overflow.h): none runs */
 	bool nul;      /* jansson parsed it: strings may hold "\u0000" */
 	json_dump_callback_t emit;

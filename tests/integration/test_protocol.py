@@ -105,6 +105,30 @@ def test_five_failed_auths_pipelined():
     c.close()
 
 
+def test_five_failed_auths_in_a_batch():
+    # The rest of the batch is answered (-32005, the connection closing),
+    # one response a call, then the connection closes. A daemon of its
+    # own: the failures count against this address.
+    d = Daemon()
+    try:
+        c = d.client()
+        batch = [req("auth", {"token": "bad"}, id=i) for i in range(7)]
+        batch.append(req("system.health", id=7))
+        batch.append(req("system.health", notification=True))
+        c.send_raw(line(batch))
+        r = c.recv_line()
+        ok(isinstance(r, list) and len(r) == 8, "eight responses for eight calls", r)
+        if isinstance(r, list):
+            eq([x.get("id") for x in r], list(range(8)), "in call order")
+            eq([err_code(x) for x in r], [-32001] * 5 + [-32005] * 3,
+               "five failures, then the rest refused")
+        lines, eof = read_to_eof(c, 5)
+        ok(eof and not lines, "then the connection is closed")
+        c.close()
+    finally:
+        d.cleanup()
+
+
 def test_batch_auth_then_call():
     c = daemon().client()
     c.send_raw(line([req("auth", {"token": daemon().admin_token}, id=1),
