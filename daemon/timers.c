@@ -142,15 +142,34 @@ warn_unknown_years(const struct app *a)
 	}
 }
 
-/* Recompute due date and next event, and the instant it fires. */
+/*
+ * Recompute due date and next event, and the instant it fires. An event
+ * handled late carries the instant it was due (SPEC section 4). But when
+ * a pause ends or an extension is granted at since (0: neither), the due
+ * date that moves later arms its events again, and they are not dated
+ * before since: an application resumed past its new due date is overdue
+ * from then (a paused one never is) and was never due soon for it; one
+ * extended into its due-soon days is due soon from the extension on.
+ */
 void
-timers_derive(struct app *a)
+timers_derive(struct app *a, int64_t since)
 {
-	day_t ev;
+	day_t ev, before = a->due_on;
+	int64_t at;
 
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 	warn_unknown_years(a);
-	a->next_event_at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+	at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+	if (since != 0 && a->due_on != before && at != 0 && at < since &&
+	    (a->next_event == TK_DUE_SOON || a->next_event == TK_OVERDUE)) {
+		if (a->next_event == TK_DUE_SOON &&
+		    since >= tz_midnight(a->due_on + 1)) {
+			wf_fired(a, TK_DUE_SOON); /* overdue already */
+			wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
+		}
+		at = ev == DAY_NONE ? 0 : since;
+	}
+	a->next_event_at = at;
 	/* Every next_event_at written comes from here (timers_committed). */
 	if (a->next_event_at != 0 && (noted == 0 || a->next_event_at < noted))
 		noted = a->next_event_at;
@@ -181,7 +200,7 @@ handle(struct app *a, json_t *fired)
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
 		                  "state", app_state_name(a->state));
-		timers_derive(a);
+		timers_derive(a, 0);
 		if (store_app_update(ogid->store, a) == -1 ||
 		    history_append(a->id, at, "system",
 		                   kind == TK_DUE_SOON ? "timer.due_soon"
@@ -202,7 +221,7 @@ handle(struct app *a, json_t *fired)
 		int cycle = a->cycle;
 
 		wf_apply(a, wf_lapse_action(kind), &sys, &args, ogid->cal, &fx);
-		timers_derive(a);
+		timers_derive(a, fx.pause_closed ? at : 0);
 		a->version++;
 		a->updated_at = at;
 		params = json_pack("{s:s, s:s}", "period", period, "last_day",
@@ -236,7 +255,7 @@ handle(struct app *a, json_t *fired)
 	}
 	default:
 		/* Nothing pending after all: clear the stale instant. */
-		timers_derive(a);
+		timers_derive(a, 0);
 		return store_app_update(ogid->store, a);
 	}
 	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
@@ -288,7 +307,7 @@ recompute_one(struct app *a, void *arg)
 	int64_t at = a->next_event_at;
 	enum timer_kind k = a->next_event;
 
-	timers_derive(a);
+	timers_derive(a, 0);
 	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
 		return 0;
 	if (store_app_update_derived(ogid->store, a) == -1)

@@ -20,9 +20,13 @@ void timers_committed(bool ok);
  * Returns the number handled, or -1 on a store failure.
  */
 int timers_run(int64_t until, json_t *fired);
-/* Recompute one application's due date, next event and its instant. */
+/*
+ * Recompute one application's due date, next event and its instant. since:
+ * when a pause ended or an extension was granted (unix seconds), before
+ * which the events of the moved due date are not dated; else 0.
+ */
 struct app;
-void timers_derive(struct app *);
+void timers_derive(struct app *, int64_t since);
 /* Recompute due dates and timers of every open application (calendar). */
 int timers_recompute_all(void);
 

@@ -253,6 +253,59 @@ def test_extension_rearms_due_soon():
         w.close()
 
 
+def system_events(w, id):
+    return [(h["method"], h["at"]) for h in w.get(id)["history"] if h["actor"] == "system"]
+
+
+def test_extension_into_due_soon_days_is_due_soon_from_then():
+    """The re-armed due-soon event of an extension granted inside the new
+    due date's due-soon days is dated at the extension, not before it."""
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        w.clock("%sT09:00:00+08:00" % due)  # the last day: due soon fired
+        r = w.sup.call("app.extend", {"id": a["id"], "days": 1, "reason": "情况复杂"})
+        ok(due_soon_day(w, r["deadline"]["due_on"]) <= due,
+           "the new due date's due-soon day has passed (%s)" % r["deadline"]["due_on"])
+        ok(wait_for(lambda: [m for m, _ in system_events(w, a["id"])].count(
+            "timer.due_soon") == 2), "due soon again for the new due date")
+        ev = system_events(w, a["id"])
+        eq(ev[-1], ("timer.due_soon", "%sT09:00:00+08:00" % due),
+           "dated at the extension, not before it")
+    finally:
+        w.close()
+
+
+def test_resumed_past_its_due_date_is_overdue_from_then():
+    """A fee paid after the due date, even moved by the pause: overdue
+    again from the payment (a paused application is never overdue), and
+    never due soon for the moved due date."""
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        w.clerk.call("app.assign", {"id": a["id"], "reviewer": "rev"})
+        after = w.add(due, 2)
+        w.clock("%sT09:00:00+08:00" % after)
+        eq([m for m, _ in system_events(w, a["id"])], ["timer.due_soon", "timer.overdue"],
+           "due soon and overdue for the first due date")
+        w.clerk.call("app.fee_notice", {"id": a["id"], "amount_yuan": 100, "note": "超量"})
+        paid = w.add(after, 3)
+        res = w.clock("%sT10:00:00+08:00" % paid)
+        eq(fired_of(res, a["id"]), [], "nothing fires while paused")
+        r = w.clerk.call("app.fee_paid", {"id": a["id"]})
+        new_due = r["deadline"]["due_on"]
+        ok(due < new_due < paid, "the pause moved the due date, still past (%s)" % new_due)
+        ok(wait_for(lambda: len(system_events(w, a["id"])) == 3), "one more event")
+        eq(system_events(w, a["id"])[2], ("timer.overdue", "%sT10:00:00+08:00" % paid),
+           "overdue from the payment, no due soon")
+        res = w.clock("%sT00:00:00+08:00" % w.add(paid, 5))
+        eq(fired_of(res, a["id"]), [], "and nothing more")
+    finally:
+        w.close()
+
+
 def test_restart_catch_up():
     w = World()
     try:
