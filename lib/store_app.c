@@ -79,25 +79,44 @@ bind_kept(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* Binds every column but rowid from index first; returns next index. */
-static int
-bind_app(sqlite3_stmt *st, int i, const struct app *a)
+/* An instant in unix seconds, 0 for none (NULL). */
+static void
+bind_instant(sqlite3_stmt *st, int i, int64_t t)
 {
-	sqlite3_bind_text(st, i++, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, i++, a->state);
-	sqlite3_bind_int(st, i++, a->column);
-	bind_kept(st, i++, a->name);
-	bind_kept(st, i++, a->id_number);
-	bind_kept(st, i++, a->phone);
-	bind_kept(st, i++, a->email);
-	bind_kept(st, i++, a->address);
-	sqlite3_bind_int(st, i++, a->channel);
-	bind_day(st, i++, a->received_on);
-	bind_kept(st, i++, a->description);
-	sqlite3_bind_int(st, i++, a->form);
-	sqlite3_bind_int(st, i++, a->delivery);
-	bind_kept(st, i++, a->client_ref);
-	sqlite3_bind_int64(st, i++, a->created_by);
+	if (t == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, t);
+}
+
+/* The columns from id to created_by, as numbered from 1. */
+static void
+bind_submitted(sqlite3_stmt *st, const struct app *a)
+{
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, a->state);
+	sqlite3_bind_int(st, 3, a->column);
+	bind_kept(st, 4, a->name);
+	bind_kept(st, 5, a->id_number);
+	bind_kept(st, 6, a->phone);
+	bind_kept(st, 7, a->email);
+	bind_kept(st, 8, a->address);
+	sqlite3_bind_int(st, 9, a->channel);
+	bind_day(st, 10, a->received_on);
+	bind_kept(st, 11, a->description);
+	sqlite3_bind_int(st, 12, a->form);
+	sqlite3_bind_int(st, 13, a->delivery);
+	bind_kept(st, 14, a->client_ref);
+	sqlite3_bind_int64(st, 15, a->created_by);
+}
+
+/* Binds every column but rowid, numbered from 1; returns the next. */
+static int
+bind_app(sqlite3_stmt *st, const struct app *a)
+{
+	int i = 16;
+
+	bind_submitted(st, a);
 	bind_kept(st, i++, a->assignee);
 	sqlite3_bind_int(st, i++, a->outcome);
 	sqlite3_bind_int64(st, i++, a->version);
@@ -114,10 +133,7 @@ bind_app(sqlite3_stmt *st, int i, const struct app *a)
 	sqlite3_bind_int(st, i++, a->correction_late);
 	sqlite3_bind_int64(st, i++, a->fee_fen);
 	bind_day(st, i++, a->due_on);
-	if (a->next_event_at == 0)
-		sqlite3_bind_null(st, i++);
-	else
-		sqlite3_bind_int64(st, i++, a->next_event_at);
+	bind_instant(st, i++, a->next_event_at);
 	sqlite3_bind_int(st, i++, a->next_event);
 	bind_day(st, i++, a->due_soon_fired);
 	bind_day(st, i++, a->overdue_fired);
@@ -152,30 +168,13 @@ app_is_fresh(const struct app *a)
 static void
 bind_fresh(sqlite3_stmt *st, const struct app *a)
 {
-	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, a->state);
-	sqlite3_bind_int(st, 3, a->column);
-	bind_kept(st, 4, a->name);
-	bind_kept(st, 5, a->id_number);
-	bind_kept(st, 6, a->phone);
-	bind_kept(st, 7, a->email);
-	bind_kept(st, 8, a->address);
-	sqlite3_bind_int(st, 9, a->channel);
-	bind_day(st, 10, a->received_on);
-	bind_kept(st, 11, a->description);
-	sqlite3_bind_int(st, 12, a->form);
-	sqlite3_bind_int(st, 13, a->delivery);
-	bind_kept(st, 14, a->client_ref);
-	sqlite3_bind_int64(st, 15, a->created_by);
+	bind_submitted(st, a);
 	sqlite3_bind_int(st, 17, a->outcome);
 	sqlite3_bind_int64(st, 18, a->version);
 	sqlite3_bind_int(st, 19, a->rules);
 	sqlite3_bind_int(st, 27, a->fee_return);
 	bind_day(st, 31, a->due_on);
-	if (a->next_event_at == 0)
-		sqlite3_bind_null(st, 32);
-	else
-		sqlite3_bind_int64(st, 32, a->next_event_at);
+	bind_instant(st, 32, a->next_event_at);
 	sqlite3_bind_int(st, 33, a->next_event);
 	sqlite3_bind_int64(st, 38, a->created_at);
 }
@@ -283,7 +282,7 @@ app_insert(struct store *s, struct app *a)
 	if (fresh)
 		bind_fresh(st, a);
 	else
-		bind_app(st, 1, a);
+		bind_app(st, a);
 	if (store_exec_stmt(s, st, "app insert") == -1)
 		return -1;
 	a->rowid = sqlite3_last_insert_rowid(s->db);
@@ -346,7 +345,7 @@ store_app_update(struct store *s, const struct app *a)
 
 	if (st == NULL)
 		return -1;
-	i = bind_app(st, 1, a);
+	i = bind_app(st, a);
 	sqlite3_bind_int64(st, i, a->rowid);
 	return store_exec_stmt(s, st, "app update");
 }
@@ -1326,10 +1325,7 @@ store_app_update_derived(struct store *s, const struct app *a)
 	if (st == NULL)
 		return -1;
 	bind_day(st, 1, a->due_on);
-	if (a->next_event_at == 0)
-		sqlite3_bind_null(st, 2);
-	else
-		sqlite3_bind_int64(st, 2, a->next_event_at);
+	bind_instant(st, 2, a->next_event_at);
 	sqlite3_bind_int(st, 3, a->next_event);
 	bind_day(st, 4, a->wait_last_day);
 	sqlite3_bind_int64(st, 5, a->rowid);
