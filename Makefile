@@ -120,7 +120,10 @@ install: all
 	install -m 755 build/ogi $(DESTDIR)$(PREFIX)/bin/ogi
 	install -m 644 man/ogid.8 $(DESTDIR)$(PREFIX)/share/man/man8/ogid.8
 	install -m 644 man/ogi.1 $(DESTDIR)$(PREFIX)/share/man/man1/ogi.1
-	install -m 644 systemd/ogid.service systemd/ogid.socket $(DESTDIR)/lib/systemd/system/
+	sed 's|/usr/local/sbin/ogid|$(PREFIX)/sbin/ogid|g' systemd/ogid.service \
+	  > $(DESTDIR)/lib/systemd/system/ogid.service
+	chmod 644 $(DESTDIR)/lib/systemd/system/ogid.service
+	install -m 644 systemd/ogid.socket $(DESTDIR)/lib/systemd/system/
 	install -m 644 systemd/ogid.conf.example $(DESTDIR)/etc/ogi/ogid.conf.example
 
 # ---- reliability: fuzzing and stress (tests/fuzz, tests/stress) ----

@@ -1127,8 +1127,9 @@ print_event(const json_t *ev)
 		if (strcmp(key, "at") == 0 || strcmp(key, "type") == 0 ||
 		    strcmp(key, "id") == 0 ||
 		    ((strcmp(key, "from") == 0 || strcmp(key, "to") == 0) &&
-		     from != NULL && to != NULL))
-			continue;
+		     from != NULL && to != NULL) ||
+		    json_is_null(v))
+			continue; /* null: nothing to say (a lapse's outcome) */
 		s = json_is_object(v) || json_is_array(v)
 		        ? json_dumps(v, JSON_COMPACT)
 		        : jtext(v);

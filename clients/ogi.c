@@ -36,8 +36,8 @@ static const struct command commands[] = {
 	{ "submit", cmd_submit, 0, 0,
 	  "--name NAME [--org CATEGORY] --channel CHANNEL --description TEXT "
 	  "[option ...]",
-	  "Register a new application (app.submit); prints its id and due "
-	  "date.",
+	  "Register a new application (app.submit); prints its id (and, on "
+	  "a terminal, its due date).",
 	  (const struct optspec[]){
 	      { "name", OPT_STRING, true, "NAME", "the applicant's name" },
 	      { "org", OPT_STRING, false, "CATEGORY",

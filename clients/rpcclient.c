@@ -64,8 +64,24 @@ rpc_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Split "HOST:PORT", "[V6]:PORT" or "HOST" into allocated host and port. */
+/* A port: 1-65535 in decimal digits. */
+static bool
+rpc_port_ok(const char *p)
+{
+	long v = 0;
+
+	if (*p == '\0' || strlen(p) > 5)
+		return false;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
 static int
-rpc_split_addr(const char *addr, char **host, char **port)
+rpc_split_addr_parts(const char *addr, char **host, char **port)
 {
 	const char *colon, *end;
 
@@ -95,6 +111,25 @@ rpc_split_addr(const char *addr, char **host, char **port)
 		*host = colon == addr ? xstrdup("127.0.0.1")
 		                      : xstrndup(addr, (size_t)(colon - addr));
 		*port = xstrdup(colon + 1);
+	}
+	return 0;
+}
+
+/*
+ * HOST:PORT, [IPv6]:PORT, :PORT (127.0.0.1) or a host alone (port 7420).
+ * A bare number is refused, not read as an IPv4 address: "17604" is a
+ * port without its host far more often than the host 0.0.68.196.
+ */
+static int
+rpc_split_addr(const char *addr, char **host, char **port)
+{
+	if (rpc_split_addr_parts(addr, host, port) == -1)
+		return -1;
+	if (!rpc_port_ok(*port) ||
+	    strspn(*host, "0123456789") == strlen(*host)) {
+		free(*host);
+		free(*port);
+		return -1;
 	}
 	return 0;
 }

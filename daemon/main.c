@@ -415,7 +415,8 @@ main(int argc, char **argv)
 			usage();
 	}
 	config_defaults(&ogid->cfg);
-	if (config_path == NULL && access("/etc/ogi/ogid.conf", R_OK) == 0 &&
+	/* Present but unreadable is an error, not the defaults in silence. */
+	if (config_path == NULL && access("/etc/ogi/ogid.conf", F_OK) == 0 &&
 	    cmd == NULL)
 		config_path = "/etc/ogi/ogid.conf";
 	if (config_path != NULL &&

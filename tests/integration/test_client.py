@@ -473,6 +473,20 @@ def test_watch():
     eq(r.returncode, 1, "watch of an unknown type: exit 1")
 
 
+def test_addr_forms():
+    port = daemon().port
+    for a, good in (("127.0.0.1:%d" % port, True), (":%d" % port, True),
+                    ("localhost:%d" % port, True), (str(port), False),
+                    ("127.0.0.1:99999", False), ("127.0.0.1:0", False),
+                    ("127.0.0.1:", False), ("127.0.0.1:http", False)):
+        r = run_ogi(["--addr", a, "--token", _tokens["clerk1"], "workdays", "2026-01-05", "1"])
+        if good:
+            eq((r.returncode, r.stdout.strip()), (0, "2026-01-06"), "--addr %s works" % a)
+        else:
+            ok(r.returncode == 2 and "expected HOST:PORT" in r.stderr,
+               "--addr %s: a usage error, exit 2" % a, (r.returncode, r.stderr))
+
+
 def test_deadlines_overdue_and_due_soon():
     aid = submit("郑一", "逾期测试")
     app = rpc("clerk1", "app.get", {"id": aid})
