@@ -542,18 +542,34 @@ jw_utf8_seq(const unsigned char *s, size_t n)
 	return utf8_seq(s, n);
 }
 
+/*
+ * Eight ASCII bytes at a time, and the 3-byte sequences of Chinese text
+ * (leads E1-EC and EE-EF, whose continuation bytes need no range check)
+ * without utf8_seq's tests: ~12 instructions a byte of Chinese were 1.5k
+ * of a submit's.
+ */
 bool
 jw_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	unsigned char u;
 
 	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
+		if ((u = p[i]) < 0x80) {
+			if (n - i >= 8 &&
+			    (jw_word_load(p + i) & (JW_ONES * 0x80)) == 0)
+				i += 8;
+			else
+				i++;
 			continue;
 		}
-		if ((k = jw_utf8_seq(p + i, n - i)) == 0)
+		if (n - i >= 3 && u >= 0xE1 && u <= 0xEF && u != 0xED &&
+		    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+			i += 3;
+			continue;
+		}
+		if ((k = utf8_seq(p + i, n - i)) == 0)
 			return false;
 		i += k;
 	}

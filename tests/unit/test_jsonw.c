@@ -589,12 +589,50 @@ test_reuse(void)
 	jw_free(&w);
 }
 
+/*
+ * jw_utf8_valid's eight-byte and three-byte steps: a long text of ASCII,
+ * Chinese and a 4-byte character, with a bad byte put at every place in
+ * turn (and the text cut at every length), judged as jansson judges it.
+ */
+static void
+test_utf8_long(void)
+{
+	static const char text[] = "ogi 依申请公开 2026-000001 \xf0\x9f\x98\x80"
+	                           " 请求公开某路段规划许可信息 abcdefghij 完";
+	static const unsigned char bad[] = {
+		0xFF, 0x80, 0xC0, 0xED, 0xE0, 'A'
+	};
+	char b[sizeof(text)];
+	size_t n = sizeof(text) - 1, i, k;
+	int differ = 0;
+	json_t *j;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sizeof(bad); k++) {
+			memcpy(b, text, n);
+			b[i] = (char)bad[k];
+			j = json_stringn(b, n);
+			differ += (j != NULL) != jw_utf8_valid(b, n);
+			json_decref(j);
+		}
+	for (i = 0; i <= n; i++) {
+		j = json_stringn(text, i);
+		differ += (j != NULL) != jw_utf8_valid(text, i);
+		json_decref(j);
+	}
+	ok(differ == 0,
+	   "a bad byte at every place of a long text, and every "
+	   "cut: %d differ from jansson",
+	   differ);
+}
+
 int
 main(void)
 {
 	test_reuse();
 	test_fixed();
 	test_utf8();
+	test_utf8_long();
 	test_events();
 	test_positions();
 	test_random();
