@@ -79,7 +79,8 @@ deps-ok:
 	@pkg-config --exists $(PKGS) || sh tests/deps.sh
 
 VAR = var
-run: deps
+run:
+	@sh tests/deps.sh build
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(VAR)
 	@if [ ! -f $(VAR)/ogi.db ]; then \

@@ -260,6 +260,16 @@ check_calendar(void)
 		          date_year(today), date_format(until, buf));
 }
 
+/* After tls_init's reason: the verdict, and where the settings came from. */
+static void
+tls_refused(void)
+{
+	fprintf(stderr,
+	        "ogid: %s: the TLS settings cannot be used; not"
+	        " starting\n",
+	        config_path != NULL ? config_path : "--tls-cert/--tls-key");
+}
+
 static int
 run(const char *listen, const char *fake)
 {
@@ -267,8 +277,10 @@ run(const char *listen, const char *fake)
 	int n;
 
 	/* TLS: the SSL_CTX is made once, before anything else can fail. */
-	if (tls_init(&ogid->cfg) == -1)
+	if (tls_init(&ogid->cfg) == -1) {
+		tls_refused();
 		return 1;
+	}
 	if (fake != NULL) {
 		if (tz_parse(fake, &ogid->fake_now) == -1)
 			fatalx("--fake-clock: not a time like"
@@ -443,8 +455,10 @@ main(int argc, char **argv)
 	}
 	if (check_only) {
 		/* TLS: load the certificate and key to check them too. */
-		if (tls_init(&ogid->cfg) == -1)
+		if (tls_init(&ogid->cfg) == -1) {
+			tls_refused();
 			return 1;
+		}
 		tls_free();
 		printf("ogid: configuration %s is valid\n",
 		       config_path ? config_path : "(defaults)");

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install exactly the missing build and test dependencies (Debian 12).
 # As root: apt-get install -y for what is missing. Otherwise: print the line.
+# "deps.sh build": only what building and running need (make run), not
+# the tests' python3 and openssl.
 missing=""
 need() { # pkg-config-module-or-command debian-package
 	case "$1" in
@@ -21,8 +23,10 @@ else
 	# Without pkg-config nothing can be checked: ask for all of them.
 	missing="$missing libevent-dev libjansson-dev libsqlite3-dev libssl-dev"
 fi
-need cmd:python3 python3
-need cmd:openssl openssl
+if [ "${1:-}" != build ]; then
+	need cmd:python3 python3
+	need cmd:openssl openssl
+fi
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ]; then
