@@ -27,6 +27,26 @@ bad(struct rpc_error *err, const char *prefix, const char *name,
 	return -1;
 }
 
+/*
+ * Nothing but spaces, tabs, line breaks and ideographic spaces (U+3000,
+ * the full-width space of Chinese input methods): no text for a field
+ * that must have some.
+ */
+static bool
+blank(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			continue;
+		if (strncmp(s, "\xe3\x80\x80", 3) == 0) {
+			s += 2;
+			continue;
+		}
+		return false;
+	}
+	return true;
+}
+
 static const char *type_reasons[] = {
 	[P_STRING] = "must be a string",
 	[P_INT] = "must be an integer",
@@ -57,6 +77,8 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 			return bad(err, prefix, p->name,
 			           "must not contain NUL characters");
 		n = utf8_len(s);
+		if (p->min >= 1 && n > 0 && blank(s))
+			return bad(err, prefix, p->name, "must not be blank");
 		if ((int64_t)n < p->min) {
 			if (p->min == 1)
 				return bad(err, prefix, p->name,

@@ -153,6 +153,19 @@ def test_submit_lengths():
     ok(e.get("code") in (-32602, -32700), "NUL in description refused", e)
     eq(count_apps(w), n, "NUL in description: no application created")
     refused_submit(w, dict(base, client_ref=""), "client_ref", "empty client_ref")
+    # Blank is empty: spaces, tabs, line breaks, the ideographic space.
+    for blank in ("   ", " \t\r\n", "\u3000\u3000", " \u3000 "):
+        refused_submit(w, dict(base, description=blank), "description",
+                       "description %r" % blank)
+    refused_submit(w, dict(base, applicant=person("\u3000")), "applicant.name",
+                   "a name of one ideographic space")
+    a = w.clerk.call("app.submit", dict(base, applicant=person(" 张 三 ")))
+    eq(a["applicant"]["name"], " 张 三 ", "text with spaces around it is kept as given")
+    rv = w.to_state("review")["id"]
+    before = snapshot(w, rv)
+    refused(w.rev, "app.review", {"id": rv, "outcome": "grant", "note": "   "}, "note",
+            "review with a blank note")
+    eq(snapshot(w, rv), before, "a blank note changes nothing")
 
 
 def test_transition_params():
