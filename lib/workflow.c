@@ -155,6 +155,11 @@ wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
 		if (args->date < a->received_on)
 			return fail(err, WF_E_PARAM, "replied_on",
 			            "before the date of receipt");
+		/* A corrected application is answered after its
+		 * correction came in (its fresh start). */
+		if (a->start != DAY_NONE && args->date < a->start)
+			return fail(err, WF_E_PARAM, "replied_on",
+			            "before the correction was received");
 		break;
 	case WF_EXTEND: {
 		int max = dl_max_extension((enum dl_rules)a->rules);

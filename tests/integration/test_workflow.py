@@ -404,6 +404,16 @@ def test_correction():
         a = w.go(id4, ("clerk", "app.correct", {"received_on": "2026-03-10"}))
         eq((a["state"], a["assignee"]), ("review", "rev"),
            "correct with an assignee: back to review, same assignee")
+        # Its reply: not dated before the correction came in.
+        w.go(id4, ("rev", "app.review", {"outcome": "deny.third_party", "note": "涉及第三方"}))
+        before4 = snapshot(w, id4)
+        expect(w.clerk, "app.reply", {"id": id4, "note": "已答复", "replied_on": "2026-03-05"},
+               -32602, "reply: replied_on before the correction was received",
+               field="replied_on")
+        eq(snapshot(w, id4), before4, "the refused reply changed nothing")
+        a = w.go(id4, ("clerk", "app.reply", {"note": "已答复", "replied_on": "2026-03-10"}))
+        eq((a["state"], a["replied_on"]), ("replied", "2026-03-10"),
+           "reply on the day the correction came in")
 
         # A correction received before the date of receipt or the notice.
         id5 = w.submit()["id"]
