@@ -2,6 +2,7 @@
  * The application methods: submit, get, list, the transitions of SPEC
  * section 2, appeals, and the deadline lists of section 4.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -769,10 +770,21 @@ transition_field(json_t *v, const struct pspec *p, void *arg,
 		                " litigation_after_reconsideration");
 		return -1;
 	}
-	if (strcmp(p->name, "amount_yuan") == 0 &&
-	    !(json_number_value(v) * 100.0 + 0.5 >= 1.0)) {
-		rpc_error_param(err, "amount_yuan", "must be at least 0.01");
-		return -1;
+	if (strcmp(p->name, "amount_yuan") == 0) {
+		double fen = json_number_value(v) * 100.0;
+
+		/* Money in whole fen: 0.009 is not rounded up to 0.01. */
+		if (fabs(fen - floor(fen + 0.5)) > 1e-6) {
+			rpc_error_param(err, "amount_yuan",
+			                "must be in whole fen (at most two"
+			                " decimals)");
+			return -1;
+		}
+		if (!(fen + 0.5 >= 1.0)) {
+			rpc_error_param(err, "amount_yuan",
+			                "must be at least 0.01");
+			return -1;
+		}
 	}
 	return field_not_future(v, p, err);
 }

@@ -119,19 +119,21 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * SPEC section 3: a year with no calendar counts weekends only, and the
  * daemon says so in its log: once a year (and process), when a deadline
- * first runs through it. A calendar.set of the year ends the counting of
- * weekends only; system.health's calendar_known_until shows the gap.
+ * (the reply's, or the last day of a correction, consultation or fee
+ * period) first runs through it. A calendar.set of the year ends the
+ * counting of weekends only; system.health's calendar_known_until shows
+ * the gap.
  */
 static void
-warn_unknown_years(const struct app *a)
+warn_unknown_years_in(const struct app *a, day_t from, day_t to)
 {
 	static bool warned[DATE_MAX_YEAR - DATE_MIN_YEAR + 1];
 	int y, last;
 
-	if (a->start == DAY_NONE || a->due_on == DAY_NONE)
+	if (from == DAY_NONE || to == DAY_NONE)
 		return;
-	last = date_year(a->due_on);
-	for (y = date_year(a->start); y <= last; y++) {
+	last = date_year(to);
+	for (y = date_year(from); y <= last; y++) {
 		if (y < DATE_MIN_YEAR || y > DATE_MAX_YEAR ||
 		    warned[y - DATE_MIN_YEAR] || cal_year_known(ogid->cal, y))
 			continue;
@@ -140,6 +142,14 @@ warn_unknown_years(const struct app *a)
 		          " through it count weekends only (first: %s)",
 		          y, a->id);
 	}
+}
+
+static void
+warn_unknown_years(const struct app *a)
+{
+	warn_unknown_years_in(a, a->start, a->due_on);
+	if (a->wait != WAIT_NONE)
+		warn_unknown_years_in(a, a->wait_from, a->wait_last_day);
 }
 
 /*

@@ -182,6 +182,42 @@ wf_check(const struct app *a, enum wf_action act, const struct wf_actor *who,
 	return 0;
 }
 
+/* The reply due date from the clock's inputs: start, extensions, pauses. */
+static day_t
+due_from_clock(const struct app *a, const struct cal *cal)
+{
+	struct dl_input in;
+	struct dl_result r;
+	struct dl_pause *ps;
+	size_t n = wf_pauses(a, &ps);
+
+	memset(&in, 0, sizeof(in));
+	in.rules = (enum dl_rules)a->rules;
+	in.start = a->start;
+	in.extensions = &a->extension_days;
+	in.nextensions = 1;
+	in.pauses = ps;
+	in.npauses = n;
+	dl_compute(cal, &in, &r);
+	free(ps);
+	return r.due_on;
+}
+
+/*
+ * Concluded during a consultation or fee pause (a withdrawal, a fee
+ * lapse): the pause it closed counts in the due date it keeps, so that
+ * due_on = calendar.add(start, 20 + extension_days + paused_days) holds
+ * for it too (SPEC section 4) and its explanation adds up.
+ */
+static void
+conclude_paused(struct app *a, const struct cal *cal,
+                const struct wf_effects *fx)
+{
+	if (fx->pause_closed &&
+	    (fx->closed == WAIT_CONSULTATION || fx->closed == WAIT_FEE))
+		a->due_on = due_from_clock(a, cal);
+}
+
 static void
 set_str(char **dst, const char *src)
 {
@@ -299,6 +335,7 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 	case WF_WITHDRAW:
 		if (a->wait != WAIT_NONE)
 			close_pause(a, cal, args->today, fx);
+		conclude_paused(a, cal, fx);
 		a->outcome = OC_OTHER_OTHER;
 		a->concluded_on = args->today;
 		a->state = ST_WITHDRAWN;
@@ -312,6 +349,7 @@ wf_apply(struct app *a, enum wf_action act, const struct wf_actor *who,
 		day_t last = a->wait_last_day;
 
 		close_pause(a, cal, last, fx);
+		conclude_paused(a, cal, fx);
 		a->outcome = act == WF_LAPSE_CORRECTION ? OC_OTHER_NO_CORRECTION
 		                                        : OC_OTHER_FEE_UNPAID;
 		a->concluded_on = last + 1;
@@ -432,24 +470,8 @@ wf_derive(struct app *a, const struct cal *cal, int due_soon_days,
 	a->next_event = TK_NONE;
 	if (app_state_terminal(a->state))
 		return; /* keeps its last due_on */
-	if (a->state != ST_CORRECTION) {
-		struct dl_input in;
-		struct dl_result r;
-		struct dl_pause *ps;
-		size_t n = wf_pauses(a, &ps);
-
-		memset(&in, 0, sizeof(in));
-		in.rules = (enum dl_rules)a->rules;
-		in.start = a->start;
-		in.extensions = &a->extension_days;
-		in.nextensions = 1;
-		in.pauses = ps;
-		in.npauses = n;
-		dl_compute(cal, &in, &r);
-		a->due_on = r.due_on;
-		free(ps);
-	} else
-		a->due_on = DAY_NONE;
+	a->due_on =
+	    a->state != ST_CORRECTION ? due_from_clock(a, cal) : DAY_NONE;
 
 	if (a->wait != WAIT_NONE) {
 		/* The period's last day follows the calendar too. */

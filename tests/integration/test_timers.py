@@ -231,6 +231,9 @@ def test_fee_lapse():
         eq(len(fired_of(res, a["id"], "lapsed")), 1, "fee lapses")
         g = w.get(a["id"])
         eq((g["state"], g["outcome"]), ("withdrawn", "other.fee_unpaid"), "withdrawn, fee unpaid")
+        dl = g["deadline"]
+        eq(dl["due_on"], w.add("2026-03-02", 20 + dl["paused_days"]),
+           "its due date counts the %d days it waited" % dl["paused_days"])
     finally:
         w.close()
 
@@ -535,8 +538,14 @@ def test_deadline_into_an_unknown_year_is_logged():
         ok(a["deadline"]["due_on"].startswith("2027-"), "due in 2027", a["deadline"])
         ok("no holiday calendar for 2027" in w.d.read_log(),
            "the log names 2027 once a deadline runs into it", w.d.read_log()[-2000:])
-        w.submit("2026-12-15")
+        b = w.submit("2026-12-15")
         eq(w.d.read_log().count("no holiday calendar for 2027"), 1, "once")
+        r = w.clerk.call("app.request_correction", {"id": b["id"], "note": "补正",
+                                                    "within_days": 366})
+        ok(r["deadline"]["waiting"]["last_day"].startswith("2028-"),
+           "a correction period into 2028", r["deadline"]["waiting"])
+        ok("no holiday calendar for 2028" in w.d.read_log(),
+           "the log names 2028 for a period's last day too", w.d.read_log()[-2000:])
         w.admin.call("calendar.set", {"year": 2030, "holidays": [], "workdays": []})
         eq(w.admin.call("system.health")["calendar_known_until"], "2026-12-31",
            "2030 loaded past a gap: known until still 2026-12-31")

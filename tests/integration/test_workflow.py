@@ -510,6 +510,10 @@ def test_fee():
         eq(a["deadline"]["waiting"]["kind"], "fee", "fee: waiting.kind")
         eq(a["deadline"]["waiting"]["last_day"], CAL.add(TODAY, 20), "fee: 20 working days to pay")
         eq(a.get("fee_yuan"), 120.5, "fee: amount kept")
+        for amount in (0.07, 19.99, 1234.56):
+            x = w.to_state("review")["id"]
+            g = w.go(x, ("clerk", "app.fee_notice", {"amount_yuan": amount, "note": "费"}))
+            eq(g.get("fee_yuan"), amount, "fee of %s yuan, in whole fen: kept" % amount)
         w.clock("2026-03-05T11:00:00+08:00")
         before = snapshot(w, id)
         expect(w.clerk, "app.fee_paid", {"id": id, "paid_on": "2026-02-27"}, -32602,
@@ -648,6 +652,18 @@ def test_withdrawal():
             eq(a["history"][-1]["params"]["reason"], "申请人主动撤回", "history keeps the reason")
         expect(w.sup, "app.withdraw", {"id": id, "reason": "r"}, -32002,
                "supervisor may not withdraw", required=["clerk"])
+        # Withdrawn days into a pause: the closed pause counts in the due
+        # date it keeps (SPEC section 4's formula, and its explanation).
+        paused = {st: w.to_state(st)["id"] for st in ("consultation", "fee")}
+        w.clock(CAL.add(TODAY, 3) + "T10:00:00+08:00")
+        for st, id in paused.items():
+            a = w.go(id, ("clerk", "app.withdraw", {"reason": "撤回"}))
+            dl = a["deadline"]
+            ok(dl["paused_days"] == 3 and
+               dl["due_on"] == CAL.add(TODAY, 20 + dl["extension_days"] + dl["paused_days"]),
+               "withdrawn 3 working days into %s: due_on counts them" % st, dl)
+            ok(dl["due_on"] in dl["explain"]["text"], "and the explanation shows that date",
+               dl["explain"])
         for st in ("replied", "withdrawn"):
             id = w.to_state(st)["id"]
             before = snapshot(w, id)
