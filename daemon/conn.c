@@ -903,6 +903,18 @@ conn_session(struct conn *c)
 	return &c->session;
 }
 
+void
+conn_deauthed(struct conn *c)
+{
+	if (c == NULL || c->dead)
+		return;
+	log_info("conn=%llu peer=%s event=deauth", (unsigned long long)c->id,
+	         c->session.peer);
+	events_subscribe(&c->session, 0);
+	c->unauth_since = conn_now_ms();
+	conn_timer_update(c);
+}
+
 unsigned
 conn_count(void)
 {

@@ -121,12 +121,9 @@ push_one(struct conn *c, void *arg)
 	if (!s->subscribed || !s->authed || !(s->event_mask & pa->bit))
 		return;
 	/* A disabled or rotated user's connection: no more events
-	 * (SPEC section 5), and no subscription to come back to. */
-	if (!methods_session_valid(s)) {
-		events_subscribe(s, 0);
-		return;
-	}
-	conn_push(c, pa->note);
+	 * (SPEC section 5; conn_deauthed drops its subscription). */
+	if (methods_session_valid(s))
+		conn_push(c, pa->note);
 }
 
 void

@@ -141,13 +141,17 @@ bool
 methods_session_valid(struct session *s)
 {
 	struct store_user u;
+	int rc;
 
 	if (s->auth_gen == events_auth_gen)
 		return true;
-	if (store_user_by_id(ogid->rstore, s->user_id, &u) != 0 || u.disabled ||
-	    (uint64_t)u.epoch != s->token_epoch) {
+	/* A read error refuses this once, and the next time looks again. */
+	if ((rc = store_user_by_id(ogid->rstore, s->user_id, &u)) == -1)
+		return false;
+	if (rc != 0 || u.disabled || (uint64_t)u.epoch != s->token_epoch) {
 		s->authed = false;
 		s->roles = 0;
+		conn_deauthed(s->conn);
 		return false;
 	}
 	s->auth_gen = events_auth_gen;

@@ -136,6 +136,12 @@ void conn_commit_done(struct conn *, bool ok, const char *why);
 void conn_push(struct conn *, json_t *notification); /* borrowed */
 void conn_foreach(void (*)(struct conn *, void *), void *);
 struct session *conn_session(struct conn *);
+/*
+ * The session's user was disabled or its token rotated (found when it
+ * calls or an event would be pushed): no more events, and the time to
+ * authenticate again counts from now. NULL is ignored.
+ */
+void conn_deauthed(struct conn *);
 
 /* ---- added by the conn/server/rpc helper ---- */
 

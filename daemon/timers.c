@@ -153,31 +153,60 @@ warn_unknown_years(const struct app *a)
 }
 
 /*
+ * When the clock last resumed: 00:00 of the day after the end of this
+ * cycle's last closed pause (that day still counts as paused), or 0.
+ */
+static int64_t
+resumed_at(const struct app *a)
+{
+	struct dl_pause *ps;
+	size_t n, i;
+	day_t last = DAY_NONE;
+
+	if (a->pauses == NULL)
+		return 0;
+	n = wf_pauses(a, &ps);
+	for (i = 0; i < n; i++)
+		if (last == DAY_NONE || ps[i].to > last)
+			last = ps[i].to;
+	free(ps);
+	return last == DAY_NONE ? 0 : tz_midnight(last + 1);
+}
+
+/*
  * Recompute due date and next event, and the instant it fires. An event
- * handled late carries the instant it was due (SPEC section 4). But when
- * a pause ends or an extension is granted at since (0: neither), the due
- * date that moves later arms its events again, and they are not dated
- * before since: an application resumed past its new due date is overdue
- * from then (a paused one never is) and was never due soon for it; one
- * extended into its due-soon days is due soon from the extension on.
+ * handled late carries the instant it was due (SPEC section 4), but a
+ * due-soon or overdue event is never dated before the clock last resumed
+ * (a paused application is never overdue): the day after the last pause
+ * ended, or resumed, the instant of a pause ending now (a payment made
+ * today), if earlier; nor before granted, the instant of an extension.
+ * An application resumed past its due date is overdue from then and gets
+ * no due-soon event for it; one extended into its due-soon days is due
+ * soon from the extension on.
  */
 void
-timers_derive(struct app *a, int64_t since)
+timers_derive(struct app *a, int64_t resumed, int64_t granted)
 {
-	day_t ev, before = a->due_on;
-	int64_t at;
+	int64_t at, earliest = resumed_at(a);
+	day_t ev;
 
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 	warn_unknown_years(a);
 	at = ev == DAY_NONE ? 0 : tz_midnight(ev);
-	if (since != 0 && a->due_on != before && at != 0 && at < since &&
+	if (resumed != 0 && (earliest == 0 || resumed < earliest))
+		earliest = resumed;
+	if (granted > earliest)
+		earliest = granted;
+	if (earliest != 0 && at != 0 && at < earliest &&
 	    (a->next_event == TK_DUE_SOON || a->next_event == TK_OVERDUE)) {
 		if (a->next_event == TK_DUE_SOON &&
-		    since >= tz_midnight(a->due_on + 1)) {
+		    earliest >= tz_midnight(a->due_on + 1)) {
 			wf_fired(a, TK_DUE_SOON); /* overdue already */
 			wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 		}
-		at = ev == DAY_NONE ? 0 : since;
+		at = ev == DAY_NONE ? 0 : tz_midnight(ev);
+		if (at != 0 && at < earliest)
+			at = earliest;
 	}
 	a->next_event_at = at;
 	/* Every next_event_at written comes from here (timers_committed). */
@@ -210,7 +239,7 @@ handle(struct app *a, json_t *fired)
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
 		                  "state", app_state_name(a->state));
-		timers_derive(a, 0);
+		timers_derive(a, 0, 0);
 		if (store_app_update(ogid->store, a) == -1 ||
 		    history_append(a->id, at, "system",
 		                   kind == TK_DUE_SOON ? "timer.due_soon"
@@ -231,7 +260,7 @@ handle(struct app *a, json_t *fired)
 		int cycle = a->cycle;
 
 		wf_apply(a, wf_lapse_action(kind), &sys, &args, ogid->cal, &fx);
-		timers_derive(a, fx.pause_closed ? at : 0);
+		timers_derive(a, fx.pause_closed ? at : 0, 0);
 		a->version++;
 		a->updated_at = at;
 		params = json_pack("{s:s, s:s}", "period", period, "last_day",
@@ -265,7 +294,7 @@ handle(struct app *a, json_t *fired)
 	}
 	default:
 		/* Nothing pending after all: clear the stale instant. */
-		timers_derive(a, 0);
+		timers_derive(a, 0, 0);
 		return store_app_update(ogid->store, a);
 	}
 	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
@@ -317,7 +346,7 @@ recompute_one(struct app *a, void *arg)
 	int64_t at = a->next_event_at;
 	enum timer_kind k = a->next_event;
 
-	timers_derive(a, 0);
+	timers_derive(a, 0, 0);
 	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
 		return 0;
 	if (store_app_update_derived(ogid->store, a) == -1)

@@ -120,6 +120,12 @@ conn_session(struct conn *c)
 	return &c->session;
 }
 
+void
+conn_deauthed(struct conn *c)
+{
+	(void)c;
+}
+
 unsigned
 conn_count(void)
 {

@@ -278,6 +278,31 @@ def test_nul_in_a_string_is_valid_json():
     c.close()
 
 
+def test_deauthenticated_connection_gets_the_idle_timeout_from_then():
+    """A disabled user's connection answers -32001 from then on, and
+    closes idle_timeout seconds after it was found out, not at once (its
+    first -32001 came with a close when it was older than the timeout)."""
+    d = Daemon(config="idle_timeout = 2\n")
+    try:
+        a = d.admin()
+        tok = a.call("user.create", {"name": "idle_sub", "roles": ["clerk"]})["token"]
+        u = d.client(tok)
+        u.call("events.subscribe", {"types": ["submitted"]})
+        time.sleep(2.5)  # older than the timeout, authenticated all along
+        a.call("user.disable", {"name": "idle_sub"})
+        a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "甲"},
+                              "channel": "mail", "description": "停用之后"})
+        time.sleep(0.3)  # the push finds the session out
+        eq(err_code(u.request("system.health")), -32001, "a call: -32001")
+        eq(err_code(u.request("system.health")), -32001, "and again: the connection stays")
+        lines, eof = read_to_eof(u, 5)
+        ok(eof, "then it closes after idle_timeout")
+        for c in (a, u):
+            c.close()
+    finally:
+        d.cleanup()
+
+
 # --- JSON-RPC 2.0, jsonrpc.org section 7 -----------------------------------
 
 def test_spec_positional_and_named_params():

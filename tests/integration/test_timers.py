@@ -309,6 +309,43 @@ def test_resumed_past_its_due_date_is_overdue_from_then():
         w.close()
 
 
+def test_backdated_payment_dates_events_from_it():
+    """A payment entered days after it was made: the clock resumed the day
+    after paid_on, and the events of the moved due date carry instants
+    from then on, as late events do; a calendar change in the same batch
+    (a recompute) does not move them back into the pause."""
+    for with_calendar in (False, True):
+        w = World()
+        try:
+            a = w.submit("2026-03-02")
+            due = a["deadline"]["due_on"]
+            w.clerk.call("app.assign", {"id": a["id"], "reviewer": "rev"})
+            notice = due_soon_day(w, due)
+            w.clock("%sT09:00:00+08:00" % notice)  # due soon fired at 00:00
+            w.clerk.call("app.fee_notice", {"id": a["id"], "amount_yuan": 10, "note": "费"})
+            paid = w.add(notice, 1)
+            late = w.add(due, 7)
+            w.clock("%sT10:00:00+08:00" % late)
+            req = [{"jsonrpc": "2.0", "id": 1, "method": "app.fee_paid",
+                    "params": {"id": a["id"], "paid_on": paid}}]
+            if with_calendar:
+                req.append({"jsonrpc": "2.0", "id": 2, "method": "calendar.set",
+                            "params": {"year": 2030, "holidays": [], "workdays": []}})
+            w.admin.send_raw(json.dumps(req) + "\n")
+            r = w.admin.recv_response()
+            ok(isinstance(r, list) and "result" in r[0], "paid (batch)", r)
+            new_due = w.get(a["id"])["deadline"]["due_on"]
+            ok(wait_for(lambda: len(system_events(w, a["id"])) == 3), "two more events")
+            ev = system_events(w, a["id"])
+            resumed = d2s(s2d(paid) + datetime.timedelta(days=1))
+            over = d2s(s2d(new_due) + datetime.timedelta(days=1))
+            eq(ev[1:], [("timer.due_soon", midnight(resumed)), ("timer.overdue", midnight(over))],
+               "due soon from the day after paid_on, overdue after the new due date%s" %
+               (" (a calendar.set in the same batch)" if with_calendar else ""))
+        finally:
+            w.close()
+
+
 def test_restart_catch_up():
     w = World()
     try:
