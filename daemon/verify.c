@@ -312,7 +312,7 @@ verify_db(const char *path)
 	struct store *st;
 	struct walk w;
 	char msg[512], head[65];
-	int rc;
+	int rc, began;
 
 	if (store_open(path, false, true, &st) == -1) {
 		fprintf(stderr, "ogid: verify: %s\n", store_error(st));
@@ -326,16 +326,25 @@ verify_db(const char *path)
 		store_close(st);
 		return 1;
 	}
+	/* One snapshot for the chain, its head and the applications: a
+	 * commit of a running daemon between them is not a tampering. */
+	if ((began = store_read_begin(st)) == -1) {
+		fprintf(stderr, "ogid: verify: %s\n", store_error(st));
+		store_close(st);
+		return 1;
+	}
 	memset(&w, 0, sizeof(w));
 	rc = store_events_walk(st, check_event, &w);
 	if (rc == -1) {
 		fprintf(stderr, "ogid: verify: cannot read the history: %s\n",
 		        store_error(st));
+		store_read_end(st, began);
 		store_close(st);
 		free(w.last);
 		return 1;
 	}
 	if (w.why != NULL) {
+		store_read_end(st, began);
 		store_close(st);
 		free(w.last);
 		fprintf(stderr, "ogid: verify: event %lld: %s\n", w.bad_seq,
@@ -351,6 +360,7 @@ verify_db(const char *path)
 		        "ogid: verify: cannot read the head or the"
 		        " applications: %s\n",
 		        store_error(st));
+	store_read_end(st, began);
 	store_close(st);
 	free(w.last);
 	if (rc != 0)

@@ -57,6 +57,14 @@ const char *store_error(const struct store *);
 /* True if the last failure was SQLITE_FULL/IOERR/BUSY: retry later. */
 bool store_error_transient(const struct store *);
 
+/*
+ * A read transaction unless one is open: every read until store_read_end
+ * sees one snapshot. -1, or whether it began one.
+ */
+int store_read_begin(struct store *);
+/* Ends what store_read_begin(s) began, whatever happened; s->err kept. */
+void store_read_end(struct store *, int began);
+
 /* Transactions: BEGIN IMMEDIATE, savepoints, commit. */
 int store_begin(struct store *);
 int store_commit(struct store *);

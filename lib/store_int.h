@@ -154,10 +154,6 @@ int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
 /* Step st to its one row (0), or fail, reset st and return -1; on 0 the
  * caller reads the row and resets st. */
 int store_step_row(struct store *, sqlite3_stmt *, const char *what);
-/* A read transaction unless one is open: -1, or whether it began one. */
-int store_read_begin(struct store *);
-/* Ends what store_read_begin(s) began, whatever happened; s->err kept. */
-void store_read_end(struct store *, int began);
 int store_fail(struct store *, const char *what);
 void bind_text(sqlite3_stmt *, int, const char *);
 void bind_day(sqlite3_stmt *, int, day_t);

@@ -94,6 +94,24 @@ def test_verify_live_db_and_sighup():
         r = run(["verify", "--db", d.db])
         eq(r.returncode, 0, "verify passes on a live database")
         ok("chain intact" in r.stdout, "and says so", r.stdout + r.stderr)
+        # While submits commit: one snapshot for the chain, its head and
+        # the applications, so no commit between them looks like tampering.
+        stop = threading.Event()
+
+        def writer():
+            c = d.admin()
+            while not stop.is_set():
+                c.call("app.submit", {"applicant": {"kind": "natural_person", "name": "乙"},
+                                      "channel": "mail", "description": "写入中"})
+            c.close()
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            codes = [run(["verify", "--db", d.db]).returncode for _ in range(6)]
+        finally:
+            stop.set()
+            t.join(10)
+        eq(codes, [0] * 6, "verify passes while submits commit")
     finally:
         d.cleanup()
 
