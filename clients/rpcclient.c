@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "../lib/config.h"
 #include "../lib/xmalloc.h"
 #include "ogi.h"
 
@@ -64,22 +65,6 @@ rpc_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Split "HOST:PORT", "[V6]:PORT" or "HOST" into allocated host and port. */
-/* A port: 1-65535 in decimal digits. */
-static bool
-rpc_port_ok(const char *p)
-{
-	long v = 0;
-
-	if (*p == '\0' || strlen(p) > 5)
-		return false;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	return v >= 1 && v <= 65535;
-}
-
 static int
 rpc_split_addr_parts(const char *addr, char **host, char **port)
 {
@@ -125,7 +110,7 @@ rpc_split_addr(const char *addr, char **host, char **port)
 {
 	if (rpc_split_addr_parts(addr, host, port) == -1)
 		return -1;
-	if (!rpc_port_ok(*port) ||
+	if (config_port(*port) < 1 ||
 	    strspn(*host, "0123456789") == strlen(*host)) {
 		free(*host);
 		free(*port);

@@ -150,15 +150,29 @@ config_check_db(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+int
+config_port(const char *p)
+{
+	long port = 0;
+
+	if (*p == '\0' || strlen(p) > 5)
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		port = port * 10 + (*p - '0');
+	}
+	return port > 65535 ? -1 : (int)port;
+}
+
 /* "A.B.C.D:PORT" or "[IPv6]:PORT", PORT 0..65535 (0: any free port). */
 static int
 config_check_listen(const char *v, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	unsigned char addr[sizeof(struct in6_addr)];
-	const char *colon, *p;
+	const char *colon;
 	size_t hlen;
-	long port = 0;
 	int family = AF_INET;
 
 	if (*v == '[') {
@@ -182,15 +196,7 @@ config_check_listen(const char *v, char *err, size_t errlen)
 	if (inet_pton(family, host, addr) != 1)
 		goto bad;
 
-	p = colon + 1;
-	if (*p == '\0' || strlen(p) > 5)
-		goto bad;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		port = port * 10 + (*p - '0');
-	}
-	if (port > 65535)
+	if (config_port(colon + 1) == -1)
 		goto bad;
 	return 0;
 bad:

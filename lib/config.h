@@ -38,6 +38,8 @@ void config_defaults(struct ogi_config *);
  * Read a config file over the current values. Returns 0, or -1 with a
  * message "FILE:LINE: reason" in err.
  */
+/* A port in decimal digits, 0..65535, or -1. */
+int config_port(const char *);
 int config_load(struct ogi_config *, const char *path, char *err,
                 size_t errlen);
 /* Set one key from a string; -1 with reason in err. */
