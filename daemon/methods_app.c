@@ -338,7 +338,7 @@ m_app_submit(struct session *s, json_t *params, json_t **result,
 		return -1;
 	}
 	app_id_format(a.id, date_year(a.received_on), seq);
-	timers_derive(&a, 0, 0);
+	timers_derive(&a, 0);
 	/*
 	 * The row first: a retry (its client_ref taken) or a clash (a
 	 * counter behind the table, after a hand edit) fails it before
@@ -1038,12 +1038,7 @@ m_app_transition(struct session *s, const char *method, json_t *params,
 	old_cycle = a.cycle;
 	old_due = a.due_on;
 	wf_apply(&a, t->action, &who, &args, ogid->cal, &fx);
-	timers_derive(&a,
-	              fx.pause_closed && (fx.closed == WAIT_CONSULTATION ||
-	                                  fx.closed == WAIT_FEE)
-	                  ? now
-	                  : 0,
-	              t->action == WF_EXTEND ? now : 0);
+	timers_derive(&a, t->action == WF_EXTEND ? now : 0);
 	a.version++;
 	a.updated_at = now;
 	if (store_app_update(ogid->store, &a) == -1)

@@ -177,15 +177,16 @@ resumed_at(const struct app *a)
  * Recompute due date and next event, and the instant it fires. An event
  * handled late carries the instant it was due (SPEC section 4), but a
  * due-soon or overdue event is never dated before the clock last resumed
- * (a paused application is never overdue): the day after the last pause
- * ended, or resumed, the instant of a pause ending now (a payment made
- * today), if earlier; nor before granted, the instant of an extension.
- * An application resumed past its due date is overdue from then and gets
- * no due-soon event for it; one extended into its due-soon days is due
- * soon from the extension on.
+ * (a paused application is never overdue): 00:00 after the last day of
+ * the cycle's last pause, a day that counts as paused, read from the
+ * application's pauses so that every later recompute agrees; nor before
+ * granted, the instant of an extension being granted. An application
+ * resumed past its due date is overdue from then and gets no due-soon
+ * event for it; one extended into its due-soon days is due soon from the
+ * extension on.
  */
 void
-timers_derive(struct app *a, int64_t resumed, int64_t granted)
+timers_derive(struct app *a, int64_t granted)
 {
 	int64_t at, earliest = resumed_at(a);
 	day_t ev;
@@ -193,8 +194,6 @@ timers_derive(struct app *a, int64_t resumed, int64_t granted)
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 	warn_unknown_years(a);
 	at = ev == DAY_NONE ? 0 : tz_midnight(ev);
-	if (resumed != 0 && (earliest == 0 || resumed < earliest))
-		earliest = resumed;
 	if (granted > earliest)
 		earliest = granted;
 	if (earliest != 0 && at != 0 && at < earliest &&
@@ -239,7 +238,7 @@ handle(struct app *a, json_t *fired)
 		params = json_pack("{s:o}", "due_on", json_date(due));
 		extra = json_pack("{s:o, s:s}", "due_on", json_date(due),
 		                  "state", app_state_name(a->state));
-		timers_derive(a, 0, 0);
+		timers_derive(a, 0);
 		if (store_app_update(ogid->store, a) == -1 ||
 		    history_append(a->id, at, "system",
 		                   kind == TK_DUE_SOON ? "timer.due_soon"
@@ -260,7 +259,7 @@ handle(struct app *a, json_t *fired)
 		int cycle = a->cycle;
 
 		wf_apply(a, wf_lapse_action(kind), &sys, &args, ogid->cal, &fx);
-		timers_derive(a, fx.pause_closed ? at : 0, 0);
+		timers_derive(a, 0);
 		a->version++;
 		a->updated_at = at;
 		params = json_pack("{s:s, s:s}", "period", period, "last_day",
@@ -294,7 +293,7 @@ handle(struct app *a, json_t *fired)
 	}
 	default:
 		/* Nothing pending after all: clear the stale instant. */
-		timers_derive(a, 0, 0);
+		timers_derive(a, 0);
 		return store_app_update(ogid->store, a);
 	}
 	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
@@ -346,7 +345,7 @@ recompute_one(struct app *a, void *arg)
 	int64_t at = a->next_event_at;
 	enum timer_kind k = a->next_event;
 
-	timers_derive(a, 0, 0);
+	timers_derive(a, 0);
 	if (a->due_on == due && a->next_event_at == at && a->next_event == k)
 		return 0;
 	if (store_app_update_derived(ogid->store, a) == -1)

@@ -22,13 +22,12 @@ void timers_committed(bool ok);
 int timers_run(int64_t until, json_t *fired);
 /*
  * Recompute one application's due date, next event and its instant.
- * resumed: when a consultation or fee pause ended in the change being
- * made, granted: when an extension was (unix seconds; else 0); due-soon
- * and overdue events are not dated before the clock resumed nor before
- * an extension.
+ * granted: when an extension was granted in the change being made (unix
+ * seconds), else 0. Due-soon and overdue events are not dated before the
+ * clock last resumed (00:00 after a pause's last day) nor before granted.
  */
 struct app;
-void timers_derive(struct app *, int64_t resumed, int64_t granted);
+void timers_derive(struct app *, int64_t granted);
 /* Recompute due dates and timers of every open application (calendar). */
 int timers_recompute_all(void);
 

@@ -282,8 +282,10 @@ def test_extension_into_due_soon_days_is_due_soon_from_then():
 
 def test_resumed_past_its_due_date_is_overdue_from_then():
     """A fee paid after the due date, even moved by the pause: overdue
-    again from the payment (a paused application is never overdue), and
-    never due soon for the moved due date."""
+    again from 00:00 after the day of payment, the clock's resumption (the
+    day counts as paused; a paused application is never overdue), never
+    due soon for the moved due date, and the same whatever else runs that
+    day (a calendar.set recomputing every deadline)."""
     w = World()
     try:
         a = w.submit("2026-03-02")
@@ -300,9 +302,13 @@ def test_resumed_past_its_due_date_is_overdue_from_then():
         r = w.clerk.call("app.fee_paid", {"id": a["id"]})
         new_due = r["deadline"]["due_on"]
         ok(due < new_due < paid, "the pause moved the due date, still past (%s)" % new_due)
-        ok(wait_for(lambda: len(system_events(w, a["id"])) == 3), "one more event")
-        eq(system_events(w, a["id"])[2], ("timer.overdue", "%sT10:00:00+08:00" % paid),
-           "overdue from the payment, no due soon")
+        w.admin.call("calendar.set", {"year": 2030, "holidays": [], "workdays": []})
+        resumed = d2s(s2d(paid) + datetime.timedelta(days=1))
+        res = w.clock("%sT23:59:59+08:00" % paid)
+        eq(fired_of(res, a["id"]), [], "nothing more on the day of payment")
+        res = w.clock("%sT00:00:01+08:00" % resumed)
+        eq([(f["type"], f["at"]) for f in fired_of(res, a["id"])],
+           [("overdue", midnight(resumed))], "overdue at 00:00 after it, no due soon")
         res = w.clock("%sT00:00:00+08:00" % w.add(paid, 5))
         eq(fired_of(res, a["id"]), [], "and nothing more")
     finally:
