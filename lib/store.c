@@ -1262,24 +1262,34 @@ store_backup(struct store *s, const char *out)
 {
 	sqlite3 *dst;
 	sqlite3_backup *b;
-	int rc;
+	int rc, fd;
 
-	if (access(out, F_OK) == 0) {
-		store_seterr(s, "%s: already exists", out);
+	/*
+	 * Made here, new and 0600 from the start (SQLite would make it 0644
+	 * under the usual umask, readable until a chmod), and never through
+	 * a symbolic link, dangling or not.
+	 */
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0600);
+	if (fd == -1) {
+		store_seterr(s, "%s: %s", out,
+		             errno == EEXIST ? "already exists"
+		                             : strerror(errno));
 		return -1;
 	}
-	if (sqlite3_open_v2(out, &dst,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	                    NULL) != SQLITE_OK) {
+	close(fd);
+	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
 		store_seterr(s, "%s: %s", out, sqlite3_errmsg(dst));
 		sqlite3_close(dst);
+		unlink(out);
 		return -1;
 	}
-	chmod(out, 0600);
 	b = sqlite3_backup_init(dst, "main", s->db, "main");
 	if (b == NULL) {
 		store_seterr(s, "backup: %s", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
+		unlink(out);
 		return -1;
 	}
 	/* Copy in steps; a busy source is retried by sqlite3_backup_step. */
