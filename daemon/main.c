@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,6 +272,28 @@ tls_refused(void)
 	        config_path != NULL ? config_path : "--tls-cert/--tls-key");
 }
 
+/*
+ * One daemon a database: what it keeps in memory (the recent client_refs,
+ * the chain's last hash, the armed timer) holds only if it is the only
+ * writer. An flock(2) lock, held until exit, which SQLite's fcntl(2) locks
+ * do not meet. A database that cannot be opened is left to store_open.
+ */
+static void
+lock_database(const char *path)
+{
+	static int fd = -1;
+
+	if (fd != -1 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx("%s: in use by another ogid", path);
+		log_warn("%s: flock", path);
+		close(fd);
+		fd = -1;
+	}
+}
+
 static int
 run(const char *listen, const char *fake)
 {
@@ -288,6 +312,7 @@ run(const char *listen, const char *fake)
 			       fake);
 		ogid->fake_clock = true;
 	}
+	lock_database(ogid->cfg.db);
 	if (store_open(ogid->cfg.db, false, ogid->cfg.synchronous_full != 0,
 	               &ogid->store) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->store));

@@ -172,6 +172,20 @@ def test_refuses_root():
         d.cleanup()
 
 
+def test_one_daemon_a_database():
+    d = Daemon()
+    try:
+        r = run(["--db", d.db, "--listen", "127.0.0.1:0"])
+        ok(r.returncode != 0 and "in use by another ogid" in r.stderr,
+           "a second ogid on the same database is refused", r.stderr)
+        eq(d.admin().call("system.health")["ok"], True, "the first goes on")
+        eq(d.stop(), 0, "the first stops")
+        d.start()
+        eq(d.admin().call("system.health")["ok"], True, "and a new one starts on it")
+    finally:
+        d.cleanup()
+
+
 def test_auth_limit_per_address():
     d = Daemon()
     try:
