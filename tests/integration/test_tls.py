@@ -447,6 +447,28 @@ def test_old_protocols_refused():
        "... by the server (logged)", log[-1500:])
 
 
+def test_weak_tls12_ciphers_refused():
+    """TLS 1.2 with forward secrecy and AEAD only: RSA key exchange and
+    CBC suites are refused, ECDHE with AES-GCM is taken."""
+    d = daemon()
+    for suite, good in (("AES128-SHA", False), ("AES256-SHA256", False),
+                        ("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA", False),
+                        ("ECDHE+AESGCM", True)):
+        ctx = context(maximum=ssl.TLSVersion.TLSv1_2)
+        ctx.set_ciphers(suite)
+        try:
+            c = TlsClient(d.port, ctx)
+            what = c.sock.cipher()[0]
+            c.close()
+        except (ssl.SSLError, OSError) as e:
+            what = e
+        if good:
+            ok(isinstance(what, str) and what.startswith("ECDHE-") and "GCM" in what,
+               "TLS 1.2 %s: taken (%s)" % (suite, what), what)
+        else:
+            ok(isinstance(what, (ssl.SSLError, OSError)), "TLS 1.2 %s: refused" % suite, what)
+
+
 def test_client_certificates():
     p = pki()
     d = Daemon(extra_args=p.server_args(client_ca="ca"))
