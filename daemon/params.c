@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/log.h"
 #include "params.h"
 
 size_t
@@ -127,8 +128,7 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 			return bad(err, prefix, p->name, type_reasons[P_BOOL]);
 		return 0;
 	case P_DATE:
-		if (!json_is_string(v) ||
-		    strlen(json_string_value(v)) != json_string_length(v))
+		if (!json_is_string(v))
 			return bad(err, prefix, p->name, type_reasons[P_DATE]);
 		if (date_parse(json_string_value(v), &d) == -1)
 			return bad(err, prefix, p->name,
@@ -156,14 +156,14 @@ params_check(json_t *params, const struct pspec *spec, const char *prefix,
 	return params_check_with(params, spec, prefix, NULL, NULL, err);
 }
 
-/* Tables longer than this are checked by lookups, one a field. */
+/* The longest table a method may have (a longer one is a bug: fatal). */
 #define PARAMS_MAX_SPEC 48
 
 /*
- * Each member's place in spec (its value in vals, unless NULL), with one
- * pass over the members and a strcmp against the table's names for each:
- * a hash lookup a table entry cost ~165 instructions, ~2.3k a submit. The
- * first unknown member, if any, in *unknown.
+ * Each member's place in spec (its value in vals), with one pass over the
+ * members and a strcmp against the table's names for each: a hash lookup
+ * a table entry cost ~165 instructions, ~2.3k a submit. The first unknown
+ * member, if any, in *unknown.
  */
 static void
 params_place(json_t *params, const struct pspec *spec, json_t **vals,
@@ -173,9 +173,12 @@ params_place(json_t *params, const struct pspec *spec, json_t **vals,
 	const char *key;
 	json_t *v;
 
-	if (vals != NULL)
-		for (p = spec; p->name != NULL; p++)
-			vals[p - spec] = NULL;
+	for (p = spec; p->name != NULL; p++) {
+		if (p - spec >= PARAMS_MAX_SPEC)
+			fatalx("params: a table of over %d entries",
+			       PARAMS_MAX_SPEC);
+		vals[p - spec] = NULL;
+	}
 	*unknown = NULL;
 	json_object_foreach(params, key, v)
 	{
@@ -185,7 +188,7 @@ params_place(json_t *params, const struct pspec *spec, json_t **vals,
 		if (p->name == NULL) {
 			if (*unknown == NULL)
 				*unknown = key;
-		} else if (vals != NULL)
+		} else
 			vals[p - spec] = v;
 	}
 }
@@ -197,7 +200,6 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 	json_t *vals[PARAMS_MAX_SPEC], *v;
 	const struct pspec *p;
 	const char *unknown = NULL;
-	size_t n = 0;
 	int rc = -1;
 
 	if (params == NULL)
@@ -210,15 +212,11 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 		                "must be an object");
 		return -1;
 	}
-	for (p = spec; p->name != NULL; p++)
-		n++;
-	if (n <= PARAMS_MAX_SPEC)
-		params_place(params, spec, vals, &unknown);
+	params_place(params, spec, vals, &unknown);
 	/* Spec order first, so the first bad field is the first in the table.
 	 */
 	for (p = spec; p->name != NULL; p++) {
-		v = n <= PARAMS_MAX_SPEC ? vals[p - spec]
-		                         : json_object_get(params, p->name);
+		v = vals[p - spec];
 		if (v == NULL || (json_is_null(v) && !p->required)) {
 			if (p->required) {
 				bad(err, prefix, p->name, "is required");
@@ -230,8 +228,6 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 		    (fn != NULL && fn(v, p, arg, err) == -1))
 			goto out;
 	}
-	if (n > PARAMS_MAX_SPEC)
-		params_place(params, spec, NULL, &unknown);
 	if (unknown != NULL) {
 		char name[64];
 
