@@ -182,12 +182,15 @@ commit_forget(struct conn *c)
 /*
  * A failed COMMIT rolled back everything of the batch; what the batch had
  * already put in memory must follow: the calendar is reloaded from the
- * database (calendar.set swaps it in before the commit).
+ * database (calendar.set swaps it in before the commit), and a fake clock
+ * moved by clock.set goes back (its writers are told nothing changed).
  */
 static void
 commit_restore_memory(void)
 {
 	struct cal *cal = cal_new();
+
+	ogid->fake_now = ogid->fake_committed;
 
 	if (store_calendar_load(ogid->store, cal) == 0) {
 		cal_free(ogid->cal);
@@ -240,9 +243,10 @@ commit_now(void)
 			commits++;
 	}
 	appcache_txn_done();
-	if (ok)
+	if (ok) {
+		ogid->fake_committed = ogid->fake_now;
 		events_flush();
-	else {
+	} else {
 		events_discard();
 		commit_restore_memory();
 		store_checkpoint(st); /* give the space of the log back */

@@ -1071,7 +1071,7 @@ m_clock_set(struct session *s, json_t *params, json_t **result,
 	}
 	*wrote = true;
 	fired = json_array();
-	if (timers_run(now, fired) == -1) {
+	if (timers_run(now, 0, fired) == -1) {
 		store_error_to_rpc(err, ogid->store);
 		json_decref(fired);
 		commit_end(false);

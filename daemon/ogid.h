@@ -73,7 +73,8 @@ struct daemon {
 	struct store *rstore; /* reader: committed data only */
 	struct cal *cal;
 	bool fake_clock;
-	int64_t fake_now; /* unix seconds, when fake_clock */
+	int64_t fake_now;       /* unix seconds, when fake_clock */
+	int64_t fake_committed; /* fake_now at the last commit (commit.c) */
 	bool shutting_down;
 	unsigned nconns;
 	const char *db_path;

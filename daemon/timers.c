@@ -111,9 +111,12 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
 		timers_rearm();
 		return;
 	}
-	n = timers_run(daemon_now(), NULL);
+	n = timers_run(daemon_now(), TIMERS_BATCH, NULL);
 	commit_end(n >= 0);
-	/* The group commit runs next and re-arms the timer. */
+	/*
+	 * The group commit runs next and re-arms the timer: at once if a
+	 * whole batch left more due.
+	 */
 }
 
 /*
@@ -310,7 +313,7 @@ handle(struct app *a, json_t *fired)
 }
 
 int
-timers_run(int64_t until, json_t *fired)
+timers_run(int64_t until, int max, json_t *fired)
 {
 	char(*ids)[APP_ID_LEN];
 	size_t n;
@@ -318,7 +321,7 @@ timers_run(int64_t until, json_t *fired)
 	struct app a;
 
 	/* One event at a time, so events of all applications go in order. */
-	for (;;) {
+	while (max <= 0 || handled < max) {
 		if (store_events_due(ogid->store, until, 1, &ids, &n) == -1)
 			return -1;
 		if (n == 0)

@@ -15,11 +15,18 @@ void timers_rearm(void);
  * is due before the armed timer fires. */
 void timers_committed(bool ok);
 /*
- * Handle every event due at or before `until`, in time order, inside the
- * open group transaction. Appends {type, id, at} to fired when not NULL.
- * Returns the number handled, or -1 on a store failure.
+ * Handle the events due at or before `until`, in time order, inside the
+ * open group transaction: at most max of them (0: all). Appends {type,
+ * id, at} to fired when not NULL. Returns the number handled, or -1 on a
+ * store failure.
  */
-int timers_run(int64_t until, json_t *fired);
+int timers_run(int64_t until, int max, json_t *fired);
+/*
+ * Events handled in one transaction by the timer and at start-up: the
+ * loop serves requests between two such batches, and a start-up killed in
+ * its catch-up keeps the batches it committed.
+ */
+#define TIMERS_BATCH 1000
 /*
  * Recompute one application's due date, next event and its instant.
  * granted: when an extension was granted in the change being made (unix

@@ -201,6 +201,16 @@ static const char *migrations[] = {
 	"UPDATE meta SET value = (SELECT seq || ' ' || lower(hex(hash))"
 	" FROM events ORDER BY seq DESC LIMIT 1)"
 	" WHERE key = 'chain_head' AND EXISTS (SELECT 1 FROM events);",
+	/*
+	 * 13: the timers take due events in (next_event_at, id) order
+	 * (STMT_EVENTS_DUE): with next_event_at alone in the index, every
+	 * one taken sorted all the events due at the same instant, and
+	 * 20,000 due-soon events of applications received on one day took
+	 * 29 s.
+	 */
+	"DROP INDEX apps_next_event;"
+	"CREATE INDEX apps_next_event ON apps(next_event_at, id)"
+	" WHERE next_event_at IS NOT NULL;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1292,9 +1302,14 @@ store_backup(struct store *s, const char *out)
 		unlink(out);
 		return -1;
 	}
-	/* Copy in steps; a busy source is retried by sqlite3_backup_step. */
+	/*
+	 * Every page in one step, under one read transaction of the source:
+	 * a backup made in steps starts again from the first page whenever
+	 * another connection writes between two of them, and never ended
+	 * while ogid took 50 submits a second. A busy source is retried.
+	 */
 	do {
-		rc = sqlite3_backup_step(b, 256);
+		rc = sqlite3_backup_step(b, -1);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(10);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
