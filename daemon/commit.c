@@ -22,6 +22,7 @@ static struct event *commit_timer; /* fallback: at most one loop pass */
 static struct conn **waiters;
 static size_t nwaiters, capwaiters;
 static unsigned long long commits, writes;
+static unsigned long long failed_run; /* commits failed in a row */
 
 /*
  * search_dirty is pruned every prune_period seconds, up to what the
@@ -238,9 +239,18 @@ commit_now(void)
 			 */
 			snprintf(whybuf, sizeof(whybuf), "%s", store_error(st));
 			why = whybuf;
-			log_warnx("commit: %s", why);
-		} else
+			/* Once per run of failures: a full disk fails them
+			 * all, and the log may be on that disk. */
+			if (failed_run++ == 0)
+				log_warnx("commit: %s", why);
+		} else {
 			commits++;
+			if (failed_run > 1)
+				log_warnx("commit: %llu commits failed before"
+				          " this one succeeded",
+				          failed_run);
+			failed_run = 0;
+		}
 	}
 	appcache_txn_done();
 	if (ok) {
