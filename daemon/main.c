@@ -298,7 +298,6 @@ static int
 run(const char *listen, const char *fake)
 {
 	uint64_t wd_usec;
-	int n, total;
 
 	/* TLS: the SSL_CTX is made once, before anything else can fail. */
 	if (tls_init(&ogid->cfg) == -1) {
@@ -338,30 +337,8 @@ run(const char *listen, const char *fake)
 	commit_init(ogid->base);
 	timers_init(ogid->base);
 
-	/*
-	 * Catch up on every deadline that passed while we were down, one
-	 * commit per TIMERS_BATCH events: a start killed in the middle keeps
-	 * what it did, and systemd hears that the start goes on.
-	 */
-	total = 0;
-	do {
-		if (commit_begin() == -1)
-			fatalx("store: %s", store_error(ogid->store));
-		n = timers_run(daemon_now(), TIMERS_BATCH, NULL);
-		commit_end(n >= 0);
-		if (n < 0 || commit_now() == -1)
-			fatalx("catch-up: %s", store_error(ogid->store));
-		total += n;
-		if (n == TIMERS_BATCH) {
-			notify_send("EXTEND_TIMEOUT_USEC=60000000");
-			notify_watchdog();
-			notify_status("catching up: %d deadline events"
-			              " handled",
-			              total);
-		}
-	} while (n == TIMERS_BATCH);
-	if (total > 0)
-		log_info("event=catch_up handled=%d", total);
+	/* Catch up on every deadline that passed while we were down. */
+	timers_catch_up();
 
 	ev_term = evsignal_new(ogid->base, SIGTERM, on_signal, NULL);
 	ev_int = evsignal_new(ogid->base, SIGINT, on_signal, NULL);

@@ -18,6 +18,7 @@
 #include "../lib/workflow.h"
 #include "events.h"
 #include "methods.h"
+#include "notify.h"
 #include "ogid.h"
 #include "timers.h"
 #include "view.h"
@@ -339,6 +340,32 @@ timers_run(int64_t until, int max, json_t *fired)
 		handled++;
 	}
 	return handled;
+}
+
+void
+timers_catch_up(void)
+{
+	int n, total = 0;
+
+	do {
+		if (commit_begin() == -1)
+			fatalx("store: %s", store_error(ogid->store));
+		n = timers_run(daemon_now(), TIMERS_BATCH, NULL);
+		commit_end(n >= 0);
+		if (n < 0 || commit_now() == -1)
+			fatalx("catch-up: %s", store_error(ogid->store));
+		total += n;
+		if (n == TIMERS_BATCH) {
+			/* systemd: the start goes on. */
+			notify_send("EXTEND_TIMEOUT_USEC=60000000");
+			notify_watchdog();
+			notify_status("catching up: %d deadline events"
+			              " handled",
+			              total);
+		}
+	} while (n == TIMERS_BATCH);
+	if (total > 0)
+		log_info("event=catch_up handled=%d", total);
 }
 
 static int

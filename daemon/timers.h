@@ -28,6 +28,11 @@ int timers_run(int64_t until, int max, json_t *fired);
  */
 #define TIMERS_BATCH 1000
 /*
+ * At start-up, before the loop runs: every event that fell due while the
+ * daemon was down, TIMERS_BATCH per commit (fatal on a store failure).
+ */
+void timers_catch_up(void);
+/*
  * Recompute one application's due date, next event and its instant.
  * granted: when an extension was granted in the change being made (unix
  * seconds), else 0. Due-soon and overdue events are not dated before the

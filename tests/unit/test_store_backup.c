@@ -50,6 +50,7 @@ main(void)
 	pthread_t t;
 	long before, after, copied;
 	struct timespec ts = { 0, 100 * 1000000L };
+	int i;
 
 	if (mkdtemp(dir) == NULL) {
 		printf("Bail out! mkdtemp\n");
@@ -70,8 +71,12 @@ main(void)
 	   "a database of 24 MB");
 
 	pthread_create(&t, NULL, writer, NULL);
-	while (atomic_load(&committed) < 100)
+	for (i = 0; i < 100 && atomic_load(&committed) < 100; i++)
 		nanosleep(&ts, NULL);
+	if (atomic_load(&committed) < 100) {
+		printf("Bail out! the writer did not start\n");
+		return 1;
+	}
 	before = atomic_load(&committed);
 	alarm(30);
 	ok(store_backup(s, out) == 0, "backup while another connection"
