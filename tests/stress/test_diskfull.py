@@ -237,5 +237,59 @@ def test_disk_full():
         umount(small)
 
 
+def test_clock_set_on_full_disk():
+    """A clock.set whose commit fails leaves the fake clock where it was."""
+    small, why = mount_small()
+    if small is None:
+        skip("cannot mount a small tmpfs: " + why)
+    work = tempfile.mkdtemp(prefix="ogi-diskfull-work.")
+    d = None
+    try:
+        db = os.path.join(small, "ogi.db")
+        start = "2026-03-02T09:00:00+08:00"
+        d = Daemon(db=db, tmp=work, fake_clock=start)
+        admin = d.admin()
+        tok = admin.call("user.create", {"name": "cl", "roles": ["clerk"]})["token"]
+        c = d.client(tok)
+        for i in range(3):
+            c.call("app.submit", submit_params("clock-%d" % i))
+        before = admin.call("system.health")["now"]
+        filler = os.path.join(small, "filler")
+        fill(filler)
+        # Fill what the log had free as well: submits until one is refused.
+        refused = None
+        for n in range(400):
+            resp = c.request("app.submit", submit_params("fill-%d" % n, BIG))
+            if resp is not None and "error" in resp:
+                refused = resp["error"]
+                break
+        ok(refused is not None and clear_error(refused),
+           "a submit is refused on the full disk", refused)
+        # The failed commit gave the log's space back (a checkpoint): take
+        # that too, so that clock.set's few events find no room either.
+        filler2 = os.path.join(small, "filler2")
+        fill(filler2)
+        # A month on: the three applications' due-soon events are written.
+        later = "2026-04-02T09:00:00+08:00"
+        resp = admin.request("clock.set", {"now": later})
+        ok(resp is not None and "error" in resp and clear_error(resp["error"]),
+           "clock.set is refused on the full disk, with a reason", resp)
+        eq(admin.call("system.health")["now"], before,
+           "the fake clock stays where it was after the failed commit")
+        os.unlink(filler)
+        os.unlink(filler2)
+        res = admin.call("clock.set", {"now": later})
+        eq((res["now"], admin.call("system.health")["now"]), (later, later),
+           "after freeing space clock.set moves the clock")
+        ok(len(res["fired"]) >= 3, "and fires what fell due", res["fired"])
+        c.close()
+        admin.close()
+    finally:
+        if d is not None:
+            d.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+        umount(small)
+
+
 if __name__ == "__main__":
     main(globals())
