@@ -409,6 +409,33 @@ has_nul(const json_t *v)
 }
 
 /*
+ * A client's string to show in an error, each NUL as U+FFFD: "\u0000" is
+ * valid JSON, but many readers (jansson by default) refuse it.
+ */
+static json_t *
+nul_shown(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v), i;
+	struct jw w;
+	json_t *r;
+
+	if (!has_nul(v))
+		return json_stringn(s, n);
+	jw_init(&w);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			jw_raw(&w, "\xef\xbf\xbd", 3);
+		else
+			jw_raw(&w, s + i, 1);
+	}
+	jw_contents(&w, &n);
+	r = json_stringn(w.buf, n);
+	jw_free(&w);
+	return r;
+}
+
+/*
  * The first string in v holding a NUL: true, with the path of the member
  * that holds it ("applicant.name"; an array's elements are its member's)
  * in path from offset at.
@@ -510,9 +537,7 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		if (notification)
 			return NULL;
 		data = json_object();
-		json_object_set_new(
-		    data, "method",
-		    json_stringn(json_string_value(v), json_string_length(v)));
+		json_object_set_new(data, "method", nul_shown(v));
 		return rpc_error_response(id, RPC_METHOD_NOT_FOUND,
 		                          "method not found", data);
 	}

@@ -270,6 +270,8 @@ def test_nul_in_a_string_is_valid_json():
        "and nothing changed")
     r = raw(r'{"jsonrpc":"2.0","id":12,"method":"system.health\u0000x"}')
     eq(err_code(r), -32601, "a method name with a NUL: not found")
+    eq(((r.get("error") or {}).get("data") or {}).get("method"), "system.health\ufffdx",
+       "its name shown with U+FFFD for the NUL (no \\u0000 in the answer)")
     r = raw(r'{"jsonrpc":"2.0\u0000","id":13,"method":"system.health"}')
     eq(err_code(r), -32600, "jsonrpc \"2.0\\u0000\" is not \"2.0\"")
     r = raw(r'{"jsonrpc":"2.0","id":"a\u0000b","method":"calendar.is_workday",'
