@@ -246,7 +246,8 @@ history_key(struct jw *w, const char *quoted)
 static bool
 history_text(struct jw *w, const char *app_id, const char *at,
              const char *actor, const char *method, int from_state,
-             int to_state, const json_t *params, int64_t version)
+             int to_state, const json_t *params, const char *params_text,
+             size_t params_len, int64_t version)
 {
 	jw_begin_object(w);
 	history_key(w, "\"actor\":");
@@ -267,7 +268,11 @@ history_text(struct jw *w, const char *app_id, const char *at,
 	history_key(w, "\"params\":");
 	/* A request's params (jsonr.c checked its strings) or a tree of
 	 * jansson's own strings: valid UTF-8 (jsonw.h). */
-	if (params == NULL)
+	if (params_text != NULL) {
+		/* Already canonical (submit_fast.h). */
+		jw_sep(w);
+		jw_raw(w, params_text, params_len);
+	} else if (params == NULL)
 		jw_null(w);
 	else if (!jw_json_valid(w, params))
 		return false;
@@ -280,8 +285,8 @@ history_text(struct jw *w, const char *app_id, const char *at,
 	return true;
 }
 
-static bool
-history_check_on(void)
+bool
+methods_view_check(void)
 {
 	static int on = -1;
 
@@ -327,10 +332,11 @@ history_append(const char *app_id, int64_t at, const char *actor,
 	                            to_state, params, version, NULL);
 }
 
-int
-history_append_event(const char *app_id, int64_t at, const char *actor,
-                     const char *method, int from_state, int to_state,
-                     json_t *params, int64_t version, struct store_event *out)
+static int
+history_append_with(const char *app_id, int64_t at, const char *actor,
+                    const char *method, int from_state, int to_state,
+                    json_t *params, const char *params_text, size_t params_len,
+                    int64_t version, struct store_event *out)
 {
 	struct jw w;
 	char *content, buf[40];
@@ -342,11 +348,18 @@ history_append_event(const char *app_id, int64_t at, const char *actor,
 	appcache_dirty(app_id);
 	jw_init(&w);
 	ok = history_text(&w, app_id, at_s, actor, method, from_state, to_state,
-	                  params, version);
+	                  params, params_text, params_len, version);
 	content = jw_finish(&w, NULL);
-	if (history_check_on())
+	if (methods_view_check()) {
+		json_error_t e;
+		json_t *t = params_text == NULL
+		                ? json_incref(params)
+		                : json_loadb(params_text, params_len, 0, &e);
+
 		history_check(app_id, at_s, actor, method, from_state, to_state,
-		              params, version, ok ? content : NULL);
+		              t, version, ok ? content : NULL);
+		json_decref(t);
+	}
 	if (!ok) {
 		free(content);
 		return -1;
@@ -362,6 +375,26 @@ history_append_event(const char *app_id, int64_t at, const char *actor,
 	}
 	free(content);
 	return rc;
+}
+
+int
+history_append_event(const char *app_id, int64_t at, const char *actor,
+                     const char *method, int from_state, int to_state,
+                     json_t *params, int64_t version, struct store_event *out)
+{
+	return history_append_with(app_id, at, actor, method, from_state,
+	                           to_state, params, NULL, 0, version, out);
+}
+
+int
+history_append_text(const char *app_id, int64_t at, const char *actor,
+                    const char *method, int from_state, int to_state,
+                    const char *params_text, size_t params_len, int64_t version,
+                    struct store_event *out)
+{
+	return history_append_with(app_id, at, actor, method, from_state,
+	                           to_state, NULL, params_text, params_len,
+	                           version, out);
 }
 
 /* auth */

@@ -47,6 +47,13 @@ int history_append_event(const char *app_id, int64_t at, const char *actor,
                          const char *method, int from_state, int to_state,
                          json_t *params, int64_t version,
                          struct store_event *out);
+/* OGID_VIEW_CHECK is set: check fast paths against jansson's (tests). */
+bool methods_view_check(void);
+/* The same with params given as canonical JSON text (submit_fast.h). */
+int history_append_text(const char *app_id, int64_t at, const char *actor,
+                        const char *method, int from_state, int to_state,
+                        const char *params_text, size_t params_len,
+                        int64_t version, struct store_event *out);
 /* Store failure as a JSON-RPC error (-32005 if transient, else -32603). */
 void store_error_to_rpc(struct rpc_error *, struct store *);
 

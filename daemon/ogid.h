@@ -110,6 +110,15 @@ int methods_call(struct session *, const char *method, json_t *params,
                  json_t **result, struct rpc_error *err, bool *wrote);
 /* True if the method exists (for -32601 vs. -32001 ordering). */
 bool methods_exists(const char *method);
+/*
+ * app.submit read without a tree (submit_fast.h), against its own tables;
+ * NULL if the reader is not sure. methods_submit_fast names the request
+ * whose call runs next (NULL after it): m_app_submit takes its fields
+ * from it (rpc.c passes empty params).
+ */
+struct submit_fast;
+struct submit_fast *methods_submit_read(const char *buf, size_t len);
+void methods_submit_fast(const struct submit_fast *);
 /* The session's user still enabled, with the same token (else the session
  * is made unauthenticated). */
 bool methods_session_valid(struct session *);

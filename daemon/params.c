@@ -17,6 +17,25 @@ utf8_len(const char *s)
 	return n;
 }
 
+/* The same for n bytes, eight at a time: n less the continuation bytes. */
+static size_t
+utf8_len_n(const char *s, size_t n)
+{
+	size_t i = 0, cont = 0;
+	uint64_t w;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		/* 10xxxxxx: bit 7 set, bit 6 clear */
+		cont += (size_t)__builtin_popcountll(w & ~(w << 1) &
+		                                     0x8080808080808080ULL);
+	}
+	for (; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			cont++;
+	return n - cont;
+}
+
 static int
 bad(struct rpc_error *err, const char *prefix, const char *name,
     const char *reason)
@@ -59,44 +78,56 @@ static const char *type_reasons[] = {
 	[P_ANY] = "",
 };
 
+int
+params_check_text(const char *s, size_t len, const struct pspec *p,
+                  const char *prefix, struct rpc_error *err)
+{
+	char reason[96];
+	size_t n;
+	day_t d;
+
+	if (p->type == P_DATE) {
+		if (date_parse(s, &d) == -1)
+			return bad(err, prefix, p->name,
+			           "not a real date YYYY-MM-DD in range");
+		return 0;
+	}
+	if (p->type != P_STRING)
+		return bad(err, prefix, p->name, type_reasons[p->type]);
+	if (strlen(s) != len)
+		return bad(err, prefix, p->name,
+		           "must not contain NUL characters");
+	n = utf8_len_n(s, len);
+	if (p->min >= 1 && n > 0 && blank(s))
+		return bad(err, prefix, p->name, "must not be blank");
+	if ((int64_t)n < p->min) {
+		if (p->min == 1)
+			return bad(err, prefix, p->name, "must not be empty");
+		snprintf(reason, sizeof(reason),
+		         "must be at least %lld characters", (long long)p->min);
+		return bad(err, prefix, p->name, reason);
+	}
+	if (p->max > 0 && (int64_t)n > p->max) {
+		snprintf(reason, sizeof(reason),
+		         "must be at most %lld characters", (long long)p->max);
+		return bad(err, prefix, p->name, reason);
+	}
+	return 0;
+}
+
 static int
 check_one(json_t *v, const struct pspec *p, const char *prefix,
           struct rpc_error *err)
 {
 	char reason[96];
-	day_t d;
 
 	switch (p->type) {
-	case P_STRING: {
-		const char *s = json_string_value(v);
-		size_t n;
-
+	case P_STRING:
 		if (!json_is_string(v))
 			return bad(err, prefix, p->name,
 			           type_reasons[P_STRING]);
-		if (strlen(s) != json_string_length(v))
-			return bad(err, prefix, p->name,
-			           "must not contain NUL characters");
-		n = utf8_len(s);
-		if (p->min >= 1 && n > 0 && blank(s))
-			return bad(err, prefix, p->name, "must not be blank");
-		if ((int64_t)n < p->min) {
-			if (p->min == 1)
-				return bad(err, prefix, p->name,
-				           "must not be empty");
-			snprintf(reason, sizeof(reason),
-			         "must be at least %lld characters",
-			         (long long)p->min);
-			return bad(err, prefix, p->name, reason);
-		}
-		if (p->max > 0 && (int64_t)n > p->max) {
-			snprintf(reason, sizeof(reason),
-			         "must be at most %lld characters",
-			         (long long)p->max);
-			return bad(err, prefix, p->name, reason);
-		}
-		return 0;
-	}
+		return params_check_text(json_string_value(v),
+		                         json_string_length(v), p, prefix, err);
 	case P_INT:
 		if (!json_is_integer(v))
 			return bad(err, prefix, p->name, type_reasons[P_INT]);
@@ -130,10 +161,8 @@ check_one(json_t *v, const struct pspec *p, const char *prefix,
 	case P_DATE:
 		if (!json_is_string(v))
 			return bad(err, prefix, p->name, type_reasons[P_DATE]);
-		if (date_parse(json_string_value(v), &d) == -1)
-			return bad(err, prefix, p->name,
-			           "not a real date YYYY-MM-DD in range");
-		return 0;
+		return params_check_text(json_string_value(v),
+		                         json_string_length(v), p, prefix, err);
 	case P_OBJECT:
 		if (!json_is_object(v))
 			return bad(err, prefix, p->name,

@@ -52,6 +52,12 @@ typedef int (*param_fn)(json_t *value, const struct pspec *, void *arg,
                         struct rpc_error *);
 int params_check_with(json_t *params, const struct pspec *, const char *prefix,
                       param_fn, void *arg, struct rpc_error *);
+/*
+ * A P_STRING or P_DATE value given as text (len bytes, NUL-terminated),
+ * checked as params_check checks one in a tree. 0, or -1 with err set.
+ */
+int params_check_text(const char *s, size_t len, const struct pspec *,
+                      const char *prefix, struct rpc_error *);
 /* Accessors for checked params: absent gives the default. */
 const char *param_str(json_t *, const char *key);
 int64_t param_int(json_t *, const char *key, int64_t dflt);

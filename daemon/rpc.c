@@ -35,6 +35,7 @@
 #include "ogid.h"
 #include "overflow.h"
 #include "rpc.h"
+#include "submit_fast.h"
 
 static const struct {
 	unsigned role;
@@ -332,6 +333,8 @@ rpc_finish(struct rpc_work *w)
 	w->done = true;
 	json_decref(w->root);
 	w->root = NULL;
+	submit_fast_free(w->fast);
+	w->fast = NULL;
 }
 
 void
@@ -346,10 +349,16 @@ rpc_work_start(struct rpc_work *w, const char *buf, size_t len, bool refuse,
 	w->arg = arg;
 	w->refuse = refuse;
 	/*
-	 * jsonr.h: the same tree, quicker; jansson where it is not sure.
-	 * "\u0000" is valid JSON: such a string reaches rpc_call, which
-	 * refuses it in params as -32602 (nul_path).
+	 * submit_fast.h: an app.submit read without a tree (rpc_call runs
+	 * it from w->fast). jsonr.h: the same tree, quicker; jansson where
+	 * it is not sure. "\u0000" is valid JSON: such a
+	 * string reaches rpc_call, which refuses it in params as -32602
+	 * (nul_path).
 	 */
+	if ((w->fast = methods_submit_read(buf, len)) != NULL) {
+		w->n = 1;
+		return;
+	}
 	if ((w->root = jr_loadb(buf, len)) == NULL) {
 		w->root = json_loadb(buf, len,
 		                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
@@ -473,6 +482,9 @@ nul_path(json_t *v, char *path, size_t size, size_t at)
 	return false;
 }
 
+static json_t *rpc_invoke(struct rpc_work *, struct session *, json_t *id,
+                          json_t *v, json_t *params, bool *wrote);
+
 /*
  * Run one call of the line. Returns the response (new reference), or NULL
  * for a notification. Sets *wrote when the call wrote to the store.
@@ -480,14 +492,11 @@ nul_path(json_t *v, char *path, size_t size, size_t at)
 static json_t *
 rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 {
-	struct rpc_error err = { 0, "", NULL };
-	json_t *id, *v, *params, *result = NULL, *empty = NULL, *data;
-	const char *method;
-	char ebuf[4 * 64 + 8];
-	bool notification, is_auth;
-	int rc, max;
+	json_t *id, *v, *params;
 
 	*wrote = false;
+	if (w->fast != NULL) /* a valid envelope, method app.submit */
+		return rpc_invoke(w, s, w->fast->id, NULL, NULL, wrote);
 	if (!json_is_object(req))
 		return rpc_error_response(NULL, RPC_INVALID_REQUEST,
 		                          "request is not an object", NULL);
@@ -497,7 +506,6 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 		return rpc_error_response(
 		    NULL, RPC_INVALID_REQUEST,
 		    "id must be a string, a number or null", NULL);
-	notification = (id == NULL);
 	v = json_object_get(req, "jsonrpc");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0 ||
 	    has_nul(v))
@@ -507,14 +515,30 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 	if (!json_is_string(v))
 		return rpc_error_response(id, RPC_INVALID_REQUEST,
 		                          "method must be a string", NULL);
-	method = json_string_value(v);
 	params = json_object_get(req, "params");
 	if (params != NULL && !json_is_object(params) && !json_is_array(params))
 		return rpc_error_response(
 		    id, RPC_INVALID_REQUEST,
 		    "params must be an object or an array", NULL);
+	return rpc_invoke(w, s, id, v, params, wrote);
+}
 
-	/* A valid request from here on: notifications get no response. */
+/*
+ * A valid request: id (NULL for a notification), v its method's string
+ * (NULL: app.submit read by submit_fast.c, its params in w->fast).
+ */
+static json_t *
+rpc_invoke(struct rpc_work *w, struct session *s, json_t *id, json_t *v,
+           json_t *params, bool *wrote)
+{
+	struct rpc_error err = { 0, "", NULL };
+	json_t *result = NULL, *empty = NULL, *data;
+	const char *method = v != NULL ? json_string_value(v) : "app.submit";
+	char ebuf[4 * 64 + 8];
+	bool notification = (id == NULL), is_auth;
+	int rc, max;
+
+	/* Notifications get no response. */
 	if (w->refuse || w->closing) {
 		if (notification)
 			return NULL;
@@ -575,7 +599,10 @@ rpc_call(struct rpc_work *w, struct session *s, json_t *req, bool *wrote)
 	if (params == NULL)
 		params = empty = json_object();
 
+	if (w->fast != NULL)
+		methods_submit_fast(w->fast);
 	rc = methods_call(s, method, params, &result, &err, wrote);
+	methods_submit_fast(NULL);
 	json_decref(empty);
 	if (log_debug_on())
 		log_debug("conn=%llu method=%s rc=%d code=%d wrote=%d",
@@ -677,6 +704,8 @@ rpc_work_free(struct rpc_work *w)
 	json_decref(w->root);
 	json_decref(w->held);
 	w->root = w->held = NULL;
+	submit_fast_free(w->fast);
+	w->fast = NULL;
 	w->done = true;
 	w->waiting = false;
 }

@@ -38,6 +38,7 @@ struct rpc_work {
 	bool closing;  /* the rest of the batch -32005: auth failures */
 	bool overflow; /* a number out of range (overflow.h): none runs */
 	bool nul;      /* jansson parsed it: strings may hold "\u0000" */
+	struct submit_fast *fast; /* an app.submit read without a tree */
 	json_dump_callback_t emit;
 	void *arg;
 };
