@@ -182,8 +182,11 @@ submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
 	if (i == len || buf[i] != '{' ||
 	    memmem(buf, len, "\"app.submit\"", 12) == NULL)
 		return NULL;
-	r = xcalloc(1, sizeof(*r));
-	r->line = xmalloc(len + 1);
+	/* One block: the request, the copy it cuts up, the line as it came. */
+	r = xmalloc(sizeof(*r) + 2 * len + 1);
+	memset(r, 0, sizeof(*r));
+	r->line = (char *)(r + 1);
+	r->orig = r->line + len + 1;
 	memcpy(r->line, buf, len);
 	r->line[len] = '\0';
 	r->len = len;
@@ -230,7 +233,6 @@ submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
 	ws(&c);
 	if (c.p != c.end)
 		goto unsure;
-	r->orig = xmalloc(len);
 	memcpy(r->orig, buf, len);
 	return r;
 unsure:
@@ -244,8 +246,6 @@ submit_fast_free(struct submit_fast *r)
 	if (r == NULL)
 		return;
 	json_decref(r->id);
-	free(r->line);
-	free(r->orig);
 	free(r);
 }
 

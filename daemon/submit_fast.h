@@ -45,7 +45,8 @@ struct submit_fast {
 	char *line; /* a copy of the request line, strings cut out of it */
 	size_t len; /* its length (without the NULs put in) */
 	char *orig; /* the line as it came: for the tree, if it is wanted */
-	json_t *id; /* the request's id (owned) */
+	/* (line and orig live in the request's own block) */
+	json_t *id;                     /* the request's id (owned) */
 	const struct pspec *spec, *sub; /* the tables (the method's own) */
 	int sub_row;                    /* spec's object row */
 	struct sf_field f[SF_MAX_FIELDS], g[SF_MAX_FIELDS]; /* by table row */
