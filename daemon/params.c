@@ -222,6 +222,11 @@ params_place(json_t *params, const struct pspec *spec, json_t **vals,
 	}
 }
 
+/*
+ * daemon/methods_app.c's fast_fields checks app.submit's params read
+ * without a tree (submit_fast.c) in the same order: a rule added here
+ * belongs there too (test_submit_fast compares the two).
+ */
 int
 params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
                   param_fn fn, void *arg, struct rpc_error *err)

@@ -596,7 +596,7 @@ rpc_invoke(struct rpc_work *w, struct session *s, json_t *id, json_t *v,
 			return rpc_error_take(id, &err);
 		}
 	}
-	if (params == NULL)
+	if (params == NULL && w->fast == NULL) /* m_app_submit reads w->fast */
 		params = empty = json_object();
 
 	if (w->fast != NULL)

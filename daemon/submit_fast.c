@@ -103,10 +103,10 @@ row_of(const struct pspec *spec, const char *key, size_t n)
 	return -1;
 }
 
-/* An object of spec's members; the row of sub's object in *sub_row. */
+/* An object of spec's members, and in g those of its sub object. */
 static bool
 object(struct sf_scan *c, const struct pspec *spec, struct sf_field *f,
-       const struct pspec *sub, struct sf_field *g, int *sub_row)
+       const struct pspec *sub, struct sf_field *g)
 {
 	const char *k, *s;
 	size_t kn, n;
@@ -125,10 +125,9 @@ object(struct sf_scan *c, const struct pspec *spec, struct sf_field *f,
 		ws(c);
 		if (c->p < c->end && *c->p == '{') {
 			if (sub == NULL || spec[row].type != P_OBJECT ||
-			    !object(c, sub, g, NULL, NULL, NULL))
+			    !object(c, sub, g, NULL, NULL))
 				return false;
 			f[row].state = SF_OBJECT;
-			*sub_row = row;
 		} else if (null(c))
 			f[row].state = SF_NULL;
 		else if (str(c, &s, &n)) {
@@ -166,6 +165,18 @@ int_id(struct sf_scan *c)
 	return json_integer(v);
 }
 
+/* A table of at most SF_MAX_FIELDS rows (a longer one: never taken). */
+static bool
+fits(const struct pspec *spec)
+{
+	int n;
+
+	for (n = 0; spec[n].name != NULL; n++)
+		if (n == SF_MAX_FIELDS)
+			return false;
+	return true;
+}
+
 struct submit_fast *
 submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
                  const struct pspec *sub)
@@ -180,7 +191,8 @@ submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
 	for (i = 0; i < len && (buf[i] == ' ' || buf[i] == '\t'); i++)
 		;
 	if (i == len || buf[i] != '{' ||
-	    memmem(buf, len, "\"app.submit\"", 12) == NULL)
+	    memmem(buf, len, "\"app.submit\"", 12) == NULL ||
+	    memchr(buf, '\\', len) != NULL || !fits(spec) || !fits(sub))
 		return NULL;
 	/* One block: the request, the copy it cuts up, the line as it came. */
 	r = xmalloc(sizeof(*r) + 2 * len + 1);
@@ -192,7 +204,6 @@ submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
 	r->len = len;
 	r->spec = spec;
 	r->sub = sub;
-	r->sub_row = -1;
 	c.p = r->line;
 	c.end = r->line + len;
 	if (!eat(&c, '{'))
@@ -223,7 +234,7 @@ submit_fast_read(const char *buf, size_t len, const struct pspec *spec,
 				goto unsure;
 		} else if (kn == 6 && memcmp(k, "params", 6) == 0 && !seen[3]) {
 			seen[3] = params = true;
-			if (!object(&c, spec, r->f, sub, r->g, &r->sub_row))
+			if (!object(&c, spec, r->f, sub, r->g))
 				goto unsure;
 		} else
 			goto unsure;

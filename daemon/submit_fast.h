@@ -31,7 +31,7 @@
 
 #include "params.h"
 
-#define SF_MAX_FIELDS 16 /* members a table may have here */
+#define SF_MAX_FIELDS 16 /* rows a table may have here (more: not taken) */
 
 enum sf_state { SF_ABSENT, SF_NULL, SF_STRING, SF_OBJECT };
 
@@ -43,12 +43,11 @@ struct sf_field {
 
 struct submit_fast {
 	char *line; /* a copy of the request line, strings cut out of it */
-	size_t len; /* its length (without the NULs put in) */
+	size_t len; /* the line's length (line has one more byte, a NUL) */
 	char *orig; /* the line as it came: for the tree, if it is wanted */
 	/* (line and orig live in the request's own block) */
 	json_t *id;                     /* the request's id (owned) */
 	const struct pspec *spec, *sub; /* the tables (the method's own) */
-	int sub_row;                    /* spec's object row */
 	struct sf_field f[SF_MAX_FIELDS], g[SF_MAX_FIELDS]; /* by table row */
 };
 

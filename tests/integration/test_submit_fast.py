@@ -143,8 +143,17 @@ def tree_line(rid, params):
 
 
 def exchange(c, line):
-    c.send_raw(line + "\n")
+    c.send_raw((line.encode() if isinstance(line, str) else line) + b"\n")
     return c.recv_response()
+
+
+def ref_kept(resp, ref):
+    """The result's client_ref, and its history's, are the one sent."""
+    if resp is None or "result" not in resp or ref is None:
+        return True
+    r = resp["result"]
+    return r.get("client_ref") == ref and \
+        r["history"][0]["params"].get("client_ref") == ref
 
 
 def comparable(resp):
@@ -178,7 +187,10 @@ def test_same_answers():
                     # not a retry of the first: another ref, as long
                     p["client_ref"] = "T" + p["client_ref"][1:]
                 line = fast_line(n, p) if form == "fast" else tree_line(n, p)
-                got.append(comparable(exchange(c, line)))
+                resp = exchange(c, line)
+                ok(ref_kept(resp, p.get("client_ref") if isinstance(p, dict) else None),
+                   "%s (%s): its client_ref kept" % (name, form))
+                got.append(comparable(resp))
             ok(got[0] is not None and got[1] is not None,
                "%s: both answered (ogid alive)" % name)
             if got[0] is None or got[1] is None:
@@ -215,12 +227,61 @@ def test_envelopes():
             ("jsonrpc 1.0", fast_line(8, p).replace('"2.0"', '"1.0"')),
             ("tabs and spaces", "\t " + fast_line(9, p).replace(":", " :\t") + "  "),
         ]
+        good = fast_line(20, p)
+        lines += [
+            ("duplicate key", good.replace('"channel":"online"',
+                                           '"channel":"online","channel":"mail"')),
+            ("trailing bytes", good + " x"),
+            ("two objects", good + good),
+            ("leading zero id", good.replace('"id":20', '"id":020')),
+            ("19-digit id", good.replace('"id":20', '"id":1234567890123456789')),
+            ("exponent id", good.replace('"id":20', '"id":2e1')),
+            ("a key that is a prefix", good.replace('"form":', '"for":')),
+            ("a key one longer", good.replace('"form":', '"formx":')),
+            ("nul for null", good.replace('"form":"electronic"', '"form":nul')),
+            ("a raw tab in a string", good.replace("张三", "张\t三")),
+            ("a raw control in a string", good.replace("张三", "张\x01三")),
+            ("true for a string", good.replace('"form":"electronic"', '"form":true')),
+            ("unclosed", good[:-1]),
+        ]
+        bad_utf8 = [
+            ("a lone continuation byte", good.encode().replace(
+                "张三".encode(), b"\x80abc")),
+            ("an overlong slash", good.encode().replace(
+                "张三".encode(), b"\xc0\xaf")),
+            ("a surrogate", good.encode().replace(
+                "张三".encode(), b"\xed\xa0\x80")),
+            ("a truncated sequence", good.encode().replace(
+                "张三".encode(), "张".encode()[:2])),
+        ]
+        for name, line in bad_utf8:
+            tree = line.replace(b'"app.submit"', b'"app.subm\\u0069t"', 1)
+            a = comparable(exchange(c, line))
+            b = comparable(exchange(c, tree))
+            ok(a is not None and b is not None, "%s: both answered" % name)
+            if a is not None and b is not None and "error" in a and "error" in b:
+                a["error"].get("data", {}).pop("position", None)
+                b["error"].get("data", {}).pop("position", None)
+            eq(a, b, "%s: the same answer both ways" % name)
         for name, line in lines:
             tree = line.replace('"app.submit"', '"app.subm\\u0069t"', 1)
             a = comparable(exchange(c, line))
             b = comparable(exchange(c, tree))
             ok(a is not None and b is not None, "%s: both answered" % name)
+            for x in (a, b):  # the escape moves a parse error's position
+                if x is not None and "error" in x:
+                    (x["error"].get("data") or {}).pop("position", None)
             eq(a, b, "%s: the same answer both ways" % name)
+        # Sessions that may not submit: the same refusal both ways.
+        rv_tok, rv = d.user("rv", "reviewer")
+        anon = d.client()
+        for who, cc in (("a reviewer", rv), ("no login", anon)):
+            a = exchange(cc, fast_line(30, p))
+            b = exchange(cc, tree_line(30, p))
+            ok(a is not None and "error" in a, "%s: refused" % who, a)
+            eq(a, b, "%s: the same refusal both ways" % who)
+        rv.close()
+        anon.close()
         # A notification is run and not answered either way.
         before = len(c.call("app.list", {"limit": 500})["items"])
         c.send_raw(json.dumps({"jsonrpc": "2.0", "method": "app.submit",
