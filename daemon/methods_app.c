@@ -80,6 +80,14 @@ static const struct pspec applicant_spec[] = {
 	PSPEC_END
 };
 
+/* submit_fast.c reads rows into arrays of SF_MAX_FIELDS. */
+_Static_assert(sizeof(submit_spec) / sizeof(submit_spec[0]) - 1 <=
+                   SF_MAX_FIELDS,
+               "submit_spec is too long for submit_fast.c");
+_Static_assert(sizeof(applicant_spec) / sizeof(applicant_spec[0]) - 1 <=
+                   SF_MAX_FIELDS,
+               "applicant_spec is too long for submit_fast.c");
+
 /* What applicant_value needs of the applicant's other members. */
 struct applicant_ctx {
 	const char *kind; /* NULL if absent, null or not a string */
@@ -583,7 +591,7 @@ int
 m_app_submit(struct session *s, json_t *params, json_t **result,
              struct rpc_error *err, bool *wrote)
 {
-	const struct submit_fast *r = fast_now; /* then params are {} */
+	const struct submit_fast *r = fast_now; /* then params is NULL */
 	json_t *tree = NULL;
 	struct app a;
 	int rc;

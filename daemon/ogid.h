@@ -114,7 +114,7 @@ bool methods_exists(const char *method);
  * app.submit read without a tree (submit_fast.h), against its own tables;
  * NULL if the reader is not sure. methods_submit_fast names the request
  * whose call runs next (NULL after it): m_app_submit takes its fields
- * from it (rpc.c passes empty params).
+ * from it (rpc.c then passes no params).
  */
 struct submit_fast;
 struct submit_fast *methods_submit_read(const char *buf, size_t len);

@@ -6,18 +6,10 @@
 #include "../lib/log.h"
 #include "params.h"
 
-size_t
-utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/* The same for n bytes, eight at a time: n less the continuation bytes. */
+/*
+ * Characters in n bytes of UTF-8 (checked already): n less the
+ * continuation bytes, counted eight bytes at a time.
+ */
 static size_t
 utf8_len_n(const char *s, size_t n)
 {

@@ -64,7 +64,5 @@ int64_t param_int(json_t *, const char *key, int64_t dflt);
 bool param_bool(json_t *, const char *key, bool dflt);
 /* A checked P_DATE, or dflt when absent. */
 day_t param_date(json_t *, const char *key, day_t dflt);
-/* Characters in a UTF-8 string (jansson has validated it). */
-size_t utf8_len(const char *);
 
 #endif

@@ -31,7 +31,7 @@
 
 #include "params.h"
 
-#define SF_MAX_FIELDS 16 /* rows a table may have here (more: not taken) */
+#define SF_MAX_FIELDS 16 /* rows a table may have (the caller asserts it) */
 
 enum sf_state { SF_ABSENT, SF_NULL, SF_STRING, SF_OBJECT };
 

@@ -9,6 +9,7 @@ Twice, to show the daemon recovers every time.
 Needs root (mount); without it every check is reported as skipped. Run by
 `make stress`; tests/integration/test_diskfull.py runs it in `make check`.
 """
+import contextlib
 import errno
 import os
 import shutil
@@ -49,6 +50,26 @@ def umount(d):
         os.rmdir(d)
     except OSError:
         pass
+
+
+@contextlib.contextmanager
+def daemon_on_small_disk(**kw):
+    """A daemon whose database is on a small tmpfs: (daemon, mount point,
+    database path); stopped, checked and unmounted after."""
+    small, why = mount_small()
+    if small is None:
+        skip("cannot mount a small tmpfs: " + why)
+    work = tempfile.mkdtemp(prefix="ogi-diskfull-work.")
+    d = None
+    try:
+        db = os.path.join(small, "ogi.db")
+        d = Daemon(db=db, tmp=work, **kw)
+        yield d, small, db
+    finally:
+        if d is not None:
+            d.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+        umount(small)
 
 
 def fill(path):
@@ -101,14 +122,7 @@ def consistent(c, expect_ids):
 
 
 def test_disk_full():
-    small, why = mount_small()
-    if small is None:
-        skip("cannot mount a small tmpfs: " + why)
-    work = tempfile.mkdtemp(prefix="ogi-diskfull-work.")
-    d = None
-    try:
-        db = os.path.join(small, "ogi.db")
-        d = Daemon(db=db, tmp=work)
+    with daemon_on_small_disk() as (d, small, db):
         pid = d.proc.pid
         admin = d.admin()
         tok = admin.call("user.create", {"name": "cl", "roles": ["clerk", "supervisor"]})["token"]
@@ -231,24 +245,12 @@ def test_disk_full():
         rc, msg = verify(db)
         ok(rc == 0, "ogid verify passes at the end", msg)
         d.start()  # for cleanup's sanitizer check
-    finally:
-        if d is not None:
-            d.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
-        umount(small)
 
 
 def test_clock_set_on_full_disk():
     """A clock.set whose commit fails leaves the fake clock where it was."""
-    small, why = mount_small()
-    if small is None:
-        skip("cannot mount a small tmpfs: " + why)
-    work = tempfile.mkdtemp(prefix="ogi-diskfull-work.")
-    d = None
-    try:
-        db = os.path.join(small, "ogi.db")
-        start = "2026-03-02T09:00:00+08:00"
-        d = Daemon(db=db, tmp=work, fake_clock=start)
+    with daemon_on_small_disk(fake_clock="2026-03-02T09:00:00+08:00") as \
+            (d, small, db):
         admin = d.admin()
         tok = admin.call("user.create", {"name": "cl", "roles": ["clerk"]})["token"]
         c = d.client(tok)
@@ -280,11 +282,6 @@ def test_clock_set_on_full_disk():
         ok(len(res["fired"]) >= 3, "and fires what fell due", res["fired"])
         c.close()
         admin.close()
-    finally:
-        if d is not None:
-            d.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
-        umount(small)
 
 
 if __name__ == "__main__":
