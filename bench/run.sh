@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 N=${N:-50000}
 DUR=${DUR:-3}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-10000}
 DIR=${BENCH_DIR:-var}
