@@ -50,6 +50,7 @@
 #include "../lib/xmalloc.h"
 #include "events.h"
 #include "ogid.h"
+#include "peers.h"
 #include "rpc.h"
 
 #define CONN_LINGER_MS 2000         /* lingering close: drain input this long */
@@ -67,6 +68,7 @@ struct conn {
 	bool read_full; /* the input holds a whole request's worth */
 	bool rev_on;    /* rev is added */
 	struct session session;
+	struct peer *peer;     /* its address's count (peers.c), until closed */
 	struct event *resume;  /* zero timeout: continue after the budget */
 	struct event *timer;   /* idle, request and linger timeouts */
 	struct evbuffer *line; /* the response line being built */
@@ -291,6 +293,8 @@ conn_close(struct conn *c, const char *reason)
 	conn_reading(c, false);
 	event_del(c->resume);
 	event_del(c->timer);
+	peers_release(c->peer);
+	c->peer = NULL;
 	conn_live--;
 	ogid->nconns = conn_live;
 	event_active(conn_reaper, EV_TIMEOUT, 0);
@@ -754,7 +758,8 @@ conn_grace_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 void
-conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
+conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen,
+            struct peer *peer)
 {
 	const struct ogi_config *cfg = &ogid->cfg;
 	struct conn *c;
@@ -790,6 +795,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 		          (unsigned long long)c->id, c->session.peer);
 		close(fd);
 		free(c);
+		peers_release(peer);
 		return;
 	}
 	bufferevent_priority_set(c->bev, 0);
@@ -804,6 +810,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 			    (unsigned long long)c->id, c->session.peer);
 			bufferevent_free(c->bev);
 			free(c);
+			peers_release(peer);
 			return;
 		}
 		event_priority_set(c->rev, 0);
@@ -830,6 +837,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen)
 	c->work.done = true;
 	c->session.conn_id = c->id;
 	c->session.conn = c;
+	c->peer = peer;
 	c->unauth_since = conn_now_ms();
 	TAILQ_INSERT_TAIL(&conn_list, c, entry);
 	conn_live++;

@@ -26,6 +26,7 @@
 #include "events.h"
 #include "methods.h"
 #include "notify.h"
+#include "peers.h"
 #include "rpc.h"
 #include "ogid.h"
 #include "timers.h"
@@ -223,6 +224,7 @@ reload_config(void)
 	cur->correction_days = c.correction_days;
 	cur->max_request_bytes = c.max_request_bytes;
 	cur->max_connections = c.max_connections;
+	cur->max_connections_per_address = c.max_connections_per_address;
 	cur->requests_per_event = c.requests_per_event;
 	cur->max_output_bytes = c.max_output_bytes;
 	cur->max_output_total = c.max_output_total;
@@ -376,6 +378,7 @@ run(const char *listen, const char *fake)
 	if (store_in_txn(ogid->store))
 		commit_now();
 	conn_close_all();
+	peers_free();
 	if (ev_watchdog)
 		event_free(ev_watchdog);
 	event_free(ev_term);

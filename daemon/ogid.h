@@ -163,7 +163,9 @@ void server_stop_accepting(void); /* close the listening socket */
 
 /* conn.c (continued) */
 struct sockaddr;
-void conn_accept(evutil_socket_t, struct sockaddr *, int socklen);
+struct peer;
+void conn_accept(evutil_socket_t, struct sockaddr *, int socklen,
+                 struct peer *);
 unsigned conn_count(void);
 /*
  * SIGTERM: stop reading every connection; the line each one is running

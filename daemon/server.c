@@ -5,8 +5,10 @@
  *
  * Out of descriptors (EMFILE, ENFILE), accepting stops for a second
  * instead of spinning on a readable socket it cannot accept (tmux's
- * server_accept). Over cfg.max_connections, a client gets one -32005 line
- * and is closed; with TLS it is only closed, as it could not read the line.
+ * server_accept). Over cfg.max_connections, or over
+ * cfg.max_connections_per_address from its address (peers.c), a client
+ * gets one -32005 line and is closed; with TLS it is only closed, as it
+ * could not read the line.
  *
  * Listening in the clear on an address other than loopback works but is
  * logged as a warning: tokens would cross the network readable by anyone.
@@ -32,6 +34,7 @@
 #include "../lib/xmalloc.h"
 #include "notify.h"
 #include "ogid.h"
+#include "peers.h"
 #include "rpc.h"
 
 #define SERVER_ACCEPTS_PER_EVENT 64
@@ -57,7 +60,7 @@ server_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 }
 
 static void
-server_busy(int fd)
+server_busy(int fd, const char *why)
 {
 	char *line;
 
@@ -65,7 +68,7 @@ server_busy(int fd)
 		close(fd);
 		return;
 	}
-	line = rpc_error_line(RPC_BUSY, "too many connections; retry");
+	line = rpc_error_line(RPC_BUSY, why);
 	/* A fresh socket's buffer takes one short line; if not, never mind. */
 	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("server: busy line not sent: %s", strerror(errno));
@@ -86,7 +89,9 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct timeval tv = { SERVER_BACKOFF_SEC, 0 };
-	int fd, i, one = 1;
+	struct peer *peer;
+	char addr[80];
+	int fd, i, one = 1, per = ogid->cfg.max_connections_per_address;
 
 	for (i = 0; i < SERVER_ACCEPTS_PER_EVENT; i++) {
 		len = sizeof ss;
@@ -125,13 +130,26 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			log_warnx("server: event=refused "
 			          "reason=max_connections limit=%d",
 			          ogid->cfg.max_connections);
-			server_busy(fd);
+			server_busy(fd, "too many connections; retry");
+			continue;
+		}
+		peer = peers_hold((struct sockaddr *)&ss);
+		if (per > 0 && peers_count(peer) > (unsigned)per) {
+			peers_release(peer);
+			server_format((struct sockaddr *)&ss, len, addr,
+			              sizeof addr);
+			log_warnx("server: event=refused peer=%s "
+			          "reason=max_connections_per_address limit=%d",
+			          addr, per);
+			server_busy(fd,
+			            "too many connections from your address;"
+			            " retry");
 			continue;
 		}
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			           sizeof one);
-		conn_accept(fd, (struct sockaddr *)&ss, (int)len);
+		conn_accept(fd, (struct sockaddr *)&ss, (int)len, peer);
 	}
 }
 

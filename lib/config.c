@@ -57,6 +57,8 @@ static const struct config_key config_keys[] = {
 	  .max = 1LL << 30 },
 	{ "max_connections", CONFIG_INT, OFF(max_connections), .min = 1,
 	  .max = 1000000 },
+	{ "max_connections_per_address", CONFIG_INT,
+	  OFF(max_connections_per_address), .min = 0, .max = 1000000 },
 	{ "requests_per_event", CONFIG_INT, OFF(requests_per_event), .min = 1,
 	  .max = 1000000 },
 	{ "max_output_bytes", CONFIG_SIZE, OFF(max_output_bytes), .min = 65536,
@@ -130,6 +132,7 @@ config_defaults(struct ogi_config *cfg)
 	cfg->correction_days = 15;
 	cfg->max_request_bytes = 1048576;
 	cfg->max_connections = 1024;
+	cfg->max_connections_per_address = 0;
 	cfg->requests_per_event = 64;
 	cfg->max_output_bytes = 4194304;
 	cfg->max_output_total = 268435456;

@@ -12,17 +12,18 @@
 #include <stddef.h>
 
 struct ogi_config {
-	char listen[128];         /* "127.0.0.1:7420" */
-	char db[1024];            /* database file */
-	char timezone[64];        /* "Asia/Shanghai" */
-	char log_file[1024];      /* empty: stderr */
-	int due_soon_days;        /* 3 */
-	int correction_days;      /* 15: applicant's correction period */
-	size_t max_request_bytes; /* 1 MiB */
-	int max_connections;      /* 1024 */
-	int requests_per_event;   /* 64 */
-	size_t max_output_bytes;  /* 4 MiB: then stop reading; 2x: drop */
-	size_t max_output_total;  /* 256 MiB: held by all paused clients */
+	char listen[128];                /* "127.0.0.1:7420" */
+	char db[1024];                   /* database file */
+	char timezone[64];               /* "Asia/Shanghai" */
+	char log_file[1024];             /* empty: stderr */
+	int due_soon_days;               /* 3 */
+	int correction_days;             /* 15: applicant's correction period */
+	size_t max_request_bytes;        /* 1 MiB */
+	int max_connections;             /* 1024 */
+	int max_connections_per_address; /* 0: no cap */
+	int requests_per_event;          /* 64 */
+	size_t max_output_bytes; /* 4 MiB: then stop reading; 2x: drop */
+	size_t max_output_total; /* 256 MiB: held by all paused clients */
 	int idle_timeout; /* seconds a connection may sit unauthenticated: 30 */
 	int request_timeout;   /* seconds a half-sent request may wait: 30 */
 	int auth_max_failures; /* 5 */

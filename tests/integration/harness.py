@@ -97,8 +97,11 @@ class RpcError(Exception):
 class Client:
     """One TCP connection speaking newline-delimited JSON-RPC."""
 
-    def __init__(self, port, token=None, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, token=None, timeout=10, source=None):
+        """source: the local address to connect from (127.0.0.2, ...)."""
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.buf = b""
         self.next_id = 1
         self.events = []
@@ -269,8 +272,8 @@ class Daemon:
         except OSError:
             return ""
 
-    def client(self, token=None, timeout=10):
-        return Client(self.port, token, timeout)
+    def client(self, token=None, timeout=10, source=None):
+        return Client(self.port, token, timeout, source)
 
     def admin(self):
         return self.client(self.admin_token)

@@ -4,6 +4,8 @@ jsonrpc.org section 7, with our methods in place of "subtract" and "sum"),
 authentication, ordering, limits and timeouts."""
 import json
 import os
+import re
+import signal
 import socket
 import sys
 import time
@@ -789,6 +791,62 @@ def test_max_connections():
         eq(c.call("system.health").get("ok"), True, "a slot frees when a client leaves")
         c.close()
         for x in cs[1:]:
+            x.close()
+    finally:
+        d.cleanup()
+
+
+def test_max_connections_per_address():
+    d = Daemon(config="max_connections = 10\nmax_connections_per_address = 2\n")
+    try:
+        a = d.client(d.admin_token)
+        b = d.client()
+        eq(a.call("system.health")["limits"].get("max_connections_per_address"), 2,
+           "system.health shows the cap per address")
+        extra = d.client()
+        lines, eof = read_to_eof(extra, 5)
+        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
+           "your address" in lines[0]["error"]["message"],
+           "a third connection from one address: one -32005 line, then closed",
+           lines)
+        extra.close()
+        ok(re.search(r"event=refused peer=127\.0\.0\.1:\d+ "
+                     r"reason=max_connections_per_address limit=2", d.read_log()),
+           "the refusal is logged with the address", d.read_log()[-500:])
+        # Another address has slots of its own (127.0.0.2 is loopback too).
+        others = [d.client(d.admin_token, source="127.0.0.2") for _ in range(2)]
+        eq(others[1].call("system.health").get("ok"), True,
+           "another address is not refused")
+        eq(a.call("system.health").get("connections"), 4,
+           "the refused one is not counted")
+        # A slot frees when a client of that address leaves.
+        b.close()
+        time.sleep(0.3)
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("ok"), True,
+           "a slot frees when a client leaves")
+        # A reload with no cap lets more in.
+        with open(os.path.join(d.tmp, "ogid.conf"), "w") as f:
+            f.write("max_connections = 10\nmax_connections_per_address = 0\n")
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if a.call("system.health")["limits"].get(
+                    "max_connections_per_address") == 0:
+                break
+            time.sleep(0.05)
+        more = [d.client(d.admin_token) for _ in range(3)]
+        eq(more[2].call("system.health").get("connections"), 7,
+           "after a reload with 0, no cap per address")
+        # max_connections still holds for everyone.
+        more += [d.client(d.admin_token) for _ in range(3)]
+        extra = d.client()
+        lines, eof = read_to_eof(extra, 5)
+        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
+           "your address" not in lines[0]["error"]["message"],
+           "over max_connections: the general -32005", lines)
+        extra.close()
+        for x in [a, c] + others + more:
             x.close()
     finally:
         d.cleanup()
