@@ -52,10 +52,14 @@ $(1)/ogi: $(patsubst %.c,$(1)/%.o,$(CLIENT_SRC)) $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
-# jw_json is checked against jansson's json_dumps: one of the two daemon/
-# files a unit test links (it needs only libogi.a's log and xmalloc).
+# jw_json is checked against jansson's json_dumps: one of the three daemon/
+# files a unit test links (they need only libogi.a's log and xmalloc).
 $(1)/tests/unit/test_jsonw.o: daemon/jsonw.h
 $(1)/tests/unit/test_jsonw: $(1)/tests/unit/test_jsonw.o $(1)/daemon/jsonw.o $(1)/libogi.a
+	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
+# peers: counting connections per address.
+$(1)/tests/unit/test_peers.o: daemon/peers.h
+$(1)/tests/unit/test_peers: $(1)/tests/unit/test_peers.o $(1)/daemon/peers.o $(1)/libogi.a
 	$$(CC) $(2) $$(THREADS) -o $$@ $$^ $$(PKG_LIBS) -lm
 # jr_loadb is checked against jansson's json_loadb the same way.
 $(1)/tests/unit/test_jsonr.o: daemon/jsonr.h tests/fuzz/jsonr_check.h

@@ -2,12 +2,17 @@
  * Live connections per client address, so that one host cannot take every
  * slot of max_connections (server_accept refuses past
  * max_connections_per_address). An entry exists only while its address
- * holds a connection, so there are at most max_connections of them.
+ * holds a connection: at most one per live connection.
  *
- * A chained hash table keyed by the 16-byte address (IPv4 as IPv4-mapped
- * IPv6), grown when it holds more entries than buckets. The hash is keyed
- * with a random seed: an IPv6 host choosing its source addresses within
- * its prefix cannot aim them all at one bucket.
+ * The address: IPv4 as its IPv4-mapped IPv6 form; other IPv6 by its /64
+ * prefix, since a host may pick any source address in its /64 (SLAAC,
+ * privacy addresses); every local (AF_UNIX) client is one address.
+ *
+ * A chained hash table of those 16-byte keys, grown when it holds more
+ * entries than buckets. The hash mixes the key's two words with a random
+ * seed through a non-linear finaliser: not cryptographic, but a client
+ * cannot compute offline which addresses share a bucket. At worst a chain
+ * is as long as the live connections.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -36,13 +41,17 @@ static size_t nbuckets; /* a power of two, or 0 before the first hold */
 static size_t npeers;
 static uint64_t seed;
 
-/* The address as 16 bytes: IPv4 mapped into IPv6, AF_UNIX all zero. */
+/* The address as 16 bytes (above); AF_UNIX and others all zero. */
 static void
 peer_key(const struct sockaddr *sa, unsigned char key[16])
 {
+	const struct in6_addr *a6;
+
 	memset(key, 0, 16);
 	if (sa->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		/* IPv4-mapped: the whole address; else its /64. */
+		memcpy(key, a6, IN6_IS_ADDR_V4MAPPED(a6) ? 16 : 8);
 	} else if (sa->sa_family == AF_INET) {
 		key[10] = key[11] = 0xff;
 		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -50,21 +59,26 @@ peer_key(const struct sockaddr *sa, unsigned char key[16])
 	}
 }
 
-/* FNV-1a from a random seed, then a 64-bit finaliser (MurmurHash3's). */
-static size_t
-peer_hash(const unsigned char key[16])
+/* MurmurHash3's 64-bit finaliser: a bijection that mixes every bit. */
+static uint64_t
+peer_mix(uint64_t h)
 {
-	uint64_t h = 14695981039346656037ULL ^ seed;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 1099511628211ULL;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
-	return (size_t)h & (nbuckets - 1);
+	return h;
+}
+
+static size_t
+peer_hash(const unsigned char key[16])
+{
+	uint64_t w0, w1;
+
+	memcpy(&w0, key, 8);
+	memcpy(&w1, key + 8, 8);
+	return (size_t)peer_mix(peer_mix(seed ^ w0) ^ w1) & (nbuckets - 1);
 }
 
 static void

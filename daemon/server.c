@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -76,6 +77,32 @@ server_busy(int fd, const char *why)
 	close(fd);
 }
 
+/*
+ * Log a refused connection, at most one line a second: a client refused
+ * over and over would otherwise write the log (maybe on the database's
+ * disk) as fast as it reconnects. The next line counts those not logged.
+ */
+static void
+server_refused(const char *reason, int limit, const struct sockaddr *sa,
+               socklen_t len)
+{
+	static time_t last;
+	static unsigned long long quiet;
+	time_t now = time(NULL);
+	char addr[80];
+
+	if (now == last) {
+		quiet++;
+		return;
+	}
+	last = now;
+	server_format(sa, len, addr, sizeof addr);
+	log_warnx("server: event=refused peer=%s reason=%s limit=%d"
+	          " not_logged=%llu",
+	          addr, reason, limit, quiet);
+	quiet = 0;
+}
+
 static void
 server_backoff_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -90,7 +117,6 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 	socklen_t len;
 	struct timeval tv = { SERVER_BACKOFF_SEC, 0 };
 	struct peer *peer;
-	char addr[80];
 	int fd, i, one = 1, per = ogid->cfg.max_connections_per_address;
 
 	for (i = 0; i < SERVER_ACCEPTS_PER_EVENT; i++) {
@@ -127,20 +153,17 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 		}
 		if (ogid->cfg.max_connections > 0 &&
 		    conn_count() >= (unsigned)ogid->cfg.max_connections) {
-			log_warnx("server: event=refused "
-			          "reason=max_connections limit=%d",
-			          ogid->cfg.max_connections);
+			server_refused("max_connections",
+			               ogid->cfg.max_connections,
+			               (struct sockaddr *)&ss, len);
 			server_busy(fd, "too many connections; retry");
 			continue;
 		}
 		peer = peers_hold((struct sockaddr *)&ss);
 		if (per > 0 && peers_count(peer) > (unsigned)per) {
 			peers_release(peer);
-			server_format((struct sockaddr *)&ss, len, addr,
-			              sizeof addr);
-			log_warnx("server: event=refused peer=%s "
-			          "reason=max_connections_per_address limit=%d",
-			          addr, per);
+			server_refused("max_connections_per_address", per,
+			               (struct sockaddr *)&ss, len);
 			server_busy(fd,
 			            "too many connections from your address;"
 			            " retry");

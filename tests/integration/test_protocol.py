@@ -798,18 +798,36 @@ def test_max_connections():
 
 def test_max_connections_per_address():
     d = Daemon(config="max_connections = 10\nmax_connections_per_address = 2\n")
+
+    def reload(cap):
+        with open(os.path.join(d.tmp, "ogid.conf"), "w") as f:
+            f.write("max_connections = 10\nmax_connections_per_address = %d\n" % cap)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline and a.call("system.health")["limits"].get(
+                "max_connections_per_address") != cap:
+            time.sleep(0.05)
+
+    def refused(c, why):
+        lines, eof = read_to_eof(c, 5)
+        c.close()
+        return (eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
+                ("your address" in lines[0]["error"]["message"]) == why), lines
+
+    def count(n):
+        deadline = time.time() + 5
+        while time.time() < deadline and a.call("system.health")["connections"] != n:
+            time.sleep(0.05)
+        return a.call("system.health")["connections"]
+
     try:
         a = d.client(d.admin_token)
         b = d.client()
         eq(a.call("system.health")["limits"].get("max_connections_per_address"), 2,
            "system.health shows the cap per address")
-        extra = d.client()
-        lines, eof = read_to_eof(extra, 5)
-        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
-           "your address" in lines[0]["error"]["message"],
-           "a third connection from one address: one -32005 line, then closed",
-           lines)
-        extra.close()
+        r, got = refused(d.client(), True)
+        ok(r, "a third connection from one address: one -32005 line naming the "
+           "address as the cause, then closed", got)
         ok(re.search(r"event=refused peer=127\.0\.0\.1:\d+ "
                      r"reason=max_connections_per_address limit=2", d.read_log()),
            "the refusal is logged with the address", d.read_log()[-500:])
@@ -817,37 +835,56 @@ def test_max_connections_per_address():
         others = [d.client(d.admin_token, source="127.0.0.2") for _ in range(2)]
         eq(others[1].call("system.health").get("ok"), True,
            "another address is not refused")
-        eq(a.call("system.health").get("connections"), 4,
-           "the refused one is not counted")
+        eq(count(4), 4, "the refused one is not counted")
         # A slot frees when a client of that address leaves.
         b.close()
-        time.sleep(0.3)
+        eq(count(3), 3, "a client left")
         c = d.client(d.admin_token)
         eq(c.call("system.health").get("ok"), True,
            "a slot frees when a client leaves")
-        # A reload with no cap lets more in.
-        with open(os.path.join(d.tmp, "ogid.conf"), "w") as f:
-            f.write("max_connections = 10\nmax_connections_per_address = 0\n")
-        d.proc.send_signal(signal.SIGHUP)
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            if a.call("system.health")["limits"].get(
-                    "max_connections_per_address") == 0:
-                break
-            time.sleep(0.05)
+        # A reload with no cap lets more in, one with a cap counts them all.
+        reload(0)
         more = [d.client(d.admin_token) for _ in range(3)]
-        eq(more[2].call("system.health").get("connections"), 7,
-           "after a reload with 0, no cap per address")
-        # max_connections still holds for everyone.
-        more += [d.client(d.admin_token) for _ in range(3)]
-        extra = d.client()
-        lines, eof = read_to_eof(extra, 5)
-        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
-           "your address" not in lines[0]["error"]["message"],
-           "over max_connections: the general -32005", lines)
-        extra.close()
+        eq(count(7), 7, "after a reload with 0, no cap per address")
+        reload(2)
+        r, got = refused(d.client(), True)
+        ok(r, "a reload back to 2 counts the connections opened meanwhile", got)
+        more += [d.client(d.admin_token, source="127.0.0.%d" % i) for i in (3, 4, 5)]
+        eq(count(10), 10, "other addresses fill max_connections")
+        r, got = refused(d.client(source="127.0.0.6"), False)
+        ok(r, "over max_connections: the general -32005", got)
         for x in [a, c] + others + more:
             x.close()
+    finally:
+        d.cleanup()
+
+
+def test_connections_from_many_addresses():
+    # 300 addresses of 127/8, one connection each: the table of addresses
+    # grows past its first 256 buckets and empties again.
+    d = Daemon(config="max_connections = 400\nmax_connections_per_address = 1\n")
+    try:
+        addrs = ["127.0.%d.%d" % (1 + i // 200, 1 + i % 200) for i in range(300)]
+        cs = [d.client(source=x) for x in addrs]
+        a = d.client(d.admin_token, source="127.0.9.9")
+        eq(a.call("system.health").get("connections"), 301,
+           "one connection from each of 301 addresses under a cap of 1")
+        again = d.client(source=addrs[150])
+        lines, eof = read_to_eof(again, 5)
+        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
+           "a second from one of them is refused", lines)
+        again.close()
+        for c in cs:
+            c.close()
+        deadline = time.time() + 5
+        while time.time() < deadline and a.call("system.health")["connections"] != 1:
+            time.sleep(0.05)
+        eq(a.call("system.health")["connections"], 1, "all released")
+        back = [d.client(d.admin_token, source=x) for x in addrs[:3]]
+        eq(back[2].call("system.health").get("ok"), True,
+           "their addresses connect again once released")
+        for c in back + [a]:
+            c.close()
     finally:
         d.cleanup()
 

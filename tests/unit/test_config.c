@@ -57,6 +57,8 @@ test_defaults(void)
 	ok(c.correction_days == 15, "default correction_days");
 	ok(c.max_request_bytes == 1048576, "default max_request_bytes");
 	ok(c.max_connections == 1024, "default max_connections");
+	ok(c.max_connections_per_address == 0,
+	   "default max_connections_per_address: no cap");
 	ok(c.requests_per_event == 64, "default requests_per_event");
 	ok(c.max_output_bytes == 4194304, "default max_output_bytes");
 	ok(c.idle_timeout == 30, "default idle_timeout");
@@ -85,6 +87,7 @@ test_good_file(void)
 	          "correction_days = 10\n"
 	          "max_request_bytes = 65536\n"
 	          "max_connections = 10\n"
+	          "max_connections_per_address = 3\n"
 	          "requests_per_event = 1\n"
 	          "max_output_bytes = 131072\n"
 	          "idle_timeout = 5\n"
@@ -105,7 +108,9 @@ test_good_file(void)
 	ok(c.due_soon_days == 5 && c.correction_days == 10, "day counts set");
 	ok(c.max_request_bytes == 65536 && c.max_output_bytes == 131072,
 	   "sizes set");
-	ok(c.max_connections == 10 && c.requests_per_event == 1, "limits set");
+	ok(c.max_connections == 10 && c.requests_per_event == 1 &&
+	       c.max_connections_per_address == 3,
+	   "limits set");
 	ok(c.idle_timeout == 5 && c.request_timeout == 7, "timeouts set");
 	ok(c.auth_max_failures == 2, "auth_max_failures set");
 	ok(c.synchronous_full == 0, "synchronous normal, CRLF tolerated");
@@ -117,6 +122,9 @@ test_good_file(void)
 
 	rc = load("", &c, err, sizeof err);
 	ok(rc == 0 && c.due_soon_days == 3, "empty file keeps defaults");
+	rc = load("max_connections_per_address = 0\n", &c, err, sizeof err);
+	ok(rc == 0 && c.max_connections_per_address == 0,
+	   "max_connections_per_address 0: no cap");
 	rc = load("listen = 0.0.0.0:0\n", &c, err, sizeof err);
 	ok(rc == 0 && strcmp(c.listen, "0.0.0.0:0") == 0, "port 0 allowed");
 }
@@ -141,6 +149,10 @@ static const struct {
 	  "out of range: too small" },
 	{ "correction_days = 400\n", 1, "out of range",
 	  "out of range: too large" },
+	{ "max_connections_per_address = 1000001\n", 1, "out of range",
+	  "out of range: cap per address" },
+	{ "max_connections_per_address = -1\n", 1, "bad number",
+	  "bad number: negative cap per address" },
 	{ "max_output_bytes = 1024\n", 1, "out of range",
 	  "out of range: size" },
 	{ "listen = 127.0.0.1\n", 1, "listen", "bad listen: no port" },
