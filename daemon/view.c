@@ -91,6 +91,14 @@ applicant(const struct app *a, unsigned roles, bool summary)
 	return o;
 }
 
+int
+view_pause_days(const struct store_clock *c)
+{
+	struct dl_pause p = { c->from, c->to };
+
+	return dl_pause_days(ogid->cal, &p);
+}
+
 bool
 view_due_explained(char *buf, size_t size, const struct app *a, day_t eff,
                    int paused_days, size_t skipped)
@@ -228,14 +236,15 @@ explain(struct store *st, const struct app *a, day_t today)
 			if (e)
 				json_array_append_new(ext, e);
 		} else if (strcmp(cl[i].kind, "correction") != 0) {
+			int days = view_pause_days(&cl[i]);
+
 			e = json_pack("{s:s, s:o, s:o, s:i, s:s}", "kind",
 			              cl[i].kind, "from", json_date(cl[i].from),
-			              "to", json_date(cl[i].to), "days",
-			              cl[i].days, "by", cl[i].actor);
+			              "to", json_date(cl[i].to), "days", days,
+			              "by", cl[i].actor);
 			if (e)
 				json_array_append_new(pauses, e);
-			if (cl[i].to != DAY_NONE)
-				paused_days += cl[i].days;
+			paused_days += days;
 		}
 	}
 	store_clocks_free(cl, ncl);

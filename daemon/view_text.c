@@ -230,7 +230,7 @@ explain_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 	struct store_clock *cl = NULL;
 	size_t ncl = 0, i, nsk, from;
 	day_t eff, sk[64];
-	int paused_days = 0;
+	int paused_days = 0, days;
 	char buf[16], tbuf[40], text[256];
 
 	if (fresh && explained_same(a)) {
@@ -282,17 +282,17 @@ explain_text(struct jw *w, struct store *st, const struct app *a, bool fresh)
 		    strcmp(cl[i].kind, "extension") == 0 ||
 		    strcmp(cl[i].kind, "correction") == 0)
 			continue;
+		days = view_pause_days(&cl[i]);
 		if (str_ok(cl[i].kind) && str_ok(cl[i].actor)) {
 			jw_begin_object(w);
 			put_str(w, "kind", cl[i].kind);
 			put_date(w, "from", cl[i].from);
 			put_date(w, "to", cl[i].to);
-			put_int(w, "days", cl[i].days);
+			put_int(w, "days", days);
 			put_str(w, "by", cl[i].actor);
 			jw_end_object(w);
 		}
-		if (cl[i].to != DAY_NONE)
-			paused_days += cl[i].days;
+		paused_days += days;
 	}
 	jw_end_array(w);
 	store_clocks_free(cl, ncl);

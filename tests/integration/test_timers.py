@@ -425,6 +425,35 @@ def test_calendar_set_moves_deadlines():
         w.close()
 
 
+def test_calendar_set_recounts_explained_pauses():
+    """A closed pause's working days in the explanation follow a calendar
+    change as due_on and paused_days do: the explanation adds up."""
+    w = World(fake="2026-06-01T09:00:00+08:00")
+    try:
+        a = w.submit("2026-06-01")
+        w.clerk.call("app.assign", {"id": a["id"], "reviewer": "rev"})
+        w.clerk.call("app.fee_notice", {"id": a["id"], "amount_yuan": 10, "note": "费"})
+        w.clock("2026-06-08T09:00:00+08:00")
+        r = w.clerk.call("app.fee_paid", {"id": a["id"]})
+        eq(r["deadline"]["paused_days"], w.count("2026-06-01", "2026-06-08"),
+           "the pause counts its working days")
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        w.admin.call("calendar.set", {"year": 2026, "workdays": cal["workdays"],
+                                      "holidays": sorted(set(cal["holidays"]) |
+                                                         {"2026-06-03", "2026-06-04"})})
+        dl = w.get(a["id"])["deadline"]
+        days = w.count("2026-06-01", "2026-06-08")
+        eq(dl["paused_days"], days, "paused_days follows the calendar")
+        eq([p["days"] for p in dl["explain"]["pauses"]], [days],
+           "so does the pause's days in the explanation")
+        eq(dl["due_on"], w.add("2026-06-01", 20 + days), "due_on = add(start, 20 + paused)")
+        ok("= %d working days after" % (20 + days) in dl["explain"]["text"] and
+           "+ %d paused)" % days in dl["explain"]["text"],
+           "the text adds up", dl["explain"]["text"])
+    finally:
+        w.close()
+
+
 def history_methods(w, id):
     return [h["method"] for h in w.get(id)["history"]]
 
