@@ -95,6 +95,25 @@ def test_five_failed_auths_close():
     c.close()
 
 
+def test_auth_again_on_an_authenticated_connection():
+    d = daemon()
+    a = d.admin()
+    clerk = a.call("user.create", {"name": "proto_reauth", "roles": ["clerk"]})
+    a.close()
+    c = authed()
+    eq(c.call("auth", {"token": clerk["token"]})["user"], "proto_reauth",
+       "auth again switches to the new token's user")
+    eq(err_code(c.request("user.create", {"name": "proto_reauth2", "roles": ["clerk"]})),
+       -32002, "with that user's roles")
+    r = c.request("auth", {"token": "wrong"})
+    eq(err_code(r), -32001, "a wrong token is refused")
+    eq(c.call("system.health").get("ok"), True,
+       "and leaves the connection as it was (still authenticated)")
+    eq(err_code(c.request("user.create", {"name": "proto_reauth3", "roles": ["clerk"]})),
+       -32002, "as the clerk, not as anyone else")
+    c.close()
+
+
 def test_five_failed_auths_pipelined():
     # Six bad auths sent at once: five errors, then the connection closes
     # (and the sixth is never answered).
