@@ -17,8 +17,9 @@
  * copied everything and no reader still needed the log. Under sustained
  * writes the next batch usually begins while the checkpoint is still
  * copying the last one, so the log restarts only now and then (under 64
- * connections every fifteen batches or so, at 25 to 70 MiB at worst, where
- * auto-checkpoint kept it under 8). Two things bound it:
+ * connections and ~30,000 submits a second, at up to ~140 MiB, where
+ * auto-checkpoint kept it under 8; its file keeps that size, see
+ * journal_size_limit in lib/store.c). Two things bound it:
  *
  * - Past CKPT_MAX_PAGES the thread runs a RESTART checkpoint: it catches
  *   the gap between two batches, takes the writer's lock, copies what the
@@ -54,7 +55,6 @@
  * leaf, the counter) is copied once per checkpoint, so fewer, larger
  * checkpoints copy fewer pages and sync the database less often: the
  * checkpointer's CPU per submit went from ~12 to ~9 µs, submits +5-20%.
- * The log is then some 16 MiB before it starts again.
  */
 #define CKPT_PAGES 4000
 #define CKPT_MAX_PAGES 16384   /* 64 MiB of log: make the writer restart it */
