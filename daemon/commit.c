@@ -253,6 +253,7 @@ commit_now(void)
 		}
 	}
 	appcache_txn_done();
+	timers_log_committed(ok);
 	if (ok) {
 		ogid->fake_committed = ogid->fake_now;
 		events_flush();

@@ -126,13 +126,21 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
  * (the reply's, or the last day of a correction, consultation or fee
  * period) first runs through it. A calendar.set of the year ends the
  * counting of weekends only; system.health's calendar_known_until shows
- * the gap.
+ * the gap. The line waits for the commit of the write that derived the
+ * deadline (timers_log_committed): a batch that fails logs nothing.
  */
+static bool warned[DATE_MAX_YEAR - DATE_MIN_YEAR + 1];
+static struct {
+	int year;
+	char id[APP_ID_LEN]; /* the first application it was found for */
+} unwarned[8];
+static size_t nunwarned;
+
 static void
 warn_unknown_years_in(const struct app *a, day_t from, day_t to)
 {
-	static bool warned[DATE_MAX_YEAR - DATE_MIN_YEAR + 1];
 	int y, last;
+	size_t i;
 
 	if (from == DAY_NONE || to == DAY_NONE)
 		return;
@@ -141,11 +149,30 @@ warn_unknown_years_in(const struct app *a, day_t from, day_t to)
 		if (y < DATE_MIN_YEAR || y > DATE_MAX_YEAR ||
 		    warned[y - DATE_MIN_YEAR] || cal_year_known(ogid->cal, y))
 			continue;
-		warned[y - DATE_MIN_YEAR] = true;
+		for (i = 0; i < nunwarned && unwarned[i].year != y; i++)
+			;
+		if (i < nunwarned ||
+		    nunwarned == sizeof(unwarned) / sizeof(unwarned[0]))
+			continue;
+		unwarned[nunwarned].year = y;
+		snprintf(unwarned[nunwarned].id, sizeof(unwarned[0].id), "%s",
+		         a->id);
+		nunwarned++;
+	}
+}
+
+void
+timers_log_committed(bool ok)
+{
+	size_t i;
+
+	for (i = 0; ok && i < nunwarned; i++) {
+		warned[unwarned[i].year - DATE_MIN_YEAR] = true;
 		log_warnx("calendar: no holiday calendar for %d: deadlines"
 		          " through it count weekends only (first: %s)",
-		          y, a->id);
+		          unwarned[i].year, unwarned[i].id);
 	}
+	nunwarned = 0;
 }
 
 static void

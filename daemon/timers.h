@@ -14,6 +14,9 @@ void timers_rearm(void);
 /* After a commit (ok: it succeeded): re-arm unless nothing derived in it
  * is due before the armed timer fires. */
 void timers_committed(bool ok);
+/* After a commit, before its writers are answered: log what it made true
+ * (a deadline into a year with no calendar); after a failed one, nothing. */
+void timers_log_committed(bool ok);
 /*
  * Handle the events due at or before `until`, in time order, inside the
  * open group transaction: at most max of them (0: all). Appends {type,

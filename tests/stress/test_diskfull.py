@@ -284,5 +284,39 @@ def test_clock_set_on_full_disk():
         admin.close()
 
 
+
+def test_unknown_year_logged_only_when_committed():
+    """The log line about a deadline into a year with no calendar is
+    written when its write commits: a submit refused on a full disk logs
+    nothing, its retry after space is freed does."""
+    with daemon_on_small_disk(fake_clock="2026-12-15T09:00:00+08:00") as \
+            (d, small, db):
+        admin = d.admin()
+        tok = admin.call("user.create", {"name": "uy", "roles": ["clerk"]})["token"]
+        c = d.client(tok)
+        wal = db + "-wal"
+        deadline = time.time() + 15
+        while time.time() < deadline and os.path.exists(wal) and \
+                os.path.getsize(wal) > 0:
+            time.sleep(0.1)
+        filler = os.path.join(small, "filler")
+        fill(filler)
+        line = "no holiday calendar for 2027"
+        p = submit_params("uy-1")
+        p["received_on"] = "2026-12-15"
+        resp = c.request("app.submit", p)
+        ok(resp is not None and "error" in resp and clear_error(resp["error"]),
+           "a submit due in 2027 is refused on the full disk", resp)
+        ok(line not in d.read_log(), "and nothing is logged about 2027",
+           d.read_log()[-1500:])
+        os.unlink(filler)
+        a = c.call("app.submit", p)
+        ok(a["deadline"]["due_on"].startswith("2027-"), "the retry is due in 2027",
+           a["deadline"])
+        eq(d.read_log().count(line), 1, "and the log names 2027 once, for it")
+        ok("(first: %s)" % a["id"] in d.read_log(), "with its id")
+        c.close()
+        admin.close()
+
 if __name__ == "__main__":
     main(globals())
