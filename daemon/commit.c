@@ -103,6 +103,7 @@ commit_begin(void)
 	if (commit_txn() == -1 || store_savepoint(ogid->store) == -1)
 		return -1;
 	events_savepoint();
+	timers_log_savepoint();
 	return 0;
 }
 
@@ -121,6 +122,7 @@ commit_begin_whole(void)
 		return -1;
 	whole_changes = store_changes(ogid->store);
 	events_savepoint();
+	timers_log_savepoint();
 	return 0;
 }
 
@@ -142,6 +144,7 @@ commit_end_whole(bool ok)
 		store_abort(st);
 	}
 	events_rollback_savepoint();
+	timers_log_rollback();
 }
 
 void
@@ -156,6 +159,7 @@ commit_end(bool ok)
 	}
 	store_rollback_to(ogid->store);
 	events_rollback_savepoint();
+	timers_log_rollback();
 }
 
 void

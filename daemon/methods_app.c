@@ -520,7 +520,9 @@ submit_run(struct session *s, struct app *a, json_t *params,
 	app_clear(a);
 	return 0;
 exists:
-	/* A retry: the first application, unchanged. */
+	/* A retry: the first application, unchanged; nothing it derived is
+	 * true of anything. */
+	timers_log_rollback();
 	commit_end_whole(true);
 	*result = view_result(&first, s->roles);
 	app_clear(&first);

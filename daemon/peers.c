@@ -6,7 +6,8 @@
  *
  * The address: IPv4 as its IPv4-mapped IPv6 form; other IPv6 by its /64
  * prefix, since a host may pick any source address in its /64 (SLAAC,
- * privacy addresses); every local (AF_UNIX) client is one address.
+ * privacy addresses), but for ::1 and link-local addresses (fe80::/64 is
+ * every host's on the link); every local (AF_UNIX) client is one address.
  *
  * A chained hash table of those 16-byte keys, grown when it holds more
  * entries than buckets. The hash mixes the key's two words with a random
@@ -50,8 +51,13 @@ peer_key(const struct sockaddr *sa, unsigned char key[16])
 	memset(key, 0, 16);
 	if (sa->sa_family == AF_INET6) {
 		a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		/* IPv4-mapped: the whole address; else its /64. */
-		memcpy(key, a6, IN6_IS_ADDR_V4MAPPED(a6) ? 16 : 8);
+		/* IPv4-mapped, loopback, link-local (whose /64 is every
+		 * host's on the link): the whole address; else its /64. */
+		memcpy(key, a6,
+		       IN6_IS_ADDR_V4MAPPED(a6) || IN6_IS_ADDR_LOOPBACK(a6) ||
+		               IN6_IS_ADDR_LINKLOCAL(a6)
+		           ? 16
+		           : 8);
 	} else if (sa->sa_family == AF_INET) {
 		key[10] = key[11] = 0xff;
 		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr,

@@ -78,29 +78,36 @@ server_busy(int fd, const char *why)
 }
 
 /*
- * Log a refused connection, at most one line a second: a client refused
- * over and over would otherwise write the log (maybe on the database's
- * disk) as fast as it reconnects. The next line counts those not logged.
+ * Log a refused connection, at most one line a second for each reason: a
+ * client refused over and over would otherwise write the log (maybe on
+ * the database's disk) as fast as it reconnects. The next line of the
+ * reason counts those not logged.
  */
+struct refusals {
+	const char *reason;
+	time_t last;
+	unsigned long long quiet;
+};
+static struct refusals refused_all = { "max_connections", 0, 0 };
+static struct refusals refused_addr = { "max_connections_per_address", 0, 0 };
+
 static void
-server_refused(const char *reason, int limit, const struct sockaddr *sa,
+server_refused(struct refusals *r, int limit, const struct sockaddr *sa,
                socklen_t len)
 {
-	static time_t last;
-	static unsigned long long quiet;
 	time_t now = time(NULL);
 	char addr[80];
 
-	if (now == last) {
-		quiet++;
+	if (now == r->last) {
+		r->quiet++;
 		return;
 	}
-	last = now;
+	r->last = now;
 	server_format(sa, len, addr, sizeof addr);
 	log_warnx("server: event=refused peer=%s reason=%s limit=%d"
 	          " not_logged=%llu",
-	          addr, reason, limit, quiet);
-	quiet = 0;
+	          addr, r->reason, limit, r->quiet);
+	r->quiet = 0;
 }
 
 static void
@@ -153,8 +160,7 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 		}
 		if (ogid->cfg.max_connections > 0 &&
 		    conn_count() >= (unsigned)ogid->cfg.max_connections) {
-			server_refused("max_connections",
-			               ogid->cfg.max_connections,
+			server_refused(&refused_all, ogid->cfg.max_connections,
 			               (struct sockaddr *)&ss, len);
 			server_busy(fd, "too many connections; retry");
 			continue;
@@ -162,7 +168,7 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 		peer = peers_hold((struct sockaddr *)&ss);
 		if (per > 0 && peers_count(peer) > (unsigned)per) {
 			peers_release(peer);
-			server_refused("max_connections_per_address", per,
+			server_refused(&refused_addr, per,
 			               (struct sockaddr *)&ss, len);
 			server_busy(fd,
 			            "too many connections from your address;"

@@ -127,52 +127,68 @@ timers_cb(evutil_socket_t fd, short what, void *arg)
  * period) first runs through it. A calendar.set of the year ends the
  * counting of weekends only; system.health's calendar_known_until shows
  * the gap. The line waits for the commit of the write that derived the
- * deadline (timers_log_committed): a batch that fails logs nothing.
+ * deadline (timers_log_committed): a batch that fails logs nothing, nor
+ * does a write rolled back to its savepoint (timers_log_savepoint and
+ * timers_log_rollback, beside the events' own) or a retried submit, and
+ * a year the batch gave a calendar is not logged.
  */
-static bool warned[DATE_MAX_YEAR - DATE_MIN_YEAR + 1];
-static struct {
-	int year;
-	char id[APP_ID_LEN]; /* the first application it was found for */
-} unwarned[8];
-static size_t nunwarned;
+#define NYEARS (DATE_MAX_YEAR - DATE_MIN_YEAR + 1)
+static bool warned[NYEARS];
+static char unwarned_id[NYEARS][APP_ID_LEN]; /* "": not pending */
+static int unwarned[NYEARS];                 /* pending years, in order */
+static size_t nunwarned, unwarned_mark;
 
 static void
 warn_unknown_years_in(const struct app *a, day_t from, day_t to)
 {
 	int y, last;
-	size_t i;
 
 	if (from == DAY_NONE || to == DAY_NONE)
 		return;
 	last = date_year(to);
 	for (y = date_year(from); y <= last; y++) {
 		if (y < DATE_MIN_YEAR || y > DATE_MAX_YEAR ||
-		    warned[y - DATE_MIN_YEAR] || cal_year_known(ogid->cal, y))
+		    warned[y - DATE_MIN_YEAR] ||
+		    unwarned_id[y - DATE_MIN_YEAR][0] != '\0' ||
+		    cal_year_known(ogid->cal, y))
 			continue;
-		for (i = 0; i < nunwarned && unwarned[i].year != y; i++)
-			;
-		if (i < nunwarned ||
-		    nunwarned == sizeof(unwarned) / sizeof(unwarned[0]))
-			continue;
-		unwarned[nunwarned].year = y;
-		snprintf(unwarned[nunwarned].id, sizeof(unwarned[0].id), "%s",
-		         a->id);
-		nunwarned++;
+		snprintf(unwarned_id[y - DATE_MIN_YEAR], APP_ID_LEN, "%s",
+		         a->id[0] != '\0' ? a->id : "?");
+		unwarned[nunwarned++] = y;
 	}
+}
+
+void
+timers_log_savepoint(void)
+{
+	unwarned_mark = nunwarned;
+}
+
+void
+timers_log_rollback(void)
+{
+	while (nunwarned > unwarned_mark)
+		unwarned_id[unwarned[--nunwarned] - DATE_MIN_YEAR][0] = '\0';
 }
 
 void
 timers_log_committed(bool ok)
 {
 	size_t i;
+	int y;
 
-	for (i = 0; ok && i < nunwarned; i++) {
-		warned[unwarned[i].year - DATE_MIN_YEAR] = true;
-		log_warnx("calendar: no holiday calendar for %d: deadlines"
-		          " through it count weekends only (first: %s)",
-		          unwarned[i].year, unwarned[i].id);
+	for (i = 0; i < nunwarned; i++) {
+		y = unwarned[i];
+		if (ok && !cal_year_known(ogid->cal, y)) {
+			warned[y - DATE_MIN_YEAR] = true;
+			log_warnx("calendar: no holiday calendar for %d:"
+			          " deadlines through it count weekends only"
+			          " (first: %s)",
+			          y, unwarned_id[y - DATE_MIN_YEAR]);
+		}
+		unwarned_id[y - DATE_MIN_YEAR][0] = '\0';
 	}
-	nunwarned = 0;
+	nunwarned = unwarned_mark = 0;
 }
 
 static void

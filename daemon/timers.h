@@ -17,6 +17,10 @@ void timers_committed(bool ok);
 /* After a commit, before its writers are answered: log what it made true
  * (a deadline into a year with no calendar); after a failed one, nothing. */
 void timers_log_committed(bool ok);
+/* At each write's savepoint, and when it is rolled back (commit.c): what
+ * a write that changed nothing derived is not logged. */
+void timers_log_savepoint(void);
+void timers_log_rollback(void);
 /*
  * Handle the events due at or before `until`, in time order, inside the
  * open group transaction: at most max of them (0: all). Appends {type,

@@ -35,8 +35,6 @@ json_t *view_deadline(struct store *st, const struct app *, day_t today);
 json_t *json_date(day_t); /* "YYYY-MM-DD" or null */
 /* Running and past its due date. */
 bool view_is_overdue(const struct app *, day_t today);
-/* deadline.explain.text: how due_on follows from the effective start eff;
- * false if it does not fit buf. */
 struct store_clock;
 /*
  * The working days a pause of the clock adds, counted with today's
@@ -44,6 +42,8 @@ struct store_clock;
  * calendar.set since then moves both. 0 while open.
  */
 int view_pause_days(const struct store_clock *);
+/* deadline.explain.text: how due_on follows from the effective start eff;
+ * false if it does not fit buf. */
 bool view_due_explained(char *buf, size_t size, const struct app *, day_t eff,
                         int paused_days, size_t skipped);
 /* Drop the applicant's personal data from a history event's params. */

@@ -625,6 +625,31 @@ def test_deadline_into_an_unknown_year_is_logged():
         w.close()
 
 
+def test_unknown_year_not_logged_for_a_retry():
+    """A retried submit changes nothing: what its deadline would have run
+    through is not logged; the first real one is, with its own id."""
+    w = World(fake="2026-12-15T09:00:00+08:00")
+    try:
+        p = {"applicant": {"kind": "natural_person", "name": "重试"},
+             "channel": "in_person", "description": "重试", "client_ref": "R1",
+             "received_on": "2026-06-01"}
+        first = w.clerk.call("app.submit", p)
+        ok(first["deadline"]["due_on"].startswith("2026-"), "due in 2026")
+        p["received_on"] = "2026-12-15"
+        again = w.clerk.call("app.submit", p)
+        eq(again["id"], first["id"], "the retry returns the first application")
+        line = "no holiday calendar for 2027"
+        ok(line not in w.d.read_log(), "and logs nothing about 2027",
+           w.d.read_log()[-1500:])
+        p["client_ref"] = "R2"
+        real = w.clerk.call("app.submit", p)
+        ok(real["deadline"]["due_on"].startswith("2027-"), "a new one due in 2027")
+        ok("%s: deadlines through it count weekends only (first: %s)" % (line, real["id"])
+           in w.d.read_log(), "is logged, with its id", w.d.read_log()[-1500:])
+    finally:
+        w.close()
+
+
 def test_time_zone_is_configurable():
     w = World(fake="2026-03-02T09:00:00+00:00", config="timezone = UTC\n")
     try:

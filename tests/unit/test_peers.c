@@ -64,6 +64,15 @@ test_same_and_different(void)
 	ok(d == e && peers_count(d) == 2, "IPv6 in one /64 is one address");
 	f = hold(v6("2001:db8:1:3::10"));
 	ok(f != d && peers_count(f) == 1, "another /64 counts alone");
+	{
+		struct peer *l1 = hold(v6("fe80::1")),
+		            *l2 = hold(v6("fe80::2"));
+
+		ok(l1 != l2,
+		   "link-local addresses count apart (one /64 for all)");
+		peers_release(l1);
+		peers_release(l2);
+	}
 
 	memset(&un, 0, sizeof un);
 	un.ss_family = AF_UNIX;
