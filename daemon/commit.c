@@ -187,8 +187,10 @@ commit_forget(struct conn *c)
 /*
  * A failed COMMIT rolled back everything of the batch; what the batch had
  * already put in memory must follow: the calendar is reloaded from the
- * database (calendar.set swaps it in before the commit), and a fake clock
- * moved by clock.set goes back (its writers are told nothing changed).
+ * database (calendar.set swaps it in before the commit), a fake clock
+ * moved by clock.set goes back (its writers are told nothing changed),
+ * and so does a due_soon_days reloaded from the configuration, whose
+ * recompute of the timers was in the batch.
  */
 static void
 commit_restore_memory(void)
@@ -196,6 +198,12 @@ commit_restore_memory(void)
 	struct cal *cal = cal_new();
 
 	ogid->fake_now = ogid->fake_committed;
+	if (ogid->cfg.due_soon_days != ogid->due_soon_committed) {
+		log_warnx("reload: due_soon_days back to %d: the commit of"
+		          " its timers failed; reload again",
+		          ogid->due_soon_committed);
+		ogid->cfg.due_soon_days = ogid->due_soon_committed;
+	}
 
 	if (store_calendar_load(ogid->store, cal) == 0) {
 		cal_free(ogid->cal);
@@ -260,6 +268,7 @@ commit_now(void)
 	timers_log_committed(ok);
 	if (ok) {
 		ogid->fake_committed = ogid->fake_now;
+		ogid->due_soon_committed = ogid->cfg.due_soon_days;
 		events_flush();
 	} else {
 		events_discard();

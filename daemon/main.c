@@ -235,9 +235,19 @@ reload_config(void)
 	    log_set_file(c.log_file) == 0)
 		memcpy(cur->log_file, c.log_file, sizeof(cur->log_file));
 	if (cur->due_soon_days != old_due_soon) {
-		/* Due-soon instants follow the new setting. */
-		if (commit_begin() == 0)
-			commit_end(timers_recompute_all() == 0);
+		/* Due-soon instants follow the new setting; if its commit
+		 * fails, the setting goes back (commit_restore_memory). */
+		int rc = commit_begin();
+
+		if (rc == 0) {
+			rc = timers_recompute_all();
+			commit_end(rc == 0);
+		}
+		if (rc != 0) {
+			log_warnx("reload: due_soon_days stays %d: %s",
+			          old_due_soon, store_error(ogid->store));
+			cur->due_soon_days = old_due_soon;
+		}
 	}
 	log_info("event=reload_config file=%s", config_path);
 }
@@ -328,6 +338,7 @@ run(const char *listen, const char *fake)
 	else if (store_search_attach(ogid->rstore) == -1)
 		log_warnx("%s", store_error(ogid->rstore));
 	ogid->db_path = ogid->cfg.db;
+	ogid->due_soon_committed = ogid->cfg.due_soon_days;
 	ogid->cal = cal_new();
 	if (store_calendar_load(ogid->store, ogid->cal) == -1)
 		fatalx("calendar: %s", store_error(ogid->store));

@@ -75,6 +75,7 @@ struct daemon {
 	bool fake_clock;
 	int64_t fake_now;       /* unix seconds, when fake_clock */
 	int64_t fake_committed; /* fake_now at the last commit (commit.c) */
+	int due_soon_committed; /* cfg.due_soon_days the timers follow */
 	bool shutting_down;
 	unsigned nconns;
 	const char *db_path;

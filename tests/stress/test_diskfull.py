@@ -12,6 +12,7 @@ Needs root (mount); without it every check is reported as skipped. Run by
 import contextlib
 import errno
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -318,6 +319,47 @@ def test_unknown_year_logged_only_when_committed():
         eq(d.read_log().count(line), 1, "and the log names 2027 once, for it")
         ok("(first: %s)" % a["id"] in d.read_log(), "with its id")
         c.close()
+        admin.close()
+
+
+def test_reload_on_full_disk():
+    """A SIGHUP that changes due_soon_days recomputes every timer in one
+    commit; if that commit fails, the setting goes back."""
+    with daemon_on_small_disk(config="due_soon_days = 3\n") as (d, small, db):
+        admin = d.admin()
+        for i in range(3):
+            admin.call("app.submit", submit_params("reload-%d" % i))
+        wal = db + "-wal"
+        deadline = time.time() + 30
+        while time.time() < deadline and os.path.exists(wal) and \
+                os.path.getsize(wal) > 0:
+            time.sleep(0.1)
+        ok(not os.path.exists(wal) or os.path.getsize(wal) == 0,
+           "the idle log is emptied")
+        filler = os.path.join(small, "filler")
+        fill(filler)
+        conf = os.path.join(d.tmp, "ogid.conf")
+        with open(conf, "w") as f:
+            f.write("due_soon_days = 5\n")
+
+        def due_soon_after_reload(want_log):
+            n = d.read_log().count(want_log)
+            d.proc.send_signal(signal.SIGHUP)
+            end = time.time() + 10
+            while time.time() < end and d.read_log().count(want_log) == n:
+                time.sleep(0.05)
+            return admin.call("system.health")["limits"]["due_soon_days"]
+
+        eq(due_soon_after_reload("due_soon_days back to 3"), 3,
+           "the reload's commit fails on the full disk: due_soon_days stays 3")
+        os.unlink(filler)
+        eq(due_soon_after_reload("event=reload_config"), 5,
+           "reloaded again with space: 5")
+        time.sleep(0.5)
+        eq(admin.call("system.health")["limits"]["due_soon_days"], 5,
+           "and stays 5 once its commit is through")
+        ok("due_soon_days back to" not in d.read_log().split("event=reload_config")[-1],
+           "nothing went back the second time")
         admin.close()
 
 if __name__ == "__main__":
