@@ -683,60 +683,107 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	return 0;
 }
 
-/* Lists: {items, next}. Fetch one more than asked to know if more exist. */
+/*
+ * Lists: {items, next}; one more is fetched than asked, to know if more
+ * exist. A page of summaries and the cursor after its last item: app.list's is
+ * the id (lists sort by the date of receipt, which does not change); the
+ * deadline lists' is "ID@DUE_ON", the due date the page showed, so that
+ * an application whose due date moves between two pages (an extension, a
+ * calendar change) does not move the place the next page starts from.
+ */
 static json_t *
-page(struct app *items, size_t n, int limit, unsigned roles)
+page(struct app *items, size_t n, int limit, unsigned roles, bool by_due)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *next = json_null();
 	size_t i, shown = n > (size_t)limit ? (size_t)limit : n;
 	day_t today = daemon_today();
+	char cur[APP_ID_LEN + 16], date[16];
 
 	for (i = 0; i < shown; i++)
 		json_array_append_new(arr,
 		                      view_summary(&items[i], today, roles));
-	return json_pack("{s:o, s:o}", "items", arr, "next",
-	                 n > (size_t)limit ? json_string(items[shown - 1].id)
-	                                   : json_null());
+	if (n > (size_t)limit && by_due &&
+	    items[shown - 1].due_on != DAY_NONE) {
+		snprintf(cur, sizeof(cur), "%s@%s", items[shown - 1].id,
+		         date_format(items[shown - 1].due_on, date));
+		next = json_string(cur);
+	} else if (n > (size_t)limit)
+		next = json_string(items[shown - 1].id);
+	return json_pack("{s:o, s:o}", "items", arr, "next", next);
 }
 
-/* app.list's state and every list's cursor, in table order. */
+/*
+ * A cursor: "ID", or for the deadline lists (by_due) also "ID@YYYY-MM-DD"
+ * (page above); *due is DAY_NONE for "ID". -1 if it is neither.
+ */
+static int
+cursor_split(const char *s, bool by_due, char id[APP_ID_LEN], day_t *due)
+{
+	const char *at = strchr(s, '@');
+	size_t n = at != NULL ? (size_t)(at - s) : strlen(s);
+
+	*due = DAY_NONE;
+	if (n >= APP_ID_LEN ||
+	    (at != NULL && (!by_due || date_parse(at + 1, due) == -1)))
+		return -1;
+	memcpy(id, s, n);
+	id[n] = '\0';
+	return valid_id(id) ? 0 : -1;
+}
+
+/* 0 for a cursor of an application that exists, 1 if not, -1 on error. */
+static int
+cursor_check(const char *s, bool by_due)
+{
+	char id[APP_ID_LEN];
+	day_t due;
+	struct app a;
+	int rc;
+
+	if (cursor_split(s, by_due, id, &due) == -1)
+		return 1;
+	if ((rc = store_app_get(ogid->rstore, id, &a)) == 0)
+		app_clear(&a);
+	return rc == STORE_NOTFOUND ? 1 : rc;
+}
+
+/* app.list's state and every list's cursor, in table order; arg non-NULL
+ * for the deadline lists. */
 static int
 list_field(json_t *v, const struct pspec *p, void *arg, struct rpc_error *err)
 {
 	enum app_state st;
+	int rc;
 
 	if (strcmp(p->name, "state") == 0 &&
 	    app_state_from(json_string_value(v), &st) == -1) {
 		rpc_error_param(err, "state", "not a state");
 		return -1;
 	}
-	if (strcmp(p->name, "after") == 0) {
-		const char *id = json_string_value(v);
-		struct app a;
-		int rc = valid_id(id) ? store_app_get(ogid->rstore, id, &a)
-		                      : STORE_NOTFOUND;
-
-		if (rc == -1) {
+	if (strcmp(p->name, "after") == 0 &&
+	    (rc = cursor_check(json_string_value(v), arg != NULL)) != 0) {
+		if (rc == -1)
 			store_error_to_rpc(err, ogid->rstore);
-			return -1;
-		}
-		if (rc != 0) {
+		else
 			rpc_error_param(err, "after",
 			                "not a cursor from a previous page");
-			return -1;
-		}
-		app_clear(&a);
+		return -1;
 	}
 	return 0;
 }
 
-static int
-list_common(json_t *params, int *limit, const char **after,
-            struct rpc_error *err)
+/* limit, and the cursor's id (in id, *after NULL if none) and due date. */
+static void
+list_common(json_t *params, bool by_due, int *limit, const char **after,
+            char id[APP_ID_LEN], day_t *due)
 {
+	const char *s = param_str(params, "after");
+
 	*limit = (int)param_int(params, "limit", 50);
-	*after = param_str(params, "after");
-	return 0;
+	*after = NULL;
+	*due = DAY_NONE;
+	if (s != NULL && cursor_split(s, by_due, id, due) == 0)
+		*after = id;
 }
 
 int
@@ -759,6 +806,8 @@ m_app_list(struct session *s, json_t *params, json_t **result,
 	struct app *items;
 	size_t n;
 	json_t *ov;
+	char after_id[APP_ID_LEN];
+	day_t after_due;
 
 	if (params_check_with(params, spec, NULL, list_field, NULL, err) == -1)
 		return -1;
@@ -774,14 +823,13 @@ m_app_list(struct session *s, json_t *params, json_t **result,
 	ov = json_object_get(params, "overdue");
 	q.overdue = json_is_boolean(ov) ? json_is_true(ov) : -1;
 	q.today = daemon_today();
-	if (list_common(params, &q.limit, &q.after, err) == -1)
-		return -1;
+	list_common(params, false, &q.limit, &q.after, after_id, &after_due);
 	q.limit++;
 	if (store_app_list(ogid->rstore, &q, &items, &n) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	*result = page(items, n, q.limit - 1, s->roles);
+	*result = page(items, n, q.limit - 1, s->roles, false);
 	store_apps_free(items, n);
 	return 0;
 }
@@ -796,19 +844,21 @@ m_deadline_overdue(struct session *s, json_t *params, json_t **result,
 		                             PSPEC_END };
 	int limit;
 	const char *after;
+	char after_id[APP_ID_LEN];
+	day_t after_due;
 	struct app *items;
 	size_t n;
 
-	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
-	        -1 ||
-	    list_common(params, &limit, &after, err) == -1)
+	if (params_check_with(params, spec, NULL, list_field, (void *)spec,
+	                      err) == -1)
 		return -1;
+	list_common(params, true, &limit, &after, after_id, &after_due);
 	if (store_overdue(ogid->rstore, daemon_today(), limit + 1, after,
-	                  &items, &n) == -1) {
+	                  after_due, &items, &n) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	*result = page(items, n, limit, s->roles);
+	*result = page(items, n, limit, s->roles, true);
 	store_apps_free(items, n);
 	return 0;
 }
@@ -825,23 +875,24 @@ m_deadline_due_soon(struct session *s, json_t *params, json_t **result,
 	};
 	int limit, within;
 	const char *after;
+	char after_id[APP_ID_LEN];
 	struct app *items;
 	size_t n;
-	day_t today = daemon_today(), last;
+	day_t today = daemon_today(), last, after_due;
 
-	if (params_check_with(params, spec, NULL, list_field, NULL, err) ==
-	        -1 ||
-	    list_common(params, &limit, &after, err) == -1)
+	if (params_check_with(params, spec, NULL, list_field, (void *)spec,
+	                      err) == -1)
 		return -1;
+	list_common(params, true, &limit, &after, after_id, &after_due);
 	within = (int)param_int(params, "within_days", ogid->cfg.due_soon_days);
 	/* count(today, due) <= within  <=>  due < (within+1)th workday after */
 	last = wf_nth_workday_after(ogid->cal, today, within + 1) - 1;
-	if (store_due_soon(ogid->rstore, today, last, limit + 1, after, &items,
-	                   &n) == -1) {
+	if (store_due_soon(ogid->rstore, today, last, limit + 1, after,
+	                   after_due, &items, &n) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	*result = page(items, n, limit, s->roles);
+	*result = page(items, n, limit, s->roles, true);
 	store_apps_free(items, n);
 	return 0;
 }

@@ -290,15 +290,15 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_OVERDUE] = "SELECT " APP_COLS " FROM apps"
 	                 " INDEXED BY apps_running_due"
 	                 " WHERE " SQL_RUNNING " AND due_on < ?1"
-	                 " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
-	                 " FROM apps WHERE id = ?2), ?2))"
+	                 " AND (?2 IS NULL OR (due_on, id) > (coalesce(?4,"
+	                 " (SELECT due_on FROM apps WHERE id = ?2)), ?2))"
 	                 " ORDER BY due_on, id LIMIT ?3",
 	[STMT_DUE_SOON] = "SELECT " APP_COLS " FROM apps"
 	                  " INDEXED BY apps_running_due"
 	                  " WHERE " SQL_RUNNING " AND due_on >= ?1"
 	                  " AND due_on <= ?4"
-	                  " AND (?2 IS NULL OR (due_on, id) > ((SELECT due_on"
-	                  " FROM apps WHERE id = ?2), ?2))"
+	                  " AND (?2 IS NULL OR (due_on, id) > (coalesce(?5,"
+	                  " (SELECT due_on FROM apps WHERE id = ?2)), ?2))"
 	                  " ORDER BY due_on, id LIMIT ?3",
 	[STMT_NEXT_EVENT] = "SELECT min(next_event_at) FROM apps"
 	                    " WHERE next_event_at IS NOT NULL",

@@ -139,12 +139,17 @@ struct store_list_q {
 /* Allocated array of apps (app_clear each, then free). */
 int store_app_list(struct store *, const struct store_list_q *, struct app **,
                    size_t *);
-/* Running and due_on < today, oldest due first, then id. */
+/*
+ * Running and due_on < today, oldest due first, then id; after (due_on,
+ * id) = (after_due, after) when after is not NULL, with after_due the
+ * due date the cursor's page showed (DAY_NONE: the application's own).
+ */
 int store_overdue(struct store *, day_t today, int limit, const char *after,
-                  struct app **, size_t *);
-/* Running, today <= due_on <= last, earliest first, then id. */
+                  day_t after_due, struct app **, size_t *);
+/* Running, today <= due_on <= last, earliest first, then id; after as
+ * for store_overdue. */
 int store_due_soon(struct store *, day_t today, day_t last, int limit,
-                   const char *after, struct app **, size_t *);
+                   const char *after, day_t after_due, struct app **, size_t *);
 void store_apps_free(struct app *, size_t);
 
 /* Timers: earliest next_event_at (0 if none). */

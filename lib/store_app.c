@@ -1201,7 +1201,7 @@ store_app_list(struct store *s, const struct store_list_q *lq, struct app **out,
 
 int
 store_overdue(struct store *s, day_t today, int limit, const char *after,
-              struct app **out, size_t *n)
+              day_t after_due, struct app **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_OVERDUE);
 
@@ -1210,12 +1210,13 @@ store_overdue(struct store *s, day_t today, int limit, const char *after,
 	bind_day(st, 1, today);
 	bind_text(st, 2, after);
 	sqlite3_bind_int(st, 3, limit);
+	bind_day(st, 4, after_due);
 	return app_rows(s, st, out, n);
 }
 
 int
 store_due_soon(struct store *s, day_t today, day_t last, int limit,
-               const char *after, struct app **out, size_t *n)
+               const char *after, day_t after_due, struct app **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DUE_SOON);
 
@@ -1225,6 +1226,7 @@ store_due_soon(struct store *s, day_t today, day_t last, int limit,
 	bind_text(st, 2, after);
 	sqlite3_bind_int(st, 3, limit);
 	bind_day(st, 4, last);
+	bind_day(st, 5, after_due);
 	return app_rows(s, st, out, n);
 }
 

@@ -381,6 +381,61 @@ def test_restart_catch_up():
         w.close()
 
 
+def test_deadline_pages_hold_when_the_cursor_moves():
+    """The next page starts where the last one ended, even if the
+    application it ended on has been extended (its due date moved) or its
+    clock paused since: no untouched application is skipped."""
+    w = World(fake="2026-03-02T09:00:00+08:00")
+    try:
+        for day in ("2026-02-02", "2026-02-03", "2026-02-04"):
+            for k in range(3):
+                w.submit(day, "翻页%d" % k)
+
+        def pages(first, change):
+            seen, p = [], first
+            change(p["next"])
+            while True:
+                seen += [x["id"] for x in p["items"]]
+                if not p["next"]:
+                    return seen
+                p = w.sup.call("deadline.due_soon",
+                               {"within_days": 10, "limit": 2, "after": p["next"]})
+
+        full = [x["id"] for x in w.sup.call("deadline.due_soon",
+                                           {"within_days": 10, "limit": 500})["items"]]
+        eq(len(full), 9, "nine applications due soon")
+        p1 = w.sup.call("deadline.due_soon", {"within_days": 10, "limit": 2})
+        ok(p1["next"].startswith(p1["items"][-1]["id"]), "the cursor names the last item",
+           p1["next"])
+        moved = p1["items"][-1]["id"]
+        seen = pages(p1, lambda cur: w.sup.call(
+            "app.extend", {"id": moved, "days": 5, "reason": "延期"}))
+        eq([i for i in full if i not in seen], [],
+           "extending the cursor's application between pages skips nothing")
+        eq([i for i in set(seen) if seen.count(i) > 1 and i != moved], [],
+           "and repeats none but the one that moved")
+        # The overdue list pages the same way.
+        w.clock("2026-04-20T09:00:00+08:00")
+        full = [x["id"] for x in w.sup.call("deadline.overdue", {"limit": 500})["items"]]
+        p1 = w.sup.call("deadline.overdue", {"limit": 3})
+        cal = w.admin.call("calendar.get", {"year": 2026})
+        due = p1["items"][-1]["deadline"]["due_on"] if "deadline" in p1["items"][-1] \
+            else p1["items"][-1]["due_on"]
+        w.admin.call("calendar.set", {"year": 2026, "workdays": cal["workdays"],
+                                      "holidays": sorted(set(cal["holidays"]) | {due})})
+        rest = w.sup.call("deadline.overdue", {"limit": 500, "after": p1["next"]})
+        seen = [x["id"] for x in p1["items"]] + [x["id"] for x in rest["items"]]
+        eq([i for i in full if i not in seen], [],
+           "a calendar change that moves the cursor's due date skips nothing")
+        err = w.sup.error("deadline.overdue", {"after": p1["items"][0]["id"] + "@2026-02-30"})
+        eq((err["code"], err["data"]["field"]), (-32602, "after"), "an impossible date in a cursor")
+        err = w.sup.error("app.list", {"after": p1["next"]})
+        eq((err["code"], err["data"]["field"]), (-32602, "after"),
+           "app.list takes its own cursors, not a deadline list's")
+    finally:
+        w.close()
+
+
 def test_calendar_set_moves_deadlines():
     w = World()
     try:
