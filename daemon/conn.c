@@ -49,6 +49,7 @@
 #include "../lib/log.h"
 #include "../lib/xmalloc.h"
 #include "events.h"
+#include "jsonr.h"
 #include "ogid.h"
 #include "peers.h"
 #include "rpc.h"
@@ -122,11 +123,26 @@ conn_max_output(void)
 	                                      : 4 << 20;
 }
 
+/*
+ * What a line may hold. Before auth: 64 KiB and 1024 values, enough for
+ * [auth, a call]; so 1,024 clients that never log in hold at most some
+ * 64 MiB of input and nothing like a tree of a megabyte of "[{},{},...]"
+ * each (~80 MB: jansson takes some 200 bytes a value). After it:
+ * max_request_bytes and 65,536 values (a batch of a few thousand calls).
+ */
+#define CONN_UNAUTH_BYTES 65536
+#define CONN_UNAUTH_VALUES 1024
+#define CONN_VALUES 65536
+
 static size_t
-conn_max_request(void)
+conn_max_request(const struct conn *c)
 {
-	return ogid->cfg.max_request_bytes > 0 ? ogid->cfg.max_request_bytes
-	                                       : 1 << 20;
+	size_t max = ogid->cfg.max_request_bytes > 0
+	                 ? (size_t)ogid->cfg.max_request_bytes
+	                 : 1 << 20;
+
+	return !c->session.authed && max > CONN_UNAUTH_BYTES ? CONN_UNAUTH_BYTES
+	                                                     : max;
 }
 
 static size_t
@@ -461,6 +477,21 @@ conn_oversize(struct conn *c, size_t len)
 	conn_finish(c, "oversize");
 }
 
+/* A line with more values than it may hold: one -32600, then the next. */
+static void
+conn_too_many_values(struct conn *c, size_t max)
+{
+	char msg[96], *line;
+
+	log_info("conn=%llu peer=%s event=too_many_values max=%zu",
+	         (unsigned long long)c->id, c->session.peer, max);
+	snprintf(msg, sizeof(msg), "request too large: more than %zu values%s",
+	         max, c->session.authed ? "" : " before auth");
+	line = rpc_error_line(RPC_INVALID_REQUEST, msg);
+	bufferevent_write(c->bev, line, strlen(line));
+	free(line);
+}
+
 /*
  * Take the next complete line from the input and start it. Returns 1 when
  * the caller should go on, 0 when there is nothing to do now.
@@ -469,8 +500,8 @@ static int
 conn_next_line(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in), max = conn_max_request(), linelen,
-	       drain;
+	size_t len = evbuffer_get_length(in), max = conn_max_request(c),
+	       linelen, drain, values;
 	struct evbuffer_ptr p;
 	unsigned char *data;
 
@@ -516,7 +547,11 @@ conn_next_line(struct conn *c)
 	c->scanned = 0;
 	c->partial_since = 0;
 	data = evbuffer_pullup(in, (ev_ssize_t)linelen);
-	if (linelen != 0 && !conn_blank(data, linelen)) {
+	values = c->session.authed ? CONN_VALUES : CONN_UNAUTH_VALUES;
+	if (linelen >= 2 * values &&
+	    jr_values((const char *)data, linelen, values) > values)
+		conn_too_many_values(c, values);
+	else if (linelen != 0 && !conn_blank(data, linelen)) {
 		rpc_work_start(&c->work, (const char *)data, linelen,
 		               conn_shutting_down, conn_emit, c);
 		c->working = true;
@@ -699,7 +734,7 @@ conn_recv_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in), max = conn_max_request() + 1,
+	size_t len = evbuffer_get_length(in), max = conn_max_request(c) + 1,
 	       room = len < max ? max - len : 0;
 	struct evbuffer_iovec v;
 	ssize_t n;

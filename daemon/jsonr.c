@@ -377,3 +377,25 @@ jr_loadb(const char *buf, size_t len)
 	free(r.buf);
 	return v;
 }
+
+size_t
+jr_values(const char *buf, size_t len, size_t max)
+{
+	size_t i, n = 1;
+	bool in_str = false;
+
+	for (i = 0; i < len && n <= max; i++) {
+		char ch = buf[i];
+
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = false;
+		} else if (ch == '"')
+			in_str = true;
+		else if (ch == '{' || ch == '[' || ch == ',')
+			n++;
+	}
+	return n;
+}

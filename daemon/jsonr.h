@@ -23,4 +23,13 @@
 /* The tree (new reference), or NULL: ask json_loadb. */
 json_t *jr_loadb(const char *buf, size_t len);
 
+/*
+ * At least as many as the values a tree of the text would hold (its '{',
+ * '[' and ',' outside strings, plus one), counted up to max + 1: what a
+ * line may cost in memory once read, some 200 bytes a value in jansson,
+ * is known before it is read. A value takes 2 bytes at least ("1,"), so a
+ * text of up to 2 * max - 1 bytes never has more than max.
+ */
+size_t jr_values(const char *buf, size_t len, size_t max);
+
 #endif

@@ -743,6 +743,50 @@ def test_oversize_line():
         d.cleanup()
 
 
+def test_limits_before_auth_and_values_per_line():
+    """What one line may cost: before auth at most 64 KiB and 1024 values;
+    after it max_request_bytes and 65,536 values. A megabyte of
+    "[{},{},...]" became ~80 MB of tree, and needed no token."""
+    d = daemon()
+    c = d.client()
+    big = json.dumps(req("system.health", {"pad": "x" * 70000}, id="big")) + "\n"
+    c.send_raw(big)
+    r = c.recv_line()
+    eq((err_code(r), r.get("id", "missing")), (-32600, None),
+       "before auth a line over 64 KiB: -32600 with id null")
+    rest, eof = read_to_eof(c, 5)
+    ok(eof, "... then closed", rest)
+    c.close()
+
+    c = d.client()
+    c.send_raw("[" + ",".join(["{}"] * 2000) + "]\n")
+    r = c.recv_line()
+    ok(err_code(r) == -32600 and "1024 values before auth" in r["error"]["message"],
+       "before auth a line of 2,000 values: one -32600 naming the limit", r)
+    eq(c.call("auth", {"token": d.admin_token}).get("user"), "admin",
+       "the connection goes on: auth on the next line")
+    c.send_raw(big)
+    r = c.recv_line()
+    ok(r.get("id") == "big" and err_code(r) == -32602,
+       "after auth the same 70 KB line is read (its unknown field refused)", r)
+    c.send_raw("[" + ",".join(["1"] * 70000) + "]\n")
+    r = c.recv_line()
+    ok(err_code(r) == -32600 and "65536 values" in r["error"]["message"],
+       "after auth a line of 70,000 values: one -32600", r)
+    tricky = json.dumps(req("system.health", {"pad": "\\\",[{" * 30000}, id="str"))
+    c.send_raw(tricky + "\n")
+    r = c.recv_line()
+    ok(r.get("id") == "str" and err_code(r) == -32602,
+       "commas and brackets inside a string (escaped quotes too) are not values", r)
+    batch = [req("calendar.is_workday", {"date": WORKDAY}, id=i) for i in range(3000)]
+    c.send_raw(json.dumps(batch) + "\n")
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 3000 and all(x.get("result") is True for x in r),
+       "a batch of 3,000 calls (15,000 values) is answered", (type(r), len(r) if r else r))
+    eq(c.call("system.health").get("ok"), True, "and the connection goes on")
+    c.close()
+
+
 def test_oversize_default_limit():
     c = authed()
     big = b'{"jsonrpc":"2.0","method":"system.health","id":1,"pad":"' + \
