@@ -419,25 +419,34 @@ has_nul(const json_t *v)
 
 /*
  * A client's string to show in an error, each NUL as U+FFFD: "\u0000" is
- * valid JSON, but many readers (jansson by default) refuse it.
+ * valid JSON, but many readers (jansson by default) refuse it. A long one
+ * is cut (a method name of a megabyte is not echoed whole).
  */
 static json_t *
 nul_shown(const json_t *v)
 {
 	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), i;
+	size_t n = json_string_length(v), cut = n, i;
 	struct jw w;
 	json_t *r;
 
-	if (!has_nul(v))
+	/* At most 64 bytes of it, cut where a character begins, and "...". */
+	if (cut > 64) {
+		cut = 64;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	if (!has_nul(v) && cut == n)
 		return json_stringn(s, n);
 	jw_init(&w);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < cut; i++) {
 		if (s[i] == '\0')
 			jw_raw(&w, "\xef\xbf\xbd", 3);
 		else
 			jw_raw(&w, s + i, 1);
 	}
+	if (cut < n)
+		jw_raw(&w, "...", 3);
 	jw_contents(&w, &n);
 	r = json_stringn(w.buf, n);
 	jw_free(&w);

@@ -743,6 +743,19 @@ def test_oversize_line():
         d.cleanup()
 
 
+def test_unknown_method_echo_is_cut():
+    c = authed()
+    r = c.request("x" * 5000)
+    ok(err_code(r) == -32601 and r["error"]["data"]["method"] == "x" * 64 + "...",
+       "a 5,000-byte unknown method is echoed cut to 64 bytes and \"...\"", r.get("error"))
+    r = c.request("应" * 30)
+    eq(r["error"]["data"]["method"], "应" * 21 + "...",
+       "cut where a character begins (21 three-byte characters)")
+    r = c.request("app.nope")
+    eq(r["error"]["data"]["method"], "app.nope", "a short one whole")
+    c.close()
+
+
 def test_limits_before_auth_and_values_per_line():
     """What one line may cost: before auth at most 64 KiB and 1024 values;
     after it max_request_bytes and 65,536 values. A megabyte of
