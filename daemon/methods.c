@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -674,7 +675,8 @@ m_user_create(struct session *s, json_t *params, json_t **result,
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
 	name = param_str(params, "name");
-	if (!valid_user_name(name) || strcmp(name, "system") == 0) {
+	/* "system" is the timers' actor in the history, in any case. */
+	if (!valid_user_name(name) || strcasecmp(name, "system") == 0) {
 		rpc_error_param(err, "name",
 		                "letters, digits and . _ - @ only; not"
 		                " \"system\"");

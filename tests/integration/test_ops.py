@@ -266,6 +266,9 @@ def test_rotate_and_disable_end_sessions():
            "a duplicate name is refused")
         eq(a.error("user.create", {"name": "x", "roles": ["boss"]})["data"]["field"], "roles",
            "an unknown role is refused")
+        for name in ("system", "System", "SYSTEM"):
+            eq(a.error("user.create", {"name": name, "roles": ["clerk"]})["data"]["field"],
+               "name", "%s is refused: the timers act as \"system\" in the history" % name)
         eq(c3.error("user.list")["code"], -32001, "unauthenticated")
         _, clerk = d.user("li", "clerk")
         eq(clerk.error("user.list")["code"], -32002, "user.* is for admins")
