@@ -964,6 +964,27 @@ conn_count(void)
 	return conn_live;
 }
 
+/*
+ * At max_connections, a new client takes the place of the oldest one that
+ * has not authenticated (the list is in the order they came): a client
+ * sends auth first thing, so only connections that never do are closed,
+ * and a flood of them cannot lock every user out for idle_timeout.
+ */
+bool
+conn_evict_unauthenticated(void)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conn_list, entry)
+	{
+		if (!c->dead && !c->session.authed && !c->closing) {
+			conn_close(c, "evicted");
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 conn_shutdown(void (*done)(void))
 {

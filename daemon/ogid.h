@@ -168,6 +168,8 @@ struct peer;
 void conn_accept(evutil_socket_t, struct sockaddr *, int socklen,
                  struct peer *);
 unsigned conn_count(void);
+/* Close the oldest connection that has not authenticated; false if none. */
+bool conn_evict_unauthenticated(void);
 /*
  * SIGTERM: stop reading every connection; the line each one is running
  * finishes (writes included), complete lines already received get -32005,

@@ -5,10 +5,11 @@
  *
  * Out of descriptors (EMFILE, ENFILE), accepting stops for a second
  * instead of spinning on a readable socket it cannot accept (tmux's
- * server_accept). Over cfg.max_connections, or over
- * cfg.max_connections_per_address from its address (peers.c), a client
- * gets one -32005 line and is closed; with TLS it is only closed, as it
- * could not read the line.
+ * server_accept). At cfg.max_connections a new client takes the place of
+ * the oldest that has not authenticated (conn_evict_unauthenticated); if
+ * every one has, or past cfg.max_connections_per_address from its
+ * address (peers.c), it gets one -32005 line and is closed; with TLS it
+ * is only closed, as it could not read the line.
  *
  * Listening in the clear on an address other than loopback works but is
  * logged as a warning: tokens would cross the network readable by anyone.
@@ -159,7 +160,8 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			continue;
 		}
 		if (ogid->cfg.max_connections > 0 &&
-		    conn_count() >= (unsigned)ogid->cfg.max_connections) {
+		    conn_count() >= (unsigned)ogid->cfg.max_connections &&
+		    !conn_evict_unauthenticated()) {
 			server_refused(&refused_all, ogid->cfg.max_connections,
 			               (struct sockaddr *)&ss, len);
 			server_busy(fd, "too many connections; retry");

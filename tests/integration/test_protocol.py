@@ -872,6 +872,37 @@ def test_max_connections():
         d.cleanup()
 
 
+def test_max_connections_unauthenticated_give_way():
+    """At max_connections a new client takes the place of the oldest
+    connection that never authenticated: a flood of idle connections
+    cannot lock the users out."""
+    d = Daemon(config="max_connections = 3\n")
+    try:
+        idle = [d.client() for _ in range(3)]
+        idle[1].send_raw(line(req("auth", {"token": d.admin_token}, id="a")))
+        eq(idle[1].recv_line().get("id"), "a", "the second one authenticates")
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("connections"), 3,
+           "a fourth client is served, the count still 3")
+        lines, eof = read_to_eof(idle[0], 5)
+        ok(eof and lines == [], "the oldest unauthenticated one was closed", lines)
+        c2 = d.client(d.admin_token)
+        eq(c2.call("system.health").get("ok"), True, "then the next oldest")
+        lines, eof = read_to_eof(idle[2], 5)
+        ok(eof, "(the third one)", lines)
+        extra = d.client()
+        lines, eof = read_to_eof(extra, 5)
+        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
+           "with every connection authenticated, a new one is refused", lines)
+        eq(idle[1].call("system.health").get("ok"), True,
+           "the authenticated one was never touched")
+        for x in idle + [c, c2, extra]:
+            x.close()
+        ok("reason=evicted" in d.read_log(), "the log says why they were closed")
+    finally:
+        d.cleanup()
+
+
 def test_max_connections_per_address():
     d = Daemon(config="max_connections = 10\nmax_connections_per_address = 2\n")
 
