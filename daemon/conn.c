@@ -463,16 +463,22 @@ conn_blank(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* A -32600 with id null for a line that was not read (too large). */
+static void
+conn_invalid_request(struct conn *c, const char *msg)
+{
+	char *line = rpc_error_line(RPC_INVALID_REQUEST, msg);
+
+	bufferevent_write(c->bev, line, strlen(line));
+	free(line);
+}
+
 static void
 conn_oversize(struct conn *c, size_t len)
 {
-	char *line;
-
 	log_info("conn=%llu peer=%s event=oversize bytes>=%zu",
 	         (unsigned long long)c->id, c->session.peer, len);
-	line = rpc_error_line(RPC_INVALID_REQUEST, "request too large");
-	bufferevent_write(c->bev, line, strlen(line));
-	free(line);
+	conn_invalid_request(c, "request too large");
 	c->linger = true;
 	conn_finish(c, "oversize");
 }
@@ -481,15 +487,13 @@ conn_oversize(struct conn *c, size_t len)
 static void
 conn_too_many_values(struct conn *c, size_t max)
 {
-	char msg[96], *line;
+	char msg[96];
 
 	log_info("conn=%llu peer=%s event=too_many_values max=%zu",
 	         (unsigned long long)c->id, c->session.peer, max);
 	snprintf(msg, sizeof(msg), "request too large: more than %zu values%s",
 	         max, c->session.authed ? "" : " before auth");
-	line = rpc_error_line(RPC_INVALID_REQUEST, msg);
-	bufferevent_write(c->bev, line, strlen(line));
-	free(line);
+	conn_invalid_request(c, msg);
 }
 
 /*

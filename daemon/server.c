@@ -159,14 +159,8 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			close(fd);
 			continue;
 		}
-		if (ogid->cfg.max_connections > 0 &&
-		    conn_count() >= (unsigned)ogid->cfg.max_connections &&
-		    !conn_evict_unauthenticated()) {
-			server_refused(&refused_all, ogid->cfg.max_connections,
-			               (struct sockaddr *)&ss, len);
-			server_busy(fd, "too many connections; retry");
-			continue;
-		}
+		/* The address's cap first: a client it refuses must not
+		 * have evicted anyone to make room. */
 		peer = peers_hold((struct sockaddr *)&ss);
 		if (per > 0 && peers_count(peer) > (unsigned)per) {
 			peers_release(peer);
@@ -175,6 +169,15 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 			server_busy(fd,
 			            "too many connections from your address;"
 			            " retry");
+			continue;
+		}
+		if (ogid->cfg.max_connections > 0 &&
+		    conn_count() >= (unsigned)ogid->cfg.max_connections &&
+		    !conn_evict_unauthenticated()) {
+			peers_release(peer);
+			server_refused(&refused_all, ogid->cfg.max_connections,
+			               (struct sockaddr *)&ss, len);
+			server_busy(fd, "too many connections; retry");
 			continue;
 		}
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)

@@ -851,15 +851,30 @@ def test_batch_with_writes():
 
 # --- limits and timeouts ----------------------------------------------------
 
+def busy_refusal(c):
+    """The message of the one -32005 line a refused connection gets before
+    its end, or the lines it got instead (a list); closes c."""
+    lines, eof = read_to_eof(c, 5)
+    c.close()
+    if eof and len(lines) == 1 and err_code(lines[0]) == -32005:
+        return lines[0]["error"]["message"]
+    return lines
+
+
+def wait_connections(c, n, seconds=5):
+    """system.health's connections once it is n, or after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and c.call("system.health")["connections"] != n:
+        time.sleep(0.05)
+    return c.call("system.health")["connections"]
+
+
 def test_max_connections():
     d = Daemon(config="max_connections = 3\n")
     try:
         cs = [d.client(d.admin_token) for _ in range(3)]
-        extra = d.client()
-        lines, eof = read_to_eof(extra, 5)
-        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
-           "over max_connections: one -32005 line, then closed", lines)
-        extra.close()
+        got = busy_refusal(d.client())
+        ok(isinstance(got, str), "over max_connections: one -32005 line, then closed", got)
         eq(cs[0].call("system.health").get("ok"), True, "the first three still work")
         cs[0].close()
         time.sleep(0.3)
@@ -890,15 +905,28 @@ def test_max_connections_unauthenticated_give_way():
         eq(c2.call("system.health").get("ok"), True, "then the next oldest")
         lines, eof = read_to_eof(idle[2], 5)
         ok(eof, "(the third one)", lines)
-        extra = d.client()
-        lines, eof = read_to_eof(extra, 5)
-        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
-           "with every connection authenticated, a new one is refused", lines)
+        got = busy_refusal(d.client())
+        ok(isinstance(got, str), "with every connection authenticated, a new one is refused",
+           got)
         eq(idle[1].call("system.health").get("ok"), True,
            "the authenticated one was never touched")
-        for x in idle + [c, c2, extra]:
+        for x in idle + [c, c2]:
             x.close()
         ok("reason=evicted" in d.read_log(), "the log says why they were closed")
+    finally:
+        d.cleanup()
+    # A client its address's cap refuses evicts nobody.
+    d = Daemon(config="max_connections = 3\nmax_connections_per_address = 1\n")
+    try:
+        idle = d.client(source="127.0.0.2")
+        cs = [d.client(d.admin_token, source=x) for x in ("127.0.0.3", "127.0.0.4")]
+        got = busy_refusal(d.client(source="127.0.0.3"))
+        ok(isinstance(got, str) and "your address" in got,
+           "at max_connections, a second from one address is refused for its address", got)
+        idle.send_raw(line(req("auth", {"token": d.admin_token}, id="still")))
+        eq(idle.recv_line().get("id"), "still", "and the idle one was not evicted for it")
+        for x in cs + [idle]:
+            x.close()
     finally:
         d.cleanup()
 
@@ -916,16 +944,11 @@ def test_max_connections_per_address():
             time.sleep(0.05)
 
     def refused(c, why):
-        lines, eof = read_to_eof(c, 5)
-        c.close()
-        return (eof and len(lines) == 1 and err_code(lines[0]) == -32005 and
-                ("your address" in lines[0]["error"]["message"]) == why), lines
+        got = busy_refusal(c)
+        return isinstance(got, str) and ("your address" in got) == why, got
 
     def count(n):
-        deadline = time.time() + 5
-        while time.time() < deadline and a.call("system.health")["connections"] != n:
-            time.sleep(0.05)
-        return a.call("system.health")["connections"]
+        return wait_connections(a, n)
 
     try:
         a = d.client(d.admin_token)
@@ -976,17 +999,11 @@ def test_connections_from_many_addresses():
         a = d.client(d.admin_token, source="127.0.9.9")
         eq(a.call("system.health").get("connections"), 301,
            "one connection from each of 301 addresses under a cap of 1")
-        again = d.client(source=addrs[150])
-        lines, eof = read_to_eof(again, 5)
-        ok(eof and len(lines) == 1 and err_code(lines[0]) == -32005,
-           "a second from one of them is refused", lines)
-        again.close()
+        got = busy_refusal(d.client(source=addrs[150]))
+        ok(isinstance(got, str), "a second from one of them is refused", got)
         for c in cs:
             c.close()
-        deadline = time.time() + 5
-        while time.time() < deadline and a.call("system.health")["connections"] != 1:
-            time.sleep(0.05)
-        eq(a.call("system.health")["connections"], 1, "all released")
+        eq(wait_connections(a, 1), 1, "all released")
         back = [d.client(d.admin_token, source=x) for x in addrs[:3]]
         eq(back[2].call("system.health").get("ok"), True,
            "their addresses connect again once released")

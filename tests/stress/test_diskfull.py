@@ -90,6 +90,22 @@ def fill(path):
     return n
 
 
+def fill_when_log_idle(small, db):
+    """Wait until the checkpointer has emptied the idle log (TRUNCATE
+    after 1 s: the next commit then needs new blocks), then fill the disk;
+    returns the filler's path, to unlink for space again."""
+    wal = db + "-wal"
+    deadline = time.time() + 30
+    while time.time() < deadline and os.path.exists(wal) and \
+            os.path.getsize(wal) > 0:
+        time.sleep(0.1)
+    ok(not os.path.exists(wal) or os.path.getsize(wal) == 0,
+       "the idle log is emptied")
+    filler = os.path.join(small, "filler")
+    fill(filler)
+    return filler
+
+
 def verify(db):
     out = subprocess.run([OGID, "verify", "--db", db], capture_output=True,
                          text=True, timeout=120)
@@ -258,17 +274,7 @@ def test_clock_set_on_full_disk():
         for i in range(3):
             c.call("app.submit", submit_params("clock-%d" % i))
         before = admin.call("system.health")["now"]
-        # Idle, the checkpointer empties the log (TRUNCATE after 1 s): the
-        # next commit then needs new blocks, and the disk will have none.
-        wal = db + "-wal"
-        deadline = time.time() + 15
-        while time.time() < deadline and os.path.exists(wal) and \
-                os.path.getsize(wal) > 0:
-            time.sleep(0.1)
-        ok(not os.path.exists(wal) or os.path.getsize(wal) == 0,
-           "the idle log is emptied")
-        filler = os.path.join(small, "filler")
-        fill(filler)
+        filler = fill_when_log_idle(small, db)
         # A month on: the three applications' due-soon events are written.
         later = "2026-04-02T09:00:00+08:00"
         resp = admin.request("clock.set", {"now": later})
@@ -285,7 +291,6 @@ def test_clock_set_on_full_disk():
         admin.close()
 
 
-
 def test_unknown_year_logged_only_when_committed():
     """The log line about a deadline into a year with no calendar is
     written when its write commits: a submit refused on a full disk logs
@@ -295,15 +300,7 @@ def test_unknown_year_logged_only_when_committed():
         admin = d.admin()
         tok = admin.call("user.create", {"name": "uy", "roles": ["clerk"]})["token"]
         c = d.client(tok)
-        wal = db + "-wal"
-        deadline = time.time() + 30
-        while time.time() < deadline and os.path.exists(wal) and \
-                os.path.getsize(wal) > 0:
-            time.sleep(0.1)
-        ok(not os.path.exists(wal) or os.path.getsize(wal) == 0,
-           "the idle log is emptied")
-        filler = os.path.join(small, "filler")
-        fill(filler)
+        filler = fill_when_log_idle(small, db)
         line = "no holiday calendar for 2027"
         p = submit_params("uy-1")
         p["received_on"] = "2026-12-15"
@@ -329,15 +326,7 @@ def test_reload_on_full_disk():
         admin = d.admin()
         for i in range(3):
             admin.call("app.submit", submit_params("reload-%d" % i))
-        wal = db + "-wal"
-        deadline = time.time() + 30
-        while time.time() < deadline and os.path.exists(wal) and \
-                os.path.getsize(wal) > 0:
-            time.sleep(0.1)
-        ok(not os.path.exists(wal) or os.path.getsize(wal) == 0,
-           "the idle log is emptied")
-        filler = os.path.join(small, "filler")
-        fill(filler)
+        filler = fill_when_log_idle(small, db)
         conf = os.path.join(d.tmp, "ogid.conf")
         with open(conf, "w") as f:
             f.write("due_soon_days = 5\n")
