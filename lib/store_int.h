@@ -205,6 +205,17 @@ const char *store_wal_register(void);
 void store_wal_discard(sqlite3 *db);
 
 /*
+ * lib/store_trickle.c: the background connections' writes (checkpointer,
+ * search indexer) handed to the kernel's writeback as they are made.
+ * store_trickle_register registers the VFS (once; not the default; on the
+ * main thread, before the threads start) and gives its name for
+ * sqlite3_open_v2, or NULL; store_trickle_handed counts the hand-overs.
+ */
+#define STORE_TRICKLE_VFS "ogi-trickle"
+const char *store_trickle_register(void);
+uint64_t store_trickle_handed(void);
+
+/*
  * lib/store_mem.c: SQLite's allocator, through the thread's block cache
  * (lib/memcache.h); store_mem_install before SQLite initialises (an
  * SQLite result code).

@@ -275,10 +275,11 @@ search_open(struct store_search *x, char *err, size_t len)
 			return -1;
 		}
 		close(fd);
+		/* Its writes go out as they are made (store_trickle.c). */
 		if (sqlite3_open_v2(x->path, &x->db,
 		                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		                        SQLITE_OPEN_NOMUTEX,
-		                    NULL) != SQLITE_OK) {
+		                    store_trickle_register()) != SQLITE_OK) {
 			snprintf(err, len, "search index %s: %s", x->path,
 			         sqlite3_errmsg(x->db));
 			return -1;

@@ -1,0 +1,146 @@
+/*
+ * lib/store_trickle.c: what a connection through the VFS writes into a
+ * database or its log is handed to the kernel's writeback every 256 KiB,
+ * and is there, whole, for other connections, after a checkpoint and
+ * through the plain unix VFS; the shared memory of the log works through
+ * it; a read-only connection and files without a name pass through.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/store_int.h"
+#include "sqldb.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/ogi-trickle-XXXXXX";
+static char path[256];
+
+static sqlite3 *
+open_db(const char *vfs, int flags)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, flags, vfs) != SQLITE_OK) {
+		printf("Bail out! open %s: %s\n", path, sqlite3_errmsg(db));
+		exit(1);
+	}
+	return db;
+}
+
+/* Rows [from, to) of 2,000 bytes each, in one transaction. */
+static int
+insert(sqlite3 *db, int from, int to)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	         "WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1"
+	         " FROM n WHERE i + 1 < %d) INSERT INTO t SELECT i,"
+	         " printf('%%02000d', i) FROM n",
+	         from, to);
+	return sql_exec(db, sql);
+}
+
+static void
+test_handed_and_whole(void)
+{
+	sqlite3 *w, *r, *plain;
+	uint64_t before, after_log, after_ckpt;
+
+	w = open_db(STORE_TRICKLE_VFS,
+	            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	ok(sql_exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous ="
+	               " NORMAL; PRAGMA wal_autocheckpoint = 0") == SQLITE_OK,
+	   "WAL mode through the VFS");
+	ok(sql_exec(w, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)") ==
+	       SQLITE_OK,
+	   "create");
+	r = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
+
+	before = store_trickle_handed();
+	/* ~2 MB into the log: some 8 hand-overs of 256 KiB. */
+	ok(insert(w, 0, 1000) == SQLITE_OK, "a commit of 2 MB");
+	after_log = store_trickle_handed();
+	ok(after_log - before >= 6,
+	   "the log's writes handed over as they were made (%llu times)",
+	   (unsigned long long)(after_log - before));
+	ok(sql_one(r, "SELECT count(*) FROM t") == 1000,
+	   "another connection through the VFS sees the commit (its"
+	   " shared memory works)");
+
+	ok(sql_exec(r, "PRAGMA wal_checkpoint(PASSIVE)") == SQLITE_OK,
+	   "a checkpoint from the other connection");
+	after_ckpt = store_trickle_handed();
+	ok(after_ckpt - after_log >= 6,
+	   "the database's writes handed over too (%llu times)",
+	   (unsigned long long)(after_ckpt - after_log));
+
+	ok(insert(w, 1000, 1010) == SQLITE_OK, "a small commit");
+	ok(store_trickle_handed() - after_ckpt <= 1,
+	   "20 KB are not handed over on their own");
+
+	plain = open_db(NULL, SQLITE_OPEN_READONLY);
+	ok(sql_one(plain, "SELECT count(*) FROM t") == 1010,
+	   "the unix VFS reads every row");
+	ok(sql_one(plain, "SELECT count(*) FROM t WHERE length(v) = 2000") ==
+	       1010,
+	   "every row whole");
+	ok(sql_one(plain, "SELECT sum(k) FROM t") == 1009 * 1010 / 2,
+	   "the right rows");
+	sqlite3_close(plain);
+
+	ok(sql_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK,
+	   "the log emptied through the VFS");
+	ok(sql_one(r, "SELECT count(*) FROM pragma_integrity_check"
+	              " WHERE integrity_check = 'ok'") == 1,
+	   "integrity_check: ok");
+	sqlite3_close(r);
+	sqlite3_close(w);
+}
+
+/* Read-only, and a temporary file (no name): through as they are. */
+static void
+test_pass_through(void)
+{
+	sqlite3 *ro, *w;
+	uint64_t before;
+
+	ro = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READONLY);
+	ok(sql_one(ro, "SELECT count(*) FROM t") == 1010,
+	   "a read-only connection through the VFS reads");
+	ok(sql_exec(ro, "DELETE FROM t") != SQLITE_OK, "and cannot write (%s)",
+	   sqlite3_errmsg(ro));
+	sqlite3_close(ro);
+
+	w = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
+	before = store_trickle_handed();
+	ok(sql_exec(w, "PRAGMA temp_store = FILE; PRAGMA cache_size = 20;"
+	               " CREATE TEMP TABLE x AS SELECT * FROM t") == SQLITE_OK,
+	   "a temporary table of 2 MB in a file of its own");
+	ok(sql_one(w, "SELECT count(*) FROM x") == 1010, "it reads back");
+	ok(store_trickle_handed() == before,
+	   "a temporary file is not handed over");
+	sqlite3_close(w);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	ok(store_trickle_register() != NULL &&
+	       strcmp(store_trickle_register(), STORE_TRICKLE_VFS) == 0,
+	   "registered (twice is fine)");
+	ok(sqlite3_vfs_find(NULL) == sqlite3_vfs_find("unix"),
+	   "not the default VFS");
+	test_handed_and_whole();
+	test_pass_through();
+	db_files_remove(path);
+	rmdir(dir);
+	return tap_done();
+}
