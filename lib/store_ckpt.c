@@ -8,7 +8,8 @@
  * The writer's connection reports every commit (sqlite3_wal_hook, on the
  * loop thread): the hook notes the size of the log under the mutex and
  * wakes the thread each time the log has grown by CKPT_PAGES frames since
- * the thread's last pass (and at the first commit on an empty log, to
+ * the thread's last pass or its restart (and at the first commit on an
+ * empty log, to
  * start the idle clock below). The thread then runs a PASSIVE checkpoint,
  * which takes no lock that the writer or a reader waits for. Its writes
  * into the database go out as they are made (lib/store_trickle.c), not all

@@ -209,11 +209,13 @@ void store_wal_discard(sqlite3 *db);
  * search indexer) handed to the kernel's writeback as they are made.
  * store_trickle_register registers the VFS (once; not the default; on the
  * main thread, before the threads start) and gives its name for
- * sqlite3_open_v2, or NULL; store_trickle_handed counts the hand-overs.
+ * sqlite3_open_v2, or NULL; store_trickle_handed counts the hand-overs,
+ * store_trickle_wrapped the files opened for writing that have them.
  */
 #define STORE_TRICKLE_VFS "ogi-trickle"
 const char *store_trickle_register(void);
 uint64_t store_trickle_handed(void);
+uint64_t store_trickle_wrapped(void);
 
 /*
  * lib/store_mem.c: SQLite's allocator, through the thread's block cache

