@@ -28,10 +28,10 @@
  * for itself, checkpoint it and delete the log under the daemon (SQLite's
  * "How To Corrupt", 2.2; the unix VFS defers its own closes for this). The
  * descriptor is the fourth member of the unix VFS's file (struct unixFile
- * in sqlite3.c, so since 3.7); it is taken only if it is open on the very
- * file that was opened (same device and inode as the name), else the
- * writes go through as they are. So they do where sync_file_range does
- * not exist.
+ * in sqlite3.c, in every release since 3.8); it is taken only if it is
+ * open on the very file that was opened (same device and inode as the
+ * name), else the writes go through as they are. So they do where
+ * sync_file_range does not exist.
  */
 #include <sys/stat.h>
 
