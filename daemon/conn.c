@@ -91,9 +91,18 @@ struct conn {
 	uint64_t linger_since;
 	uint64_t requests;
 	TAILQ_ENTRY(conn) entry;
+	TAILQ_ENTRY(conn) unauth_entry; /* on unauth_list if in_unauth */
+	bool in_unauth;
 };
 
 static TAILQ_HEAD(, conn) conn_list = TAILQ_HEAD_INITIALIZER(conn_list);
+/*
+ * The connections in the order they last became unauthenticated (opened,
+ * or their user disabled): those that authenticated since are dropped
+ * lazily, when they come to the head (conn_evict_unauthenticated), so an
+ * eviction costs O(1) amortized, not a walk over max_connections.
+ */
+static TAILQ_HEAD(, conn) unauth_list = TAILQ_HEAD_INITIALIZER(unauth_list);
 static struct event *conn_reaper;
 static struct event *conn_grace;
 static uint64_t conn_next_id;
@@ -287,6 +296,25 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+static void
+unauth_leave(struct conn *c)
+{
+	if (c->in_unauth) {
+		TAILQ_REMOVE(&unauth_list, c, unauth_entry);
+		c->in_unauth = false;
+	}
+}
+
+/* Unauthenticated from now on: at the tail of unauth_list. */
+static void
+unauth_enter(struct conn *c)
+{
+	unauth_leave(c);
+	TAILQ_INSERT_TAIL(&unauth_list, c, unauth_entry);
+	c->in_unauth = true;
+	c->unauth_since = conn_now_ms();
+}
+
 /* Close now (the reaper frees it from the loop). */
 static void
 conn_close(struct conn *c, const char *reason)
@@ -294,6 +322,7 @@ conn_close(struct conn *c, const char *reason)
 	if (c->dead)
 		return;
 	c->dead = true;
+	unauth_leave(c);
 	events_subscribe(&c->session, 0);
 	log_info("conn=%llu peer=%s event=close reason=%s requests=%llu",
 	         (unsigned long long)c->id, c->session.peer, reason,
@@ -877,7 +906,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen,
 	c->session.conn_id = c->id;
 	c->session.conn = c;
 	c->peer = peer;
-	c->unauth_since = conn_now_ms();
+	unauth_enter(c);
 	TAILQ_INSERT_TAIL(&conn_list, c, entry);
 	conn_live++;
 	ogid->nconns = conn_live;
@@ -958,7 +987,7 @@ conn_deauthed(struct conn *c)
 	log_info("conn=%llu peer=%s event=deauth", (unsigned long long)c->id,
 	         c->session.peer);
 	events_subscribe(&c->session, 0);
-	c->unauth_since = conn_now_ms();
+	unauth_enter(c);
 	conn_timer_update(c);
 }
 
@@ -969,18 +998,19 @@ conn_count(void)
 }
 
 /*
- * At max_connections, a new client takes the place of the oldest one that
- * has not authenticated (the list is in the order they came): a client
- * sends auth first thing, so only connections that never do are closed,
- * and a flood of them cannot lock every user out for idle_timeout.
+ * At max_connections, a new client takes the place of the one that has
+ * gone longest without authenticating: a client sends auth first thing,
+ * so only connections that never do are closed, and a flood of them
+ * cannot lock every user out for idle_timeout. Those at the head of
+ * unauth_list that have authenticated since, or are closing, leave it.
  */
 bool
 conn_evict_unauthenticated(void)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conn_list, entry)
-	{
+	while ((c = TAILQ_FIRST(&unauth_list)) != NULL) {
+		unauth_leave(c);
 		if (!c->dead && !c->session.authed && !c->closing) {
 			conn_close(c, "evicted");
 			return true;

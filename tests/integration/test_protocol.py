@@ -929,6 +929,29 @@ def test_max_connections_unauthenticated_give_way():
             x.close()
     finally:
         d.cleanup()
+    # A connection whose user was disabled is unauthenticated from its next
+    # request on, and gives way like one that never authenticated; before
+    # that request it holds its place.
+    d = Daemon(config="max_connections = 3\n")
+    try:
+        tok, clerk = d.user("kept", "clerk")
+        a = d.client(d.admin_token)
+        b = d.client(d.admin_token)
+        a.call("user.disable", {"name": "kept"})
+        got = busy_refusal(d.client())
+        ok(isinstance(got, str), "its connection still counts as authenticated", got)
+        clerk.send_raw(line(req("system.health", {}, id="h")))
+        eq(err_code(clerk.recv_line()), -32001, "a disabled user's request is refused")
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("connections"), 3,
+           "then a new client takes the place of the disabled user's connection")
+        lines, eof = read_to_eof(clerk, 5)
+        ok(eof, "which was closed", lines)
+        eq(b.call("system.health").get("ok"), True, "the others were not touched")
+        for x in (a, b, c, clerk):
+            x.close()
+    finally:
+        d.cleanup()
 
 
 def test_max_connections_per_address():
