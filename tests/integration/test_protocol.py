@@ -952,6 +952,30 @@ def test_max_connections_unauthenticated_give_way():
             x.close()
     finally:
         d.cleanup()
+    # The one evicted is the one unauthenticated longest, not the one
+    # opened first: a connection idle since before the clerk was disabled
+    # goes first, the clerk's next.
+    d = Daemon(config="max_connections = 3\n")
+    try:
+        tok, clerk = d.user("kept", "clerk")
+        a = d.client(d.admin_token)
+        idle = d.client()
+        a.call("user.disable", {"name": "kept"})
+        clerk.send_raw(line(req("system.health", {}, id="h")))
+        eq(err_code(clerk.recv_line()), -32001, "the clerk, opened first, is refused")
+        c = d.client(d.admin_token)
+        eq(c.call("system.health").get("connections"), 3, "a new client is served")
+        lines, eof = read_to_eof(idle, 5)
+        ok(eof and lines == [], "in the place of the connection idle since before", lines)
+        c2 = d.client(d.admin_token)
+        eq(c2.call("system.health").get("connections"), 3, "the next one is served")
+        lines, eof = read_to_eof(clerk, 5)
+        ok(eof, "in the place of the clerk's", lines)
+        ok(isinstance(busy_refusal(d.client()), str), "then a new one is refused")
+        for x in (a, idle, c, c2, clerk):
+            x.close()
+    finally:
+        d.cleanup()
 
 
 def test_max_connections_per_address():
