@@ -192,6 +192,46 @@ void store_ckpt_stop(struct store *);
 bool store_ckpt_truncate(struct store *);
 
 /*
+ * lib/store_shim.c: what the VFSes over the unix one share. A shim's file
+ * begins with a struct store_shim_file, and the unix VFS's file follows
+ * it (store_shim_open puts it there, after size bytes: the shim's own
+ * struct, store_shim_file first). store_shim_open_plain opens a file the
+ * shim leaves alone, in place. store_shim_register registers vfs (once:
+ * a static, zeroed until then) under name, for files of size bytes plus
+ * the unix VFS's, and gives the name, or NULL. The other functions pass
+ * a call through to the unix VFS's file.
+ */
+struct store_shim_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* the unix VFS's file */
+};
+int store_shim_open(struct store_shim_file *, size_t size, const char *name,
+                    int flags, int *out_flags);
+int store_shim_open_plain(sqlite3_file *, const char *name, int flags,
+                          int *out_flags);
+const char *store_shim_register(sqlite3_vfs *vfs, const char *name, size_t size,
+                                int (*open)(sqlite3_vfs *, sqlite3_filename,
+                                            sqlite3_file *, int, int *));
+int store_shim_close(sqlite3_file *);
+int store_shim_read(sqlite3_file *, void *, int, sqlite3_int64);
+int store_shim_write(sqlite3_file *, const void *, int, sqlite3_int64);
+int store_shim_truncate(sqlite3_file *, sqlite3_int64);
+int store_shim_sync(sqlite3_file *, int);
+int store_shim_file_size(sqlite3_file *, sqlite3_int64 *);
+int store_shim_lock(sqlite3_file *, int);
+int store_shim_unlock(sqlite3_file *, int);
+int store_shim_check_reserved(sqlite3_file *, int *);
+int store_shim_file_control(sqlite3_file *, int, void *);
+int store_shim_sector_size(sqlite3_file *);
+int store_shim_device_characteristics(sqlite3_file *);
+int store_shim_shm_map(sqlite3_file *, int, int, int, void volatile **);
+int store_shim_shm_lock(sqlite3_file *, int, int, int);
+void store_shim_shm_barrier(sqlite3_file *);
+int store_shim_shm_unmap(sqlite3_file *, int);
+int store_shim_fetch(sqlite3_file *, sqlite3_int64, int, void **);
+int store_shim_unfetch(sqlite3_file *, sqlite3_int64, void *);
+
+/*
  * lib/store_wal.c: the writer's log gathers a commit's frames and writes
  * them at the sync. store_wal_register registers the VFS (once; not the
  * default) and gives its name for sqlite3_open_v2, or NULL; for

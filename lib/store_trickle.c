@@ -46,8 +46,7 @@
 #define TRICKLE_BYTES (256 << 10) /* written between two hand-overs */
 
 struct trickle_file {
-	sqlite3_file base;
-	sqlite3_file *real;    /* the unix VFS's file, right after this */
+	struct store_shim_file shim; /* first: lib/store_shim.c */
 	int fd;                /* the unix VFS's descriptor of it, or -1 */
 	sqlite3_int64 written; /* bytes since the last hand-over */
 };
@@ -61,30 +60,14 @@ struct unix_file_head {
 };
 
 static sqlite3_vfs trickle_vfs;
-static sqlite3_vfs *unix_vfs;
 static _Atomic uint64_t handed;  /* hand-overs done, for the tests */
 static _Atomic uint64_t wrapped; /* files given a descriptor, for the tests */
-
-#define REAL(f) (((struct trickle_file *)(f))->real)
-
-/* The descriptor is the unix VFS's: closed by it, not here. */
-static int
-trickle_close(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xClose(REAL(f));
-}
-
-static int
-trickle_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), p, amt, off);
-}
 
 static int
 trickle_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 {
 	struct trickle_file *t = (struct trickle_file *)f;
-	int rc = t->real->pMethods->xWrite(t->real, p, amt, off);
+	int rc = store_shim_write(f, p, amt, off);
 
 	if (rc != SQLITE_OK || t->fd == -1)
 		return rc;
@@ -101,141 +84,36 @@ trickle_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 }
 
 static int
-trickle_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-
-static int
 trickle_sync(sqlite3_file *f, int flags)
 {
 	((struct trickle_file *)f)->written = 0;
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
+	return store_shim_sync(f, flags);
 }
 
-static int
-trickle_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int
-trickle_lock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), lock);
-}
-
-static int
-trickle_unlock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), lock);
-}
-
-static int
-trickle_check_reserved(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-
-static int
-trickle_file_control(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-
-static int
-trickle_sector_size(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-
-static int
-trickle_device_characteristics(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-
-static int
-trickle_shm_map(sqlite3_file *f, int region, int size, int extend,
-                void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, pp);
-}
-
-static int
-trickle_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
-}
-
-static void
-trickle_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-
-static int
-trickle_shm_unmap(sqlite3_file *f, int delete)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), delete);
-}
-
-static int
-trickle_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), off, amt, pp);
-}
-
-static int
-trickle_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
-}
-
-/* For a file without shared memory (the unix VFS's "nolock" methods). */
-static const sqlite3_io_methods trickle_methods_v1 = {
-	1,
-	trickle_close,
-	trickle_read,
-	trickle_write,
-	trickle_truncate,
-	trickle_sync,
-	trickle_file_size,
-	trickle_lock,
-	trickle_unlock,
-	trickle_check_reserved,
-	trickle_file_control,
-	trickle_sector_size,
-	trickle_device_characteristics,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-};
-
+/* The descriptor is the unix VFS's: closed by it. */
 static const sqlite3_io_methods trickle_methods = {
 	3,
-	trickle_close,
-	trickle_read,
+	store_shim_close,
+	store_shim_read,
 	trickle_write,
-	trickle_truncate,
+	store_shim_truncate,
 	trickle_sync,
-	trickle_file_size,
-	trickle_lock,
-	trickle_unlock,
-	trickle_check_reserved,
-	trickle_file_control,
-	trickle_sector_size,
-	trickle_device_characteristics,
-	trickle_shm_map,
-	trickle_shm_lock,
-	trickle_shm_barrier,
-	trickle_shm_unmap,
-	trickle_fetch,
-	trickle_unfetch,
+	store_shim_file_size,
+	store_shim_lock,
+	store_shim_unlock,
+	store_shim_check_reserved,
+	store_shim_file_control,
+	store_shim_sector_size,
+	store_shim_device_characteristics,
+	store_shim_shm_map,
+	store_shim_shm_lock,
+	store_shim_shm_barrier,
+	store_shim_shm_unmap,
+	store_shim_fetch,
+	store_shim_unfetch,
 };
+/* The same for a file without shared memory ("nolock": every log). */
+static sqlite3_io_methods trickle_methods_v1;
 
 /* The unix VFS's descriptor of the file at name, or -1. */
 static int
@@ -255,27 +133,25 @@ trickle_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
              int flags, int *out_flags)
 {
 	struct trickle_file *t = (struct trickle_file *)f;
+	const sqlite3_io_methods *real;
 	int rc, got = 0;
 
 	/* Anything but a named database or log: the unix VFS's, in place. */
 	if (name == NULL || !(flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)))
-		return unix_vfs->xOpen(unix_vfs, name, f, flags, out_flags);
-	memset(t, 0, sizeof(*t));
+		return store_shim_open_plain(f, name, flags, out_flags);
+	rc = store_shim_open(&t->shim, sizeof(*t), name, flags, &got);
 	t->fd = -1;
-	t->real = (sqlite3_file *)(t + 1);
-	rc = unix_vfs->xOpen(unix_vfs, name, t->real, flags, &got);
 	if (out_flags != NULL)
 		*out_flags = got;
-	if (t->real->pMethods == NULL) {
-		t->base.pMethods = NULL;
+	if ((real = t->shim.real->pMethods) == NULL) {
+		t->shim.base.pMethods = NULL;
 		return rc;
 	}
-	t->base.pMethods = t->real->pMethods->iVersion >= 3 &&
-	                           t->real->pMethods->xShmMap != NULL
-	                       ? &trickle_methods
-	                       : &trickle_methods_v1;
+	t->shim.base.pMethods = real->iVersion >= 3 && real->xShmMap != NULL
+	                            ? &trickle_methods
+	                            : &trickle_methods_v1;
 	if (rc == SQLITE_OK && !(got & SQLITE_OPEN_READONLY) &&
-	    (t->fd = unix_descriptor(t->real, name)) != -1)
+	    (t->fd = unix_descriptor(t->shim.real, name)) != -1)
 		atomic_fetch_add(&wrapped, 1);
 	return rc;
 }
@@ -283,22 +159,18 @@ trickle_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 const char *
 store_trickle_register(void)
 {
-	if (unix_vfs != NULL)
+	if (trickle_vfs.zName != NULL)
 		return STORE_TRICKLE_VFS;
-	if ((unix_vfs = sqlite3_vfs_find("unix")) == NULL)
-		return NULL;
-	/* Everything but opening a file is the unix VFS's own. */
-	trickle_vfs = *unix_vfs;
-	trickle_vfs.pNext = NULL;
-	trickle_vfs.zName = STORE_TRICKLE_VFS;
-	trickle_vfs.szOsFile =
-	    (int)sizeof(struct trickle_file) + unix_vfs->szOsFile;
-	trickle_vfs.xOpen = trickle_open;
-	if (sqlite3_vfs_register(&trickle_vfs, 0) != SQLITE_OK) {
-		unix_vfs = NULL;
-		return NULL;
-	}
-	return STORE_TRICKLE_VFS;
+	trickle_methods_v1 = trickle_methods;
+	trickle_methods_v1.iVersion = 1;
+	trickle_methods_v1.xShmMap = NULL;
+	trickle_methods_v1.xShmLock = NULL;
+	trickle_methods_v1.xShmBarrier = NULL;
+	trickle_methods_v1.xShmUnmap = NULL;
+	trickle_methods_v1.xFetch = NULL;
+	trickle_methods_v1.xUnfetch = NULL;
+	return store_shim_register(&trickle_vfs, STORE_TRICKLE_VFS,
+	                           sizeof(struct trickle_file), trickle_open);
 }
 
 uint64_t

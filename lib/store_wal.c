@@ -38,16 +38,14 @@
 #define WRITE_MAX ((1 << 17) - (1 << 12))
 
 struct wal_file {
-	sqlite3_file base;
-	sqlite3_file *real; /* the unix VFS's file, right after this */
-	char *buf;          /* bytes not yet written, for [off, off + len) */
+	struct store_shim_file shim; /* first: lib/store_shim.c */
+	char *buf; /* bytes not yet written, for [off, off + len) */
 	size_t len, cap;
 	sqlite3_int64 off;
 	bool through; /* commits padded to sectors: write as they come */
 };
 
 static sqlite3_vfs wal_vfs;
-static sqlite3_vfs *unix_vfs;
 
 /*
  * Write out what is gathered. The unix VFS writes at most 128 KiB - 1 in
@@ -62,8 +60,8 @@ gather_flush(struct wal_file *w)
 
 	while (done < w->len) {
 		n = w->len - done < WRITE_MAX ? w->len - done : WRITE_MAX;
-		rc = w->real->pMethods->xWrite(w->real, w->buf + done, (int)n,
-		                               w->off + (sqlite3_int64)done);
+		rc = store_shim_write(&w->shim.base, w->buf + done, (int)n,
+		                      w->off + (sqlite3_int64)done);
 		if (rc != SQLITE_OK) {
 			/*
 			 * SQLite was told these bytes were written: keep
@@ -89,7 +87,7 @@ wal_close(sqlite3_file *f)
 	int rc = gather_flush(w), rc2;
 
 	w->len = 0;
-	rc2 = w->real->pMethods->xClose(w->real);
+	rc2 = store_shim_close(f);
 	free(w->buf);
 	w->buf = NULL;
 	w->cap = 0;
@@ -104,7 +102,7 @@ wal_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xRead(w->real, p, amt, off);
+	return store_shim_read(f, p, amt, off);
 }
 
 static int
@@ -115,7 +113,7 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	int rc;
 
 	if (amt <= 0 || w->through)
-		return w->real->pMethods->xWrite(w->real, p, amt, off);
+		return store_shim_write(f, p, amt, off);
 	if (w->len == 0 || off != w->off + (sqlite3_int64)w->len ||
 	    w->len + n > GATHER_MAX) {
 		if ((rc = gather_flush(w)) != SQLITE_OK)
@@ -132,7 +130,7 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 			/* Write what is gathered and this one as they come. */
 			if ((rc = gather_flush(w)) != SQLITE_OK)
 				return rc;
-			return w->real->pMethods->xWrite(w->real, p, amt, off);
+			return store_shim_write(f, p, amt, off);
 		}
 		w->buf = b;
 		w->cap = cap;
@@ -150,7 +148,7 @@ wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xTruncate(w->real, size);
+	return store_shim_truncate(f, size);
 }
 
 static int
@@ -161,7 +159,7 @@ wal_sync(sqlite3_file *f, int flags)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xSync(w->real, flags);
+	return store_shim_sync(f, flags);
 }
 
 static int
@@ -172,31 +170,7 @@ wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xFileSize(w->real, size);
-}
-
-static int
-wal_lock(sqlite3_file *f, int lock)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xLock(w->real, lock);
-}
-
-static int
-wal_unlock(sqlite3_file *f, int lock)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xUnlock(w->real, lock);
-}
-
-static int
-wal_check_reserved(sqlite3_file *f, int *out)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xCheckReservedLock(w->real, out);
+	return store_shim_file_size(f, size);
 }
 
 static int
@@ -207,7 +181,7 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	return w->real->pMethods->xFileControl(w->real, op, arg);
+	return store_shim_file_control(f, op, arg);
 }
 
 /*
@@ -223,15 +197,7 @@ wal_sector_size(sqlite3_file *f)
 
 	if (!w->through && gather_flush(w) == SQLITE_OK)
 		w->through = true;
-	return w->real->pMethods->xSectorSize(w->real);
-}
-
-static int
-wal_device_characteristics(sqlite3_file *f)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xDeviceCharacteristics(w->real);
+	return store_shim_sector_size(f);
 }
 
 /* Version 1: a log has no shared memory and is not memory-mapped. */
@@ -243,12 +209,12 @@ static const sqlite3_io_methods wal_methods = {
 	wal_truncate,
 	wal_sync,
 	wal_file_size,
-	wal_lock,
-	wal_unlock,
-	wal_check_reserved,
+	store_shim_lock,
+	store_shim_unlock,
+	store_shim_check_reserved,
 	wal_file_control,
 	wal_sector_size,
-	wal_device_characteristics,
+	store_shim_device_characteristics,
 	NULL,
 	NULL,
 	NULL,
@@ -266,32 +232,18 @@ wal_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
 
 	/* Anything but a log: the unix VFS's file, in place. */
 	if (!(flags & SQLITE_OPEN_WAL))
-		return unix_vfs->xOpen(unix_vfs, name, f, flags, out_flags);
-	memset(w, 0, sizeof(*w));
-	w->real = (sqlite3_file *)(w + 1);
-	rc = unix_vfs->xOpen(unix_vfs, name, w->real, flags, out_flags);
-	w->base.pMethods = w->real->pMethods != NULL ? &wal_methods : NULL;
+		return store_shim_open_plain(f, name, flags, out_flags);
+	rc = store_shim_open(&w->shim, sizeof(*w), name, flags, out_flags);
+	w->shim.base.pMethods =
+	    w->shim.real->pMethods != NULL ? &wal_methods : NULL;
 	return rc;
 }
 
 const char *
 store_wal_register(void)
 {
-	if (unix_vfs != NULL)
-		return STORE_WAL_VFS;
-	if ((unix_vfs = sqlite3_vfs_find("unix")) == NULL)
-		return NULL;
-	/* Everything but opening a file is the unix VFS's own. */
-	wal_vfs = *unix_vfs;
-	wal_vfs.pNext = NULL;
-	wal_vfs.zName = STORE_WAL_VFS;
-	wal_vfs.szOsFile = (int)sizeof(struct wal_file) + unix_vfs->szOsFile;
-	wal_vfs.xOpen = wal_open;
-	if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) {
-		unix_vfs = NULL;
-		return NULL;
-	}
-	return STORE_WAL_VFS;
+	return store_shim_register(&wal_vfs, STORE_WAL_VFS,
+	                           sizeof(struct wal_file), wal_open);
 }
 
 void

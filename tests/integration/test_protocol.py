@@ -887,6 +887,24 @@ def test_max_connections():
         d.cleanup()
 
 
+def served_in_place_of(d, victim, what):
+    """A new admin client is served at max_connections (3), and victim,
+    evicted for it, sees its stream end with nothing on it."""
+    c = d.client(d.admin_token)
+    eq(c.call("system.health").get("connections"), 3,
+       "a new client is served, the count still 3")
+    lines, eof = read_to_eof(victim, 5)
+    ok(eof and lines == [], what, lines)
+    return c
+
+
+def disabled_user_refused(clerk, what):
+    """clerk's next request, its user disabled, is refused: from then on
+    the connection is unauthenticated."""
+    clerk.send_raw(line(req("system.health", {}, id="h")))
+    eq(err_code(clerk.recv_line()), -32001, what)
+
+
 def test_max_connections_unauthenticated_give_way():
     """At max_connections a new client takes the place of the oldest
     connection that never authenticated: a flood of idle connections
@@ -896,15 +914,8 @@ def test_max_connections_unauthenticated_give_way():
         idle = [d.client() for _ in range(3)]
         idle[1].send_raw(line(req("auth", {"token": d.admin_token}, id="a")))
         eq(idle[1].recv_line().get("id"), "a", "the second one authenticates")
-        c = d.client(d.admin_token)
-        eq(c.call("system.health").get("connections"), 3,
-           "a fourth client is served, the count still 3")
-        lines, eof = read_to_eof(idle[0], 5)
-        ok(eof and lines == [], "the oldest unauthenticated one was closed", lines)
-        c2 = d.client(d.admin_token)
-        eq(c2.call("system.health").get("ok"), True, "then the next oldest")
-        lines, eof = read_to_eof(idle[2], 5)
-        ok(eof, "(the third one)", lines)
+        c = served_in_place_of(d, idle[0], "the oldest unauthenticated one was closed")
+        c2 = served_in_place_of(d, idle[2], "then the next oldest")
         got = busy_refusal(d.client())
         ok(isinstance(got, str), "with every connection authenticated, a new one is refused",
            got)
@@ -940,13 +951,8 @@ def test_max_connections_unauthenticated_give_way():
         a.call("user.disable", {"name": "kept"})
         got = busy_refusal(d.client())
         ok(isinstance(got, str), "its connection still counts as authenticated", got)
-        clerk.send_raw(line(req("system.health", {}, id="h")))
-        eq(err_code(clerk.recv_line()), -32001, "a disabled user's request is refused")
-        c = d.client(d.admin_token)
-        eq(c.call("system.health").get("connections"), 3,
-           "then a new client takes the place of the disabled user's connection")
-        lines, eof = read_to_eof(clerk, 5)
-        ok(eof, "which was closed", lines)
+        disabled_user_refused(clerk, "a disabled user's request is refused")
+        c = served_in_place_of(d, clerk, "in the place of the disabled user's connection")
         eq(b.call("system.health").get("ok"), True, "the others were not touched")
         for x in (a, b, c, clerk):
             x.close()
@@ -961,16 +967,9 @@ def test_max_connections_unauthenticated_give_way():
         a = d.client(d.admin_token)
         idle = d.client()
         a.call("user.disable", {"name": "kept"})
-        clerk.send_raw(line(req("system.health", {}, id="h")))
-        eq(err_code(clerk.recv_line()), -32001, "the clerk, opened first, is refused")
-        c = d.client(d.admin_token)
-        eq(c.call("system.health").get("connections"), 3, "a new client is served")
-        lines, eof = read_to_eof(idle, 5)
-        ok(eof and lines == [], "in the place of the connection idle since before", lines)
-        c2 = d.client(d.admin_token)
-        eq(c2.call("system.health").get("connections"), 3, "the next one is served")
-        lines, eof = read_to_eof(clerk, 5)
-        ok(eof, "in the place of the clerk's", lines)
+        disabled_user_refused(clerk, "the clerk, opened first, is refused")
+        c = served_in_place_of(d, idle, "in the place of the connection idle since before")
+        c2 = served_in_place_of(d, clerk, "then in the place of the clerk's")
         ok(isinstance(busy_refusal(d.client()), str), "then a new one is refused")
         for x in (a, idle, c, c2, clerk):
             x.close()

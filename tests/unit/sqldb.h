@@ -66,6 +66,20 @@ sql_exec_at(const char *path, const char *sql)
 	return rc;
 }
 
+/* Rows [from, to) of 2,000 bytes each into t(k, v), in one statement. */
+static inline int
+sql_insert_rows(sqlite3 *db, int from, int to)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	         "WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1"
+	         " FROM n WHERE i + 1 < %d) INSERT INTO t SELECT i,"
+	         " printf('%%02000d', i) FROM n",
+	         from, to);
+	return sql_exec(db, sql);
+}
+
 /* A database, its log and shared memory, and its search index's. */
 static inline void
 db_files_remove(const char *path)

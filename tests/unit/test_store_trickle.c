@@ -36,20 +36,6 @@ open_db(const char *vfs, int flags)
 	return db;
 }
 
-/* Rows [from, to) of 2,000 bytes each, in one transaction. */
-static int
-insert(sqlite3 *db, int from, int to)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql),
-	         "WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1"
-	         " FROM n WHERE i + 1 < %d) INSERT INTO t SELECT i,"
-	         " printf('%%02000d', i) FROM n",
-	         from, to);
-	return sql_exec(db, sql);
-}
-
 static void
 test_handed_and_whole(void)
 {
@@ -71,7 +57,7 @@ test_handed_and_whole(void)
 
 	before = store_trickle_handed();
 	/* ~2 MB into the log: some 8 hand-overs of 256 KiB. */
-	ok(insert(w, 0, 1000) == SQLITE_OK, "a commit of 2 MB");
+	ok(sql_insert_rows(w, 0, 1000) == SQLITE_OK, "a commit of 2 MB");
 	after_log = store_trickle_handed();
 	ok(after_log - before >= 6,
 	   "the log's writes handed over as they were made (%llu times)",
@@ -87,7 +73,7 @@ test_handed_and_whole(void)
 	   "the database's writes handed over too (%llu times)",
 	   (unsigned long long)(after_ckpt - after_log));
 
-	ok(insert(w, 1000, 1010) == SQLITE_OK, "a small commit");
+	ok(sql_insert_rows(w, 1000, 1010) == SQLITE_OK, "a small commit");
 	ok(store_trickle_handed() - after_ckpt <= 1,
 	   "20 KB are not handed over on their own");
 
@@ -185,7 +171,7 @@ test_locks_kept(void)
 	   "a connection of the unix VFS reads");
 	ok(shared_lock_seen(), "another process sees its lock");
 	w = open_db(STORE_TRICKLE_VFS, SQLITE_OPEN_READWRITE);
-	ok(insert(w, 2000, 2300) == SQLITE_OK,
+	ok(sql_insert_rows(w, 2000, 2300) == SQLITE_OK,
 	   "600 KB through the VFS (handed over)");
 	ok(sql_exec(w, "PRAGMA wal_checkpoint(PASSIVE)") == SQLITE_OK,
 	   "and a checkpoint through it");

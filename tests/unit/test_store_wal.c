@@ -82,20 +82,6 @@ open_db(const char *vfs, const char *cache)
 	return db;
 }
 
-/* Rows [from, to) of 2,000 bytes each, in one transaction. */
-static int
-insert(sqlite3 *db, int from, int to)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql),
-	         "WITH RECURSIVE n(i) AS (SELECT %d UNION ALL SELECT i + 1"
-	         " FROM n WHERE i + 1 < %d) INSERT INTO t SELECT i,"
-	         " printf('%%02000d', i) FROM n",
-	         from, to);
-	return sql_exec(db, sql);
-}
-
 static void
 test_gathered(void)
 {
@@ -111,7 +97,7 @@ test_gathered(void)
 	pwrite_hook(true);
 	writes = 0;
 	/* ~150 pages: some 300 frame writes without gathering. */
-	ok(insert(w, 0, 300) == SQLITE_OK, "a commit of 600 KB");
+	ok(sql_insert_rows(w, 0, 300) == SQLITE_OK, "a commit of 600 KB");
 	frames_writes = writes;
 	pwrite_hook(false);
 	ok(frames_writes > 0 && frames_writes <= 8,
@@ -119,7 +105,7 @@ test_gathered(void)
 	ok(sql_one(r, "SELECT count(*) FROM t") == 300,
 	   "another connection sees the commit");
 
-	ok(insert(w, 300, 301) == SQLITE_OK, "a commit of one row");
+	ok(sql_insert_rows(w, 300, 301) == SQLITE_OK, "a commit of one row");
 	ok(sql_one(r, "SELECT count(*) FROM t") == 301, "and sees that one");
 
 	/* Past the 8 MiB gathered at most, in a small cache: the pager
@@ -127,7 +113,8 @@ test_gathered(void)
 	sqlite3_close(w);
 	w = open_db(STORE_WAL_VFS, "50");
 	ok(sql_exec(w, "BEGIN") == SQLITE_OK, "begin");
-	ok(insert(w, 1000, 6000) == SQLITE_OK, "10 MB in one transaction");
+	ok(sql_insert_rows(w, 1000, 6000) == SQLITE_OK,
+	   "10 MB in one transaction");
 	ok(sql_exec(w, "UPDATE t SET v = upper(v) || 'x' WHERE k % 7 = 0") ==
 	       SQLITE_OK,
 	   "pages spilled are written again");
@@ -291,12 +278,12 @@ test_crash(void)
 		int i;
 
 		for (i = 0; i < 20; i++)
-			if (insert(c, 10000 + i * 50, 10000 + i * 50 + 50) !=
-			    SQLITE_OK)
+			if (sql_insert_rows(c, 10000 + i * 50,
+			                    10000 + i * 50 + 50) != SQLITE_OK)
 				_exit(2);
 		/* Gathered but not committed: must not appear. */
 		sql_exec(c, "BEGIN");
-		insert(c, 20000, 20300);
+		sql_insert_rows(c, 20000, 20300);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
