@@ -29,6 +29,8 @@
  *   last batch added and syncs; the next BEGIN, kept waiting that long by
  *   the writer's busy handler, restarts the log. This is the one time the
  *   loop thread waits for the checkpointer, once per 64 MiB of log at most.
+ *   If it finds no gap, the writer's next commits copy the rest themselves
+ *   (ckpt_hook), and the BEGIN after restarts the log.
  * - Once no commit has come for CKPT_IDLE_MS, the thread empties the log
  *   (TRUNCATE), under the writer's lock too, but with nobody writing.
  *
@@ -90,6 +92,7 @@ struct store_ckpt {
 	int pages;           /* frames in the log at the last commit */
 	int restart_at;      /* frames at which to force a restart */
 	int passive_at;      /* frames at which to copy the log again */
+	bool restart_failed; /* the RESTART found no gap: the writer's turn */
 	enum ckpt_want want; /* asked by the hook or store_ckpt_truncate */
 	bool waiting;        /* the thread sleeps on cv */
 	bool clean_wait;     /* ... until the first commit after an empty log */
@@ -112,7 +115,7 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int npages)
 {
 	struct store_ckpt *c = arg;
 	enum ckpt_want want = CKPT_NONE;
-	bool wake = false;
+	bool wake = false, own;
 
 	if (npages > c->max_pages)
 		c->max_pages = npages;
@@ -123,6 +126,7 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int npages)
 		c->frames += (uint64_t)npages;
 		c->restart_at = CKPT_MAX_PAGES;
 		c->passive_at = CKPT_PAGES;
+		c->restart_failed = false;
 	} else
 		c->frames += (uint64_t)(npages - c->pages);
 	c->pages = npages;
@@ -139,19 +143,21 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int npages)
 	 * that never reaches CKPT_PAGES is emptied too. */
 	if (c->clean_wait)
 		wake = true;
+	/*
+	 * A writer that never lets go of its lock between commits (bench/gen,
+	 * a bulk load, 8 connections under the sanitizers) leaves the
+	 * checkpointer no gap for the RESTART: the log grew to 3 GB. Once the
+	 * RESTART has failed (or past twice the bound) the writer copies the
+	 * rest itself, between its own transactions (the checkpointer has
+	 * copied most of it), so that its next one starts the log again.
+	 * PASSIVE: if the checkpointer is at it, this returns at once and the
+	 * next commit tries again.
+	 */
+	own = c->restart_failed || npages >= 2 * CKPT_MAX_PAGES;
 	pthread_mutex_unlock(&c->mu);
 	if (wake)
 		pthread_cond_signal(&c->cv);
-	/*
-	 * A writer that never lets go of its lock between commits (bench/gen,
-	 * a bulk load) leaves the checkpointer no gap for the RESTART: the
-	 * log grew to 3 GB. Past twice the bound the writer copies the rest
-	 * itself, between its own transactions (the checkpointer has copied
-	 * most of it), so that its next one starts the log again. PASSIVE:
-	 * if the checkpointer is at it, this returns at once and the next
-	 * commit tries again.
-	 */
-	if (npages >= 2 * CKPT_MAX_PAGES)
+	if (own)
 		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 		                          NULL, NULL);
 	return SQLITE_OK;
@@ -247,7 +253,7 @@ ckpt_main(void *arg)
 	uint64_t seen;
 	int idle = CKPT_IDLE_MS;
 	enum ckpt_want want;
-	bool emptied;
+	bool emptied, done;
 
 	store_thread_background();
 	pthread_mutex_lock(&c->mu);
@@ -262,8 +268,10 @@ ckpt_main(void *arg)
 			 * not after every commit past CKPT_PAGES. */
 			c->passive_at = c->pages + CKPT_PAGES;
 			pthread_mutex_unlock(&c->mu);
-			ckpt_do(c, want);
+			done = ckpt_do(c, want);
 			pthread_mutex_lock(&c->mu);
+			if (want == CKPT_RESTART && !done)
+				c->restart_failed = true;
 			continue;
 		}
 		if (c->commits == clean) {
