@@ -785,11 +785,12 @@ store_open_common(const char *path, bool readonly, bool sync_full,
 	 * again; under load it grows back at once, and cutting and growing it
 	 * cost the loop thread ftruncate, and its syncs block allocation, at
 	 * each restart: 7% fewer submits with 8 MiB than with 64. Under 64
-	 * connections the log starts again at up to twice CKPT_MAX_PAGES
-	 * (~130 MiB, lib/store_ckpt.c), so 256 MiB cuts nothing the next
-	 * cycle writes again: +7% submits at a million applications, +2-4%
-	 * at 50,000, against 64 MiB. Once writes stop it is emptied anyway;
-	 * a log a reader's old snapshot let grow past it is cut back.
+	 * connections the log starts again past CKPT_MAX_PAGES (at up to ~85
+	 * MiB, lib/store_ckpt.c; at twice CKPT_MAX_PAGES at most), so 256 MiB
+	 * cuts nothing
+	 * the next cycle writes again: +7% submits at a million applications,
+	 * +2-4% at 50,000, against 64 MiB. Once writes stop it is emptied
+	 * anyway; a log a reader's old snapshot let grow past it is cut back.
 	 */
 	if (exec_sql(s, sync_full ? "PRAGMA synchronous = FULL"
 	                          : "PRAGMA synchronous = NORMAL") == -1 ||

@@ -20,7 +20,7 @@
  * copied everything and no reader still needed the log. Under sustained
  * writes the next batch usually begins while the checkpoint is still
  * copying the last one, so the log restarts only now and then (under 64
- * connections and ~30,000 submits a second, at up to ~140 MiB, where
+ * connections and ~30,000 submits a second, at up to ~85 MiB, where
  * auto-checkpoint kept it under 8; its file keeps that size, see
  * journal_size_limit in lib/store.c). Two things bound it:
  *
