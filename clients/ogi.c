@@ -625,6 +625,32 @@ opt_lookup(const struct optspec *opts, const char *arg, const char **inline_val)
 }
 
 /*
+ * The value of --token, copied out of argv; the bytes in argv are zeroed,
+ * so that ps(1) and /proc/PID/cmdline show "--token" with no token a
+ * moment after ogi starts (OGI_TOKEN and the config file never show it).
+ * Freed at the end of main.
+ */
+static char *argv_token;
+
+static void
+argv_token_free(void)
+{
+	if (argv_token != NULL)
+		explicit_bzero(argv_token, strlen(argv_token));
+	free(argv_token);
+	argv_token = NULL;
+}
+
+static const char *
+token_from_argv(char *val)
+{
+	argv_token_free();
+	argv_token = xstrdup(val);
+	explicit_bzero(val, strlen(val));
+	return argv_token;
+}
+
+/*
  * Take the option at argv[*i] from opts into vals. Returns 1 if taken, 0
  * if not an option of opts, or EXIT_USAGE (printed).
  */
@@ -659,6 +685,8 @@ opt_take(struct ctx *ctx, const struct optspec *opts, const char **vals,
 		if (arg_check_date(ctx, inline_val, what) != 0)
 			return EXIT_USAGE;
 	}
+	if (opts == global_opts && strcmp(opts[k].name, "token") == 0)
+		inline_val = token_from_argv((char *)inline_val);
 	vals[k] = inline_val;
 	return 1;
 }
@@ -932,5 +960,6 @@ main(int argc, char **argv)
 	rpc_close(ctx.rpc);
 	for (k = 0; k < NCONFIG_KEYS; k++)
 		free(cfg[k]);
+	argv_token_free();
 	return r;
 }

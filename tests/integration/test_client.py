@@ -442,16 +442,28 @@ def test_watch():
     env = dict(os.environ)
     env.pop("OGI_ADDR", None)
     env.pop("OGI_TOKEN", None)
+    where = addr()
+    tok = _tokens["boss"]
     for json_mode in (False, True):
-        args = [OGI, "--addr", addr(), "--token", _tokens["boss"]]
+        # The token as its own argument before the command, then (with
+        # --json) as --token=... after it, given twice.
         if json_mode:
-            args.append("--json")
-        args += ["watch", "submitted"]
+            args = [OGI, "--addr", where, "--token=wrong", "--json",
+                    "watch", "--token=" + tok, "submitted"]
+        else:
+            args = [OGI, "--addr", where, "--token", tok, "watch",
+                    "submitted"]
         p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=env)
         try:
             line = p.stderr.readline()  # "watching ..." once subscribed
             ok("watching" in line, "watch says when it is subscribed", line)
+            with open("/proc/%d/cmdline" % p.pid, "rb") as f:
+                shown = f.read()
+            ok(tok.encode() not in shown and b"wrong" not in shown,
+               "the token is not left in the arguments ps shows", shown)
+            ok(b"--token" in shown and b"watch" in shown,
+               "the other arguments are left as they were", shown)
             aid = submit("钱十", "watch %s" % json_mode)
             line = p.stdout.readline()
             if json_mode:
