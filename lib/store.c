@@ -634,6 +634,18 @@ exec_sql(struct store *s, const char *text)
 	return 0;
 }
 
+/*
+ * ROLLBACK by text, and drop what the transaction gathered for the log
+ * (lib/store_wal.c): a failed statement's discard came while the
+ * transaction was still open, and did nothing.
+ */
+static void
+exec_rollback(struct store *s)
+{
+	exec_sql(s, "ROLLBACK");
+	store_wal_discard(s->db);
+}
+
 static int
 load_last_hash(struct store *s)
 {
@@ -700,13 +712,13 @@ migrate(struct store *s)
 			char keep[sizeof(s->err)];
 
 			memcpy(keep, s->err, sizeof(keep));
-			exec_sql(s, "ROLLBACK");
+			exec_rollback(s);
 			memcpy(s->err, keep, sizeof(keep));
 			return -1;
 		}
 		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", i + 1);
 		if (exec_sql(s, buf) == -1 || exec_sql(s, "COMMIT") == -1) {
-			exec_sql(s, "ROLLBACK");
+			exec_rollback(s);
 			return -1;
 		}
 	}

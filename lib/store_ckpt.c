@@ -331,6 +331,8 @@ store_ckpt_start(struct store *s, const char *path, bool sync_full)
 	    pthread_cond_init(&c->cv, &ca) != 0)
 		fatalx("store: pthread_cond_init");
 	pthread_condattr_destroy(&ca);
+	c->restart_at = CKPT_MAX_PAGES; /* set before the thread reads them */
+	c->passive_at = CKPT_PAGES;
 	if ((rc = pthread_create(&c->thread, NULL, ckpt_main, c)) != 0) {
 		errno = rc;
 		fatal("store: pthread_create");
@@ -340,8 +342,6 @@ store_ckpt_start(struct store *s, const char *path, bool sync_full)
 	 * checkpointing themselves: a WAL hook replaces SQLite's
 	 * auto-checkpoint, which is one.
 	 */
-	c->restart_at = CKPT_MAX_PAGES;
-	c->passive_at = CKPT_PAGES;
 	sqlite3_wal_hook(s->db, ckpt_hook, c);
 	s->ckpt = c;
 	return 0;

@@ -124,22 +124,27 @@ ents_cut(struct store_refs *r, size_t n)
 	slots_rebuild(r);
 }
 
-/* The hot ref's application rowid, or 0. */
+/*
+ * The hot ref's application rowid, or 0. A ref is hot twice only when its
+ * first application was deleted by hand and the ref submitted again: the
+ * newest entry (the highest index) is the one that stands.
+ */
 static int64_t
 hot_find(const struct store_refs *r, int64_t user, const char *ref)
 {
 	uint64_t h = ref_hash(user, ref);
 	size_t mask = r->nslots - 1, k = (size_t)h & mask;
-	uint32_t v;
+	uint32_t v, found = 0;
 
 	while ((v = r->slots[k]) != 0) {
 		const struct ref_ent *e = &r->ents[v - 1];
 
-		if (e->hash == h && e->user == user && strcmp(e->ref, ref) == 0)
-			return e->rowid;
+		if (v > found && e->hash == h && e->user == user &&
+		    strcmp(e->ref, ref) == 0)
+			found = v;
 		k = (k + 1) & mask;
 	}
-	return 0;
+	return found != 0 ? r->ents[found - 1].rowid : 0;
 }
 
 static void
@@ -229,17 +234,23 @@ store_refs_rollback(struct store *s)
 	ents_cut(r, r->mark);
 }
 
-/* qsort_r over indexes into ents. */
+/*
+ * qsort_r over indexes into ents: by key, and a key hot twice (hot_find)
+ * oldest first, so that the merge's INSERT OR REPLACE keeps the newest.
+ */
 static int
 ent_cmp(const void *a, const void *b, void *arg)
 {
 	const struct ref_ent *ents = arg;
-	const struct ref_ent *x = &ents[*(const size_t *)a];
-	const struct ref_ent *y = &ents[*(const size_t *)b];
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct ref_ent *x = &ents[i], *y = &ents[j];
+	int c;
 
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
-	return strcmp(x->ref, y->ref);
+	if ((c = strcmp(x->ref, y->ref)) != 0)
+		return c;
+	return i < j ? -1 : i > j;
 }
 
 /* A cycle over every hot ref: their order, and refs_upto once moved. */
@@ -416,10 +427,15 @@ store_refs_open(struct store *s)
 	r->mark = r->n;
 	if (r->n < r->cycle)
 		return 0;
+	/*
+	 * Best effort, as every merge: on a full disk ogid still starts, and
+	 * the refs stay hot until the merges at commits move them.
+	 */
 	if (store_begin(s) == -1 || refs_merge(s, true) == -1 ||
 	    store_commit(s) == -1) {
+		log_warnx("store: client_refs at open: %s; merged later",
+		          store_error(s));
 		store_rollback(s);
-		return -1;
 	}
 	return 0;
 }

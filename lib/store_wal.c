@@ -112,8 +112,12 @@ wal_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	size_t n = (size_t)amt;
 	int rc;
 
-	if (amt <= 0 || w->through)
+	if (amt <= 0 || w->through) {
+		/* Bytes a failed flush kept go first (wal_sector_size). */
+		if (w->len > 0 && (rc = gather_flush(w)) != SQLITE_OK)
+			return rc;
 		return store_shim_write(f, p, amt, off);
+	}
 	if (w->len == 0 || off != w->off + (sqlite3_int64)w->len ||
 	    w->len + n > GATHER_MAX) {
 		if ((rc = gather_flush(w)) != SQLITE_OK)
@@ -188,15 +192,19 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
  * SQLite asks a log's sector size only to pad a commit to it, when the
  * database has no powersafe overwrite (psow=0): then the tail of the
  * padding is written after the sync, and published with the commit. From
- * then on this log is written as it comes.
+ * then on this log is written as it comes, whether or not this flush
+ * succeeds: bytes it could not write are kept and go out before the next
+ * write (wal_write) or fail it, never after the commit is published.
  */
 static int
 wal_sector_size(sqlite3_file *f)
 {
 	struct wal_file *w = (struct wal_file *)f;
 
-	if (!w->through && gather_flush(w) == SQLITE_OK)
+	if (!w->through) {
+		(void)gather_flush(w);
 		w->through = true;
+	}
 	return store_shim_sector_size(f);
 }
 

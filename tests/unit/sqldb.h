@@ -6,7 +6,10 @@
 #ifndef OGI_TEST_SQLDB_H
 #define OGI_TEST_SQLDB_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -78,6 +81,43 @@ sql_insert_rows(sqlite3 *db, int from, int to)
 	         " printf('%%02000d', i) FROM n",
 	         from, to);
 	return sql_exec(db, sql);
+}
+
+/* Whether fd is a write-ahead log (its name ends in -wal). */
+static inline bool
+sql_fd_is_log(int fd)
+{
+	char link[64], target[512];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, target, sizeof(target) - 1)) < 4)
+		return false;
+	target[n] = '\0';
+	return strcmp(target + n - 4, "-wal") == 0;
+}
+
+/* The unix VFS's pwrite and pwrite64 (xSetSystemCall): fn, or the real. */
+static inline void
+sql_pwrite_hook(sqlite3_syscall_ptr fn)
+{
+	static const char *const names[] = { "pwrite", "pwrite64" };
+	sqlite3_vfs *u = sqlite3_vfs_find("unix");
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		u->xSetSystemCall(u, names[i], fn);
+}
+
+/* A pwrite for sql_pwrite_hook: every write to a log fails, ENOSPC. */
+static inline ssize_t
+sql_pwrite_log_full(int fd, const void *buf, size_t n, off_t off)
+{
+	if (sql_fd_is_log(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return pwrite(fd, buf, n, off);
 }
 
 /* A database, its log and shared memory, and its search index's. */

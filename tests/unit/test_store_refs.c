@@ -139,6 +139,82 @@ finds_all(struct store *s, int64_t user, const char *prefix, int from, int to,
 	return 1;
 }
 
+/*
+ * A hot ref whose application was deleted by hand (not the last row) and
+ * is submitted again: the new application stands for every retry, and
+ * after the merge.
+ */
+static void
+test_deleted_hot(struct store *s)
+{
+	char gone[APP_ID_LEN], id[APP_ID_LEN], sql[128];
+	struct app first;
+
+	if (store_begin(s) == -1)
+		bail("begin", s);
+	if (submit(s, 14, "del", gone, &first) != 0 ||
+	    submit(s, 14, "after", NULL, &first) != 0)
+		bail("submit", s);
+	app_clear(&first);
+	if (store_commit(s) == -1)
+		bail("commit", s);
+	snprintf(sql, sizeof(sql), "DELETE FROM apps WHERE id = '%s'", gone);
+	run_sql(sql);
+	ok(submit(s, 14, "del", id, &first) == 0,
+	   "a hot ref whose application was deleted by hand is new (%s)", id);
+	app_clear(&first);
+	ok(finds(s, 14, "del", id) && finds(s, 14, "del", id),
+	   "and every retry finds the new one, not a third");
+	submit_many(s, 14, "w", 1030);
+	ok(count("SELECT count(*) FROM client_refs WHERE created_by = 14"
+	         " AND client_ref = 'del'") == 1 &&
+	       count("SELECT app_rowid FROM client_refs WHERE created_by = 14"
+	             " AND client_ref = 'del'") ==
+	           count("SELECT rowid FROM apps WHERE created_by = 14"
+	                 " AND client_ref = 'del'"),
+	   "the merge keeps the new one");
+	ok(finds(s, 14, "del", id), "found from client_refs too");
+}
+
+/*
+ * A cycle's worth of hot refs at open, and the log's writes fail (a full
+ * disk): the merge at open is given up and the store opens; the refs are
+ * found in memory, and the first commit once the disk has room merges
+ * them.
+ */
+static void
+test_open_full(const char *dir)
+{
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/full.db", dir);
+	store_refs_tune(1 << 20, 1 << 30);
+	if (store_create(path, &s) == -1)
+		bail("create", s);
+	next_n = 1;
+	submit_many(s, 5, "k", 40);
+	store_close(s);
+	store_refs_tune(16, 1 << 30);
+	sql_pwrite_hook((sqlite3_syscall_ptr)sql_pwrite_log_full);
+	s = NULL;
+	ok(store_open(path, false, true, &s) == 0,
+	   "40 hot refs at open, a cycle of 16, the disk full: it opens (%s)",
+	   s != NULL ? store_error(s) : "");
+	sql_pwrite_hook(NULL);
+	if (s == NULL)
+		bail("open", s);
+	ok(count("SELECT count(*) FROM client_refs") == 0,
+	   "nothing merged at open");
+	ok(finds_all(s, 5, "k", 0, 40, 1), "the refs are found in memory");
+	submit_many(s, 5, "l", 1);
+	ok(count("SELECT count(*) FROM client_refs") == 41,
+	   "the next commit merges them (%lld)",
+	   count("SELECT count(*) FROM client_refs"));
+	ok(finds_all(s, 5, "k", 0, 40, 1), "and they are found there");
+	store_close(s);
+	db_files_remove(path);
+}
+
 /* A cycle of 1024 refs in chunks of 300, one a commit. */
 static void
 test_chunks(struct store **sp)
@@ -342,6 +418,7 @@ main(void)
 	       submit(s, 11, NULL, NULL, &first) == 0,
 	   "no ref: never taken");
 	app_clear(&first);
+	test_deleted_hot(s);
 	test_chunks(&s);
 	store_close(s);
 
@@ -373,6 +450,7 @@ main(void)
 	   "retries find their first application");
 	store_close(s);
 	db_files_remove(path);
+	test_open_full(dir);
 	rmdir(dir);
 	return tap_done();
 }

@@ -24,25 +24,12 @@ static char path[256];
 static int writes;
 static bool log_full; /* writes to a log fail with ENOSPC */
 
-static bool
-is_log(int fd)
-{
-	char link[64], target[512];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if ((n = readlink(link, target, sizeof(target) - 1)) < 4)
-		return false;
-	target[n] = '\0';
-	return strcmp(target + n - 4, "-wal") == 0;
-}
-
 /* The unix VFS's pwrite and pwrite64 (the same on 64-bit Linux), counted. */
 static ssize_t
 count_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	writes++;
-	if (log_full && is_log(fd)) {
+	if (log_full && sql_fd_is_log(fd)) {
 		errno = ENOSPC;
 		return -1;
 	}
@@ -52,13 +39,7 @@ count_pwrite(int fd, const void *buf, size_t n, off_t off)
 static void
 pwrite_hook(bool on)
 {
-	static const char *const names[] = { "pwrite", "pwrite64" };
-	sqlite3_vfs *u = sqlite3_vfs_find("unix");
-	size_t i;
-
-	for (i = 0; i < 2; i++)
-		u->xSetSystemCall(
-		    u, names[i], on ? (sqlite3_syscall_ptr)count_pwrite : NULL);
+	sql_pwrite_hook(on ? (sqlite3_syscall_ptr)count_pwrite : NULL);
 }
 
 static sqlite3 *
@@ -264,6 +245,81 @@ test_no_powersafe_overwrite(void)
 	sqlite3_close(w);
 }
 
+/* The log's pwrite calls counted; the one numbered fail_nth fails. */
+static int log_writes, fail_nth;
+
+static ssize_t
+nth_log_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (sql_fd_is_log(fd) && ++log_writes == fail_nth) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return pwrite(fd, buf, n, off);
+}
+
+/*
+ * psow=0, and one write to the log fails (the first, second, ...: among
+ * them the one that writes what was gathered when SQLite asks the sector
+ * size). The commit fails, or every byte it publishes is in the file: a
+ * reader never sees the log's older bytes in its place.
+ */
+static void
+test_no_powersafe_overwrite_failed_write(void)
+{
+	char uri[300];
+	int nth, bad = 0, failed = 0;
+
+	for (nth = 1; nth <= 4; nth++) {
+		sqlite3 *a, *w = NULL, *r;
+		int rc;
+
+		db_files_remove(path);
+		a = open_db(NULL, "-16384");
+		/* An older generation of the log, full of other bytes. */
+		sql_exec(a, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB);"
+		            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT"
+		            " i + 1 FROM n WHERE i < 400) INSERT INTO t SELECT"
+		            " i, randomblob(3000) FROM n;"
+		            "UPDATE t SET v = randomblob(3000);"
+		            "PRAGMA wal_checkpoint(PASSIVE)");
+		r = open_db(NULL, "-16384");
+		snprintf(uri, sizeof(uri), "file:%s?psow=0", path);
+		if (sqlite3_open_v2(uri, &w,
+		                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI,
+		                    STORE_WAL_VFS) != SQLITE_OK) {
+			printf("Bail out! open %s\n", uri);
+			exit(1);
+		}
+		sql_exec(w, "PRAGMA synchronous = FULL;"
+		            " PRAGMA wal_autocheckpoint = 0");
+		log_writes = 0;
+		fail_nth = nth;
+		sql_pwrite_hook((sqlite3_syscall_ptr)nth_log_pwrite);
+		rc = sqlite3_exec(w,
+		                  "UPDATE t SET v = printf('%03000d', 7)"
+		                  " WHERE k = 7",
+		                  NULL, NULL, NULL);
+		sql_pwrite_hook(NULL);
+		if (rc != SQLITE_OK)
+			failed++;
+		else if (sql_one(r, "SELECT v = printf('%03000d', 7) FROM t"
+		                    " WHERE k = 7") != 1) {
+			printf("# write %d failed: the commit stood, the reader"
+			       " saw other bytes\n",
+			       nth);
+			bad++;
+		}
+		sqlite3_close(w);
+		sqlite3_close(r);
+		sqlite3_close(a);
+	}
+	ok(bad == 0 && failed > 0,
+	   "a failed write of a padded commit: it fails (%d of 4) or is"
+	   " whole (%d not)",
+	   failed, bad);
+}
+
 /* A process that commits and dies without closing: the commits stay. */
 static void
 test_crash(void)
@@ -320,6 +376,7 @@ main(void)
 	test_full_disk();
 	test_rollback_then_other_writer();
 	test_no_powersafe_overwrite();
+	test_no_powersafe_overwrite_failed_write();
 	db_files_remove(path);
 	rmdir(dir);
 	return tap_done();
