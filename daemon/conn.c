@@ -83,6 +83,9 @@ struct conn {
 	bool lingering;  /* output flushed, draining input before close */
 	bool dead;       /* closed: the reaper frees it */
 	bool tls_failed; /* no close_notify after a TLS error */
+	/* The line being read begins [auth with a valid token: its limits
+	 * are an authenticated connection's (conn_auth_head). */
+	bool auth_head;
 	unsigned long long dropped_events; /* pushes dropped: output full */
 	const char *reason;                /* why it is closing */
 	size_t scanned;         /* input bytes known to hold no "\n" */
@@ -133,11 +136,13 @@ conn_max_output(void)
 }
 
 /*
- * What a line may hold. Before auth: 64 KiB and 1024 values, enough for
- * [auth, a call]; so 1,024 clients that never log in hold at most some
- * 64 MiB of input and nothing like a tree of a megabyte of "[{},{},...]"
- * each (~80 MB: jansson takes some 200 bytes a value). After it:
- * max_request_bytes and 65,536 values (a batch of a few thousand calls).
+ * What a line may hold. Before auth: 64 KiB and 1024 values; so 1,024
+ * clients that never log in hold at most some 64 MiB of input and nothing
+ * like a tree of a megabyte of "[{},{},...]" each (~80 MB: jansson takes
+ * some 200 bytes a value). After it, or on a line that begins with an
+ * auth whose token is valid ([auth, call], SPEC section 5: checked once
+ * the line passes a limit, conn_auth_head): max_request_bytes and 65,536
+ * values (a batch of a few thousand calls).
  */
 #define CONN_UNAUTH_BYTES 65536
 #define CONN_UNAUTH_VALUES 1024
@@ -150,8 +155,40 @@ conn_max_request(const struct conn *c)
 	                 ? (size_t)ogid->cfg.max_request_bytes
 	                 : 1 << 20;
 
-	return !c->session.authed && max > CONN_UNAUTH_BYTES ? CONN_UNAUTH_BYTES
-	                                                     : max;
+	return !c->session.authed && !c->auth_head && max > CONN_UNAUTH_BYTES
+	           ? CONN_UNAUTH_BYTES
+	           : max;
+}
+
+/*
+ * Before auth, a line over a limit: does it begin with an auth whose
+ * token is valid? Its first element is found in the first 64 KiB and
+ * checked (methods_auth_head); the line then gets an authenticated
+ * connection's limits. Asked once a line: a wrong or missing token leaves
+ * the line refused.
+ */
+static bool
+conn_auth_head(struct conn *c, struct evbuffer *in)
+{
+	size_t n = evbuffer_get_length(in), off, len;
+	const char *data;
+	json_t *call;
+
+	if (c->session.authed || c->auth_head)
+		return c->auth_head;
+	if (n > CONN_UNAUTH_BYTES)
+		n = CONN_UNAUTH_BYTES;
+	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	if (data == NULL || jr_first_element(data, n, &off, &len) != 1)
+		return false;
+	call = json_loadb(data + off, len, JSON_REJECT_DUPLICATES, NULL);
+	c->auth_head =
+	    json_is_object(call) && methods_auth_head(&c->session, call);
+	json_decref(call);
+	if (c->auth_head)
+		log_info("conn=%llu peer=%s event=auth_head",
+		         (unsigned long long)c->id, c->session.peer);
+	return c->auth_head;
 }
 
 static size_t
@@ -534,7 +571,7 @@ conn_next_line(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t len = evbuffer_get_length(in), max = conn_max_request(c),
-	       linelen, drain, values;
+	       linelen, drain, values, nvalues;
 	struct evbuffer_ptr p;
 	unsigned char *data;
 
@@ -554,6 +591,8 @@ conn_next_line(struct conn *c)
 	}
 	if (p.pos < 0) {
 		c->scanned = len;
+		if (len > max && conn_auth_head(c, in))
+			max = conn_max_request(c);
 		if (len > max) {
 			conn_oversize(c, len);
 			return 0;
@@ -572,6 +611,8 @@ conn_next_line(struct conn *c)
 	} else {
 		linelen = (size_t)p.pos;
 		drain = linelen + 1;
+		if (linelen > max && conn_auth_head(c, in))
+			max = conn_max_request(c);
 		if (linelen > max) {
 			conn_oversize(c, linelen);
 			return 0;
@@ -580,15 +621,27 @@ conn_next_line(struct conn *c)
 	c->scanned = 0;
 	c->partial_since = 0;
 	data = evbuffer_pullup(in, (ev_ssize_t)linelen);
-	values = c->session.authed ? CONN_VALUES : CONN_UNAUTH_VALUES;
-	if (linelen >= 2 * values &&
-	    jr_values((const char *)data, linelen, values) > values)
+	values = c->session.authed || c->auth_head ? CONN_VALUES
+	                                           : CONN_UNAUTH_VALUES;
+	nvalues = linelen >= 2 * values
+	              ? jr_values((const char *)data, linelen, values)
+	              : 0;
+	if (nvalues > values && values == CONN_UNAUTH_VALUES &&
+	    conn_auth_head(c, in)) {
+		values = CONN_VALUES;
+		data = evbuffer_pullup(in, (ev_ssize_t)linelen);
+		nvalues = linelen >= 2 * values
+		              ? jr_values((const char *)data, linelen, values)
+		              : 0;
+	}
+	if (nvalues > values)
 		conn_too_many_values(c, values);
 	else if (linelen != 0 && !conn_blank(data, linelen)) {
 		rpc_work_start(&c->work, (const char *)data, linelen,
 		               conn_shutting_down, conn_emit, c);
 		c->working = true;
 	}
+	c->auth_head = false;
 	evbuffer_drain(in, drain);
 	if (c->read_full) {
 		c->read_full = false;
@@ -850,6 +903,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen,
 	else
 		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host,
 		         serv);
+	c->session.loopback = server_loopback(sa);
 	if (!tls_enabled())
 		c->bev = bufferevent_socket_new(ogid->base, fd,
 		                                BEV_OPT_CLOSE_ON_FREE);

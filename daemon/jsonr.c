@@ -19,11 +19,16 @@ struct jr {
 
 static json_t *jr_value(struct jr *);
 
+static bool
+jr_is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
 static void
 jr_space(struct jr *r)
 {
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' ||
-	                         *r->p == '\n' || *r->p == '\r'))
+	while (r->p < r->end && jr_is_space(*r->p))
 		r->p++;
 }
 
@@ -378,24 +383,66 @@ jr_loadb(const char *buf, size_t len)
 	return v;
 }
 
+/* Past the string whose opening quote is at buf[i]: its end, or len. */
+static size_t
+jr_past_string(const char *buf, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\')
+			i++;
+		else if (buf[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+int
+jr_first_element(const char *buf, size_t len, size_t *off, size_t *elen)
+{
+	size_t i = 0, start, depth = 0;
+
+	while (i < len && jr_is_space(buf[i]))
+		i++;
+	if (i == len || buf[i++] != '[')
+		return 0;
+	while (i < len && jr_is_space(buf[i]))
+		i++;
+	if (i == len || buf[i] != '{')
+		return 0;
+	for (start = i; i < len;) {
+		char ch = buf[i];
+
+		if (ch == '"') {
+			i = jr_past_string(buf, len, i);
+			continue;
+		}
+		if (ch == '{' || ch == '[')
+			depth++;
+		else if ((ch == '}' || ch == ']') && --depth == 0) {
+			*off = start;
+			*elen = i + 1 - start;
+			return 1;
+		}
+		i++;
+	}
+	return 0;
+}
+
 size_t
 jr_values(const char *buf, size_t len, size_t max)
 {
-	size_t i, n = 1;
-	bool in_str = false;
+	size_t i = 0, n = 1;
 
-	for (i = 0; i < len && n <= max; i++) {
+	while (i < len && n <= max) {
 		char ch = buf[i];
 
-		if (in_str) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				in_str = false;
-		} else if (ch == '"')
-			in_str = true;
-		else if (ch == '{' || ch == '[' || ch == ',')
+		if (ch == '"') {
+			i = jr_past_string(buf, len, i);
+			continue;
+		}
+		if (ch == '{' || ch == '[' || ch == ',')
 			n++;
+		i++;
 	}
 	return n;
 }

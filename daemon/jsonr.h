@@ -32,4 +32,12 @@ json_t *jr_loadb(const char *buf, size_t len);
  */
 size_t jr_values(const char *buf, size_t len, size_t max);
 
+/*
+ * If the text is an array whose first element, an object, ends within
+ * buf[0, len), that element's span ([*off, *off + *elen)) and 1; else 0.
+ * Only brackets and strings are followed, not checked: the span is given
+ * to a parser. For a batch's head before the whole line is in.
+ */
+int jr_first_element(const char *buf, size_t len, size_t *off, size_t *elen);
+
 #endif

@@ -231,6 +231,7 @@ reload_config(void)
 	cur->idle_timeout = c.idle_timeout;
 	cur->request_timeout = c.request_timeout;
 	cur->auth_max_failures = c.auth_max_failures;
+	cur->auth_limit_loopback = c.auth_limit_loopback;
 	if (strcmp(c.log_file, cur->log_file) != 0 && c.log_file[0] != '\0' &&
 	    log_set_file(c.log_file) == 0)
 		memcpy(cur->log_file, c.log_file, sizeof(cur->log_file));

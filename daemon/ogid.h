@@ -53,6 +53,7 @@ struct rpc_error {
 struct session {
 	uint64_t conn_id;
 	char peer[64];
+	bool loopback; /* peer is 127/8, ::1 or a unix socket */
 	bool authed;
 	int auth_failures;
 	int64_t user_id;
@@ -120,6 +121,8 @@ bool methods_exists(const char *method);
 struct submit_fast;
 struct submit_fast *methods_submit_read(const char *buf, size_t len);
 void methods_submit_fast(const struct submit_fast *);
+/* Is call (a batch's first element) an auth with a valid token? */
+bool methods_auth_head(struct session *, json_t *call);
 /* The session's user still enabled, with the same token (else the session
  * is made unauthenticated). */
 bool methods_session_valid(struct session *);
@@ -160,7 +163,8 @@ void conn_deauthed(struct conn *);
 /* Listen on cfg.listen, or on the socket systemd passed; print
  * "ogid: listening on ADDR:PORT". Returns 0, or -1 (logged). */
 int server_listen(void);
-void server_stop_accepting(void); /* close the listening socket */
+bool server_loopback(const struct sockaddr *); /* 127/8, ::1, unix */
+void server_stop_accepting(void);              /* close the listening socket */
 
 /* conn.c (continued) */
 struct sockaddr;

@@ -15,6 +15,7 @@
  * logged as a warning: tokens would cross the network readable by anyone.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
@@ -187,7 +188,7 @@ server_accept(evutil_socket_t lfd, short events, void *arg)
 	}
 }
 
-static bool
+bool
 server_loopback(const struct sockaddr *sa)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
@@ -200,6 +201,28 @@ server_loopback(const struct sockaddr *sa)
 		       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
 		        sin6->sin6_addr.s6_addr[12] == 127);
 	return sa->sa_family == AF_UNIX;
+}
+
+/*
+ * The ready line, "ogid: listening on ADDR:PORT", on standard output and,
+ * unless it is the same file, on standard error: SPEC section 8 has ogid
+ * log to stderr and be ready when it prints the line, and a supervisor
+ * may read either stream.
+ */
+static void
+server_ready(const char *addr)
+{
+	struct stat out, err;
+
+	/* stderr first: whoever sees the line on stdout finds it there. */
+	if (fstat(STDOUT_FILENO, &out) == -1 ||
+	    fstat(STDERR_FILENO, &err) == -1 || out.st_dev != err.st_dev ||
+	    out.st_ino != err.st_ino) {
+		fprintf(stderr, "ogid: listening on %s\n", addr);
+		fflush(stderr);
+	}
+	printf("ogid: listening on %s\n", addr);
+	fflush(stdout);
 }
 
 /* Bind and listen on "ADDR:PORT"; -1 with a log line on failure. */
@@ -288,8 +311,7 @@ server_listen(void)
 		          "data cross the network unencrypted; set tls_cert "
 		          "and tls_key",
 		          addr);
-	printf("ogid: listening on %s\n", addr);
-	fflush(stdout);
+	server_ready(addr);
 	return 0;
 }
 

@@ -78,6 +78,8 @@ static const struct config_key config_keys[] = {
 	{ "tls_ca", CONFIG_STRING, OFF(tls_ca), .size = LEN(tls_ca) },
 	{ "allow_root", CONFIG_CHOICE, OFF(allow_root),
 	  .words = { "yes", "no" } },
+	{ "auth_limit_loopback", CONFIG_CHOICE, OFF(auth_limit_loopback),
+	  .words = { "yes", "no" } },
 };
 
 #undef OFF
@@ -141,6 +143,7 @@ config_defaults(struct ogi_config *cfg)
 	cfg->auth_max_failures = 5;
 	cfg->synchronous_full = 1;
 	cfg->allow_root = 0;
+	cfg->auth_limit_loopback = 0;
 }
 
 static int

@@ -32,6 +32,7 @@ struct ogi_config {
 	char tls_key[1024];
 	char tls_ca[1024];
 	int allow_root;
+	int auth_limit_loopback; /* 0: failed auths from loopback not counted */
 };
 
 void config_defaults(struct ogi_config *);

@@ -187,7 +187,7 @@ def test_one_daemon_a_database():
 
 
 def test_auth_limit_per_address():
-    d = Daemon()
+    d = Daemon(config="auth_limit_loopback = yes\n")
     try:
         codes = []
         for i in range(5):  # 5 connections x 4 failures = 20 from one address
@@ -210,6 +210,70 @@ def test_auth_limit_per_address():
         c.close()
         ok("wrong-" not in d.read_log() and d.admin_token not in d.read_log(),
            "tokens never appear in the log")
+    finally:
+        d.cleanup()
+
+
+def test_ready_line_on_stdout_and_stderr():
+    # SPEC 8: ogid logs to stderr and is ready when it prints the line;
+    # the harness reads stdout, a supervisor may read either.
+    d = Daemon()
+    try:
+        want = "ogid: listening on 127.0.0.1:%d" % d.port
+        eq(d.read_log().splitlines().count(want), 1, "the ready line is on stderr too")
+        # Both streams one file (a terminal, the journal): printed once.
+        both = os.path.join(d.tmp, "both.out")
+        db = os.path.join(d.tmp, "second.db")
+        subprocess.run([OGID, "init", "--db", db], capture_output=True, check=True)
+        with open(both, "wb") as f:
+            p = subprocess.Popen([OGID, "--db", db, "--listen", "127.0.0.1:0"],
+                                 stdout=f, stderr=subprocess.STDOUT)
+        try:
+            text = ""
+            deadline = time.time() + 30
+            while "listening on" not in text and time.time() < deadline:
+                time.sleep(0.1)
+                with open(both) as f:
+                    text = f.read()
+            time.sleep(0.3)
+            with open(both) as f:
+                text = f.read()
+            eq(sum(1 for x in text.splitlines() if x.startswith("ogid: listening on ")), 1,
+               "with stdout and stderr one file, the line once")
+        finally:
+            p.terminate()
+            p.wait(30)
+    finally:
+        d.cleanup()
+
+
+def test_auth_limit_not_for_loopback_by_default():
+    # SPEC: five failed auths close a connection. From loopback, by
+    # default, no number of failures on other connections changes that.
+    d = Daemon()
+    try:
+        for i in range(6):  # 6 connections x 4 failures = 24
+            c = d.client()
+            for j in range(4):
+                err = c.error("auth", {"token": "wrong-%d-%d" % (i, j)})
+                eq(err and err["code"], -32001, "failure %d on connection %d" % (j, i))
+            c.close()
+        c = d.client()
+        msgs = [(c.error("auth", {"token": "bad-%d" % j}) or {}).get("message", "")
+                for j in range(4)]
+        ok(all(m == "invalid token" for m in msgs),
+           "after 24 failures from 127.0.0.1, four more on a new connection", msgs)
+        eq(c.call("auth", {"token": d.admin_token}).get("user"), "admin",
+           "and the connection is still open for a valid token")
+        c.close()
+        c = d.client()
+        for j in range(5):
+            err = c.error("auth", {"token": "five-%d" % j})
+            eq(err and err["code"], -32001, "failure %d of five" % (j + 1))
+        ok(c.recv_line(timeout=5) is None, "the fifth closes the connection")
+        c.close()
+        eq(d.admin().call("system.health")["limits"].get("auth_limit_loopback"), False,
+           "system.health shows auth_limit_loopback")
     finally:
         d.cleanup()
 

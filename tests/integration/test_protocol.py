@@ -800,6 +800,75 @@ def test_limits_before_auth_and_values_per_line():
     c.close()
 
 
+def test_batch_auth_head_lifts_the_limits_before_auth():
+    """SPEC 5: a client that opens one connection per request sends
+    [auth, call], and a line may be max_request_bytes. A batch that begins
+    with an auth whose token is valid gets an authenticated connection's
+    limits; any other line before auth keeps 64 KiB and 1024 values."""
+    d = daemon()
+    # The largest description (10,000 characters), each written as an
+    # escaped surrogate pair: ~120 KB, as json.dumps writes by default.
+    desc = "\U0001F600" * 10000
+    sub = req("app.submit", {"applicant": {"kind": "natural_person", "name": "一次连接"},
+                             "channel": "online", "description": desc}, id=2)
+    text = json.dumps([req("auth", {"token": d.admin_token}, id=1), sub]) + "\n"
+    ok(len(text) > 120000, "a line of %d bytes" % len(text))
+    c = d.client()
+    c.send_raw(text)
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 2 and r[0].get("result", {}).get("user") == "admin"
+       and len((r[1].get("result") or {}).get("description", "")) == 10000,
+       "[auth, app.submit] of 120 KB before auth: both answered",
+       r if not isinstance(r, list) else [x.get("error") for x in r])
+    c.close()
+    # Many values: [auth, 300 calls] (~1,500 values).
+    batch = [req("auth", {"token": d.admin_token}, id=0)] + \
+        [req("calendar.is_workday", {"date": WORKDAY}, id=i) for i in range(1, 301)]
+    c = d.client()
+    c.send_raw(json.dumps(batch) + "\n")
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 301 and all(x.get("result") is True for x in r[1:]),
+       "[auth, 300 calls] before auth: all answered",
+       r if not isinstance(r, list) else r[:2])
+    c.close()
+    # Sent in pieces, the head first: the same.
+    c = d.client()
+    raw = text.encode()
+    for k in range(0, len(raw), 30000):
+        c.send_raw(raw[k:k + 30000])
+        time.sleep(0.05)
+    r = c.recv_line()
+    ok(isinstance(r, list) and len(r) == 2 and "result" in r[1],
+       "sent in pieces of 30 KB: answered", r if not isinstance(r, list) else None)
+    c.close()
+    # A wrong token, an auth not first, a disabled user: still refused.
+    a = authed(d)
+    tok = a.call("user.create", {"name": "proto_head_off", "roles": ["clerk"]})["token"]
+    a.call("user.disable", {"name": "proto_head_off"})
+    a.close()
+    for head, what in (([req("auth", {"token": "wrong"}, id=1)], "a wrong token"),
+                       ([req("system.health", id=0), req("auth", {"token": d.admin_token}, id=1)],
+                        "auth not first"),
+                       ([req("auth", {"token": tok}, id=1)], "a disabled user's token"),
+                       ([{"jsonrpc": "2.0", "method": "auth", "id": 1}], "no token")):
+        c = d.client()
+        c.send_raw(json.dumps(head + [sub]) + "\n")
+        r = c.recv_line()
+        eq((err_code(r), r.get("id", "missing")), (-32600, None),
+           "%s at the head of a 120 KB line: -32600, id null" % what)
+        rest, eof = read_to_eof(c, 5)
+        ok(eof, "... then closed", rest)
+        c.close()
+    c = d.client()
+    many = [req("auth", {"token": "wrong"}, id=0)] + \
+        [req("calendar.is_workday", {"date": WORKDAY}, id=i) for i in range(1, 301)]
+    c.send_raw(json.dumps(many) + "\n")
+    r = c.recv_line()
+    ok(err_code(r) == -32600 and "1024 values before auth" in r["error"]["message"],
+       "[auth with a wrong token, 300 calls]: -32600 naming the limit", r)
+    c.close()
+
+
 def test_oversize_default_limit():
     c = authed()
     big = b'{"jsonrpc":"2.0","method":"system.health","id":1,"pad":"' + \

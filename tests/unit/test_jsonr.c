@@ -326,9 +326,47 @@ test_positions(void)
 	   fast, all);
 }
 
+/* jr_first_element: the span of a batch's first object, or 0. */
+static void
+test_first_element(void)
+{
+	static const struct {
+		const char *text;
+		int found;
+		const char *span;
+	} cases[] = {
+		{ "[{\"a\":1},{\"b\":2}]", 1, "{\"a\":1}" },
+		{ " \t[ \r\n{\"a\":[1,{\"x\":\"}\"}]}, 5", 1,
+		  "{\"a\":[1,{\"x\":\"}\"}]}" },
+		{ "[{\"t\":\"a\\\"}b\"}", 1, "{\"t\":\"a\\\"}b\"}" },
+		{ "[{\"t\":\"\\\\\"}", 1, "{\"t\":\"\\\\\"}" },
+		{ "[{\"a\":1", 0, NULL },   /* not ended yet */
+		{ "[{\"a\":\"}", 0, NULL }, /* the brace is in a string */
+		{ "{\"method\":\"auth\"}", 0, NULL }, /* not a batch */
+		{ "[1,{\"a\":1}]", 0, NULL },         /* first not an object */
+		{ "[]", 0, NULL },
+		{ "", 0, NULL },
+		{ "[", 0, NULL },
+	};
+	size_t i, off = 0, len = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *t = cases[i].text;
+		int r = jr_first_element(t, strlen(t), &off, &len);
+
+		if (cases[i].found)
+			ok(r == 1 && len == strlen(cases[i].span) &&
+			       memcmp(t + off, cases[i].span, len) == 0,
+			   "first element of %s", shown(t));
+		else
+			ok(r == 0, "no first element in %s", shown(t));
+	}
+}
+
 int
 main(void)
 {
+	test_first_element();
 	test_fixed();
 	test_random();
 	test_positions();
