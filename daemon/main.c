@@ -307,10 +307,39 @@ lock_database(const char *path)
 	}
 }
 
+/*
+ * Root without --allow-root: refused on any address but loopback, where
+ * it runs with a warning (a machine where everything is root, as a test
+ * box, starts ogid as SPEC section 8 says). Decided before the socket is
+ * bound and the database opened.
+ */
 static int
-run(const char *listen, const char *fake)
+run_listen_socket(bool root_unasked)
+{
+	int rc = server_open(root_unasked);
+
+	if (rc == -2)
+		fprintf(stderr, "ogid: refusing to run as root on an address"
+		                " that is not loopback: run it as a dedicated"
+		                " user (the systemd unit uses DynamicUser), or"
+		                " pass --allow-root\n");
+	else if (rc == 0 && root_unasked)
+		log_warnx("running as root, on loopback only: run it as a"
+		          " dedicated user (the systemd unit uses DynamicUser),"
+		          " or pass --allow-root to say it is meant");
+	return rc;
+}
+
+static int
+run(const char *listen, const char *fake, bool root_unasked)
 {
 	uint64_t wd_usec;
+
+	if (listen != NULL)
+		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s",
+		         listen);
+	if (run_listen_socket(root_unasked) != 0)
+		return 1;
 
 	/* TLS: the SSL_CTX is made once, before anything else can fail. */
 	if (tls_init(&ogid->cfg) == -1) {
@@ -362,9 +391,6 @@ run(const char *listen, const char *fake)
 	evsignal_add(ev_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (listen != NULL)
-		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s",
-		         listen);
 	if (server_listen() == -1)
 		return 1;
 	timers_rearm();
@@ -419,7 +445,7 @@ main(int argc, char **argv)
 	const char *tls[3] = { NULL, NULL, NULL }; /* TLS: cert, key, ca */
 	static const char *const tls_keys[3] = { "tls_cert", "tls_key",
 		                                 "tls_ca" };
-	bool check_only = false, allow_root = false;
+	bool check_only = false, allow_root = false, root_unasked;
 	char err[512];
 	int i;
 
@@ -497,13 +523,8 @@ main(int argc, char **argv)
 		       config_path ? config_path : "(defaults)");
 		return 0;
 	}
-	if (cmd == NULL && geteuid() == 0 && !ogid->cfg.allow_root &&
-	    !allow_root && getenv("OGID_ALLOW_ROOT") == NULL) {
-		fprintf(stderr, "ogid: refusing to run as root: run it as a"
-		                " dedicated user (the systemd unit uses"
-		                " DynamicUser), or pass --allow-root\n");
-		return 1;
-	}
+	root_unasked = geteuid() == 0 && !ogid->cfg.allow_root && !allow_root &&
+	               getenv("OGID_ALLOW_ROOT") == NULL;
 	if (tz_set(ogid->cfg.timezone) == -1)
 		fatal("timezone");
 	if (ogid->cfg.log_file[0] != '\0' &&
@@ -523,5 +544,5 @@ main(int argc, char **argv)
 		}
 		usage();
 	}
-	return run(listen, fake);
+	return run(listen, fake, root_unasked);
 }

@@ -162,7 +162,8 @@ void conn_deauthed(struct conn *);
 /* server.c */
 /* Listen on cfg.listen, or on the socket systemd passed; print
  * "ogid: listening on ADDR:PORT". Returns 0, or -1 (logged). */
-int server_listen(void);
+int server_open(bool loopback_only); /* bind or inherit; -2: not loopback */
+int server_listen(void);             /* accept on it; print the ready line */
 bool server_loopback(const struct sockaddr *); /* 127/8, ::1, unix */
 void server_stop_accepting(void);              /* close the listening socket */
 

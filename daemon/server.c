@@ -225,9 +225,13 @@ server_ready(const char *addr)
 	fflush(stdout);
 }
 
-/* Bind and listen on "ADDR:PORT"; -1 with a log line on failure. */
+/*
+ * Bind and listen on "ADDR:PORT"; -1 with a log line on failure. With
+ * loopback_only, -2 and nothing bound if any of its addresses is not a
+ * loopback one.
+ */
 static int
-server_bind(const char *spec)
+server_bind(const char *spec, bool loopback_only)
 {
 	struct addrinfo hints, *res, *ai;
 	char host[sizeof ogid->cfg.listen], *port;
@@ -257,6 +261,12 @@ server_bind(const char *spec)
 		          gai_strerror(rc));
 		return -1;
 	}
+	for (ai = res; loopback_only && ai != NULL; ai = ai->ai_next) {
+		if (!server_loopback(ai->ai_addr)) {
+			freeaddrinfo(res);
+			return -2;
+		}
+	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family,
 		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -275,12 +285,21 @@ server_bind(const char *spec)
 	return fd;
 }
 
+/* The listening socket's address, once server_open has it. */
+static struct sockaddr_storage server_ss;
+static socklen_t server_sslen;
+
+/*
+ * The listening socket: inherited (socket activation) or bound to the
+ * listen address; before the database is opened. With loopback_only (root
+ * without --allow-root), -2 if it is not on a loopback address, and
+ * nothing bound.
+ */
 int
-server_listen(void)
+server_open(bool loopback_only)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	char addr[NI_MAXHOST + NI_MAXSERV + 4];
 	int fd, flags;
 
 	if ((fd = notify_listen_fd()) != -1) {
@@ -290,23 +309,41 @@ server_listen(void)
 			log_warn("server: inherited socket");
 			return -1;
 		}
-	} else if ((fd = server_bind(ogid->cfg.listen)) == -1)
-		return -1;
+	} else if ((fd = server_bind(ogid->cfg.listen, loopback_only)) < 0)
+		return fd;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
 		log_warn("server: getsockname");
 		close(fd);
 		return -1;
 	}
+	if (loopback_only && !server_loopback((struct sockaddr *)&ss)) {
+		close(fd);
+		return -2;
+	}
 	server_fd = fd;
-	server_ev = event_new(ogid->base, fd, EV_READ | EV_PERSIST,
+	server_ss = ss;
+	server_sslen = len;
+	return 0;
+}
+
+/* Accept on the socket server_open made, and say so. */
+int
+server_listen(void)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&server_ss;
+	char addr[NI_MAXHOST + NI_MAXSERV + 4];
+
+	if (server_fd == -1 && server_open(false) < 0)
+		return -1;
+	server_ev = event_new(ogid->base, server_fd, EV_READ | EV_PERSIST,
 	                      server_accept, NULL);
 	event_priority_set(server_ev, 0);
 	server_backoff = evtimer_new(ogid->base, server_backoff_cb, NULL);
 	event_add(server_ev, NULL);
-	server_format((struct sockaddr *)&ss, len, addr, sizeof addr);
+	server_format(sa, server_sslen, addr, sizeof addr);
 	log_info("server: event=listening addr=%s tls=%s", addr,
 	         tls_enabled() ? "yes" : "no");
-	if (!tls_enabled() && !server_loopback((struct sockaddr *)&ss))
+	if (!tls_enabled() && !server_loopback(sa))
 		log_warnx("server: listening in the clear on %s: tokens and "
 		          "data cross the network unencrypted; set tls_cert "
 		          "and tls_key",
