@@ -160,35 +160,45 @@ conn_max_request(const struct conn *c)
 	           : max;
 }
 
+/* An auth call is far shorter: a longer first element is not parsed. */
+#define CONN_AUTH_HEAD_MAX 4096
+
 /*
  * Before auth, a line over a limit: does it begin with an auth whose
- * token is valid? Its first element is found in the first 64 KiB and
- * checked (methods_auth_head); the line then gets an authenticated
- * connection's limits. Asked once a line: a wrong or missing token leaves
- * the line refused.
+ * token is valid? Its first element is looked for in the line's first
+ * linelen bytes (at most 64 KiB), and if it is short enough, parsed and
+ * checked (methods_auth_head). 1: the line gets an authenticated
+ * connection's limits; 0: no auth at its head; -1: an auth whose token is
+ * wrong (counted against the address): the caller refuses the line and
+ * ends the connection, so a guess costs a connection as in m_auth.
  */
-static bool
-conn_auth_head(struct conn *c, struct evbuffer *in)
+static int
+conn_auth_head(struct conn *c, struct evbuffer *in, size_t linelen)
 {
-	size_t n = evbuffer_get_length(in), off, len;
+	size_t n = linelen, off, len;
 	const char *data;
 	json_t *call;
+	int rc = 0;
 
 	if (c->session.authed || c->auth_head)
-		return c->auth_head;
+		return c->auth_head ? 1 : 0;
 	if (n > CONN_UNAUTH_BYTES)
 		n = CONN_UNAUTH_BYTES;
 	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	if (data == NULL || jr_first_element(data, n, &off, &len) != 1)
-		return false;
+	if (data == NULL || jr_first_element(data, n, &off, &len) != 1 ||
+	    len > CONN_AUTH_HEAD_MAX)
+		return 0;
 	call = json_loadb(data + off, len, JSON_REJECT_DUPLICATES, NULL);
-	c->auth_head =
-	    json_is_object(call) && methods_auth_head(&c->session, call);
+	if (json_is_object(call))
+		rc = methods_auth_head(&c->session, call);
 	json_decref(call);
-	if (c->auth_head)
-		log_info("conn=%llu peer=%s event=auth_head",
-		         (unsigned long long)c->id, c->session.peer);
-	return c->auth_head;
+	c->auth_head = rc == 1;
+	log_info("conn=%llu peer=%s event=auth_head ok=%s",
+	         (unsigned long long)c->id, c->session.peer,
+	         rc == 1   ? "yes"
+	         : rc == 0 ? "no_auth"
+	                   : "no");
+	return rc;
 }
 
 static size_t
@@ -573,6 +583,7 @@ conn_next_line(struct conn *c)
 	size_t len = evbuffer_get_length(in), max = conn_max_request(c),
 	       linelen, drain, values, nvalues;
 	struct evbuffer_ptr p;
+	int head;
 	unsigned char *data;
 
 	if (len == 0) {
@@ -591,7 +602,7 @@ conn_next_line(struct conn *c)
 	}
 	if (p.pos < 0) {
 		c->scanned = len;
-		if (len > max && conn_auth_head(c, in))
+		if (len > max && conn_auth_head(c, in, len) == 1)
 			max = conn_max_request(c);
 		if (len > max) {
 			conn_oversize(c, len);
@@ -611,7 +622,7 @@ conn_next_line(struct conn *c)
 	} else {
 		linelen = (size_t)p.pos;
 		drain = linelen + 1;
-		if (linelen > max && conn_auth_head(c, in))
+		if (linelen > max && conn_auth_head(c, in, linelen) == 1)
 			max = conn_max_request(c);
 		if (linelen > max) {
 			conn_oversize(c, linelen);
@@ -626,17 +637,25 @@ conn_next_line(struct conn *c)
 	nvalues = linelen >= 2 * values
 	              ? jr_values((const char *)data, linelen, values)
 	              : 0;
+	head = 0;
 	if (nvalues > values && values == CONN_UNAUTH_VALUES &&
-	    conn_auth_head(c, in)) {
+	    (head = conn_auth_head(c, in, linelen)) == 1) {
 		values = CONN_VALUES;
 		data = evbuffer_pullup(in, (ev_ssize_t)linelen);
 		nvalues = linelen >= 2 * values
 		              ? jr_values((const char *)data, linelen, values)
 		              : 0;
 	}
-	if (nvalues > values)
+	if (nvalues > values) {
 		conn_too_many_values(c, values);
-	else if (linelen != 0 && !conn_blank(data, linelen)) {
+		if (head == -1) {
+			/* A wrong token at its head: as a failed auth over the
+			 * address's limit, the connection ends. */
+			c->linger = true;
+			conn_finish(c, "auth_head_failed");
+			return 0;
+		}
+	} else if (linelen != 0 && !conn_blank(data, linelen)) {
 		rpc_work_start(&c->work, (const char *)data, linelen,
 		               conn_shutting_down, conn_emit, c);
 		c->working = true;

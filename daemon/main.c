@@ -310,8 +310,8 @@ lock_database(const char *path)
 /*
  * Root without --allow-root: refused on any address but loopback, where
  * it runs with a warning (a machine where everything is root, as a test
- * box, starts ogid as SPEC section 8 says). Decided before the socket is
- * bound and the database opened.
+ * box, starts ogid as SPEC section 8 says). Decided before anything is
+ * bound or written (the log file, the database's files).
  */
 static int
 run_listen_socket(bool root_unasked)
@@ -338,10 +338,15 @@ run(const char *listen, const char *fake, bool root_unasked)
 	if (listen != NULL)
 		snprintf(ogid->cfg.listen, sizeof(ogid->cfg.listen), "%s",
 		         listen);
+	/* Another ogid on the database is told so before a port clash. */
+	lock_database(ogid->cfg.db);
 	if (run_listen_socket(root_unasked) != 0)
 		return 1;
+	if (ogid->cfg.log_file[0] != '\0' &&
+	    log_set_file(ogid->cfg.log_file) == -1)
+		fatal("%s", ogid->cfg.log_file);
 
-	/* TLS: the SSL_CTX is made once, before anything else can fail. */
+	/* TLS: the SSL_CTX is made once, before the database is opened. */
 	if (tls_init(&ogid->cfg) == -1) {
 		tls_refused();
 		return 1;
@@ -354,7 +359,6 @@ run(const char *listen, const char *fake, bool root_unasked)
 		ogid->fake_clock = true;
 		ogid->fake_committed = ogid->fake_now;
 	}
-	lock_database(ogid->cfg.db);
 	if (store_open(ogid->cfg.db, false, ogid->cfg.synchronous_full != 0,
 	               &ogid->store) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->store));
@@ -527,10 +531,10 @@ main(int argc, char **argv)
 	               getenv("OGID_ALLOW_ROOT") == NULL;
 	if (tz_set(ogid->cfg.timezone) == -1)
 		fatal("timezone");
-	if (ogid->cfg.log_file[0] != '\0' &&
-	    log_set_file(ogid->cfg.log_file) == -1)
-		fatal("%s", ogid->cfg.log_file);
 	if (cmd != NULL) {
+		if (ogid->cfg.log_file[0] != '\0' &&
+		    log_set_file(ogid->cfg.log_file) == -1)
+			fatal("%s", ogid->cfg.log_file);
 		if (db == NULL)
 			usage();
 		if (strcmp(cmd, "init") == 0)

@@ -533,12 +533,13 @@ m_auth(struct session *s, json_t *params, json_t **result,
 
 /*
  * Whether call, a batch's first element, is an auth whose token would let
- * the session in: then its line may be as long as an authenticated one's
- * ([auth, call], SPEC section 5; conn.c). The session is not changed. A
- * wrong token counts against its address as m_auth's does (the line is
- * then refused as too large, and the connection ends).
+ * the session in (1): then its line may be as long as an authenticated
+ * one's ([auth, call], SPEC section 5; conn.c). 0: not an auth; -1: an
+ * auth with a wrong, missing or disabled user's token, counted against
+ * the address as m_auth's failures are (conn.c refuses the line and ends
+ * the connection). The session is not changed.
  */
-bool
+int
 methods_auth_head(struct session *s, json_t *call)
 {
 	const char *v = json_string_value(json_object_get(call, "jsonrpc"));
@@ -549,14 +550,17 @@ methods_auth_head(struct session *s, json_t *call)
 	uint8_t h[32];
 
 	if (v == NULL || strcmp(v, "2.0") != 0 || m == NULL ||
-	    strcmp(m, "auth") != 0 || tok == NULL)
-		return false;
-	methods_token_hash(tok, h);
-	if (store_user_by_token(ogid->rstore, h, &u) == 0 && !u.disabled)
-		return true;
+	    strcmp(m, "auth") != 0)
+		return 0;
+	if (tok != NULL) {
+		methods_token_hash(tok, h);
+		if (store_user_by_token(ogid->rstore, h, &u) == 0 &&
+		    !u.disabled)
+			return 1;
+	}
 	if (!s->loopback || ogid->cfg.auth_limit_loopback)
 		auth_addr_slot(s->peer, true)->failures++;
-	return false;
+	return -1;
 }
 
 static int

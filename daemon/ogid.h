@@ -121,8 +121,8 @@ bool methods_exists(const char *method);
 struct submit_fast;
 struct submit_fast *methods_submit_read(const char *buf, size_t len);
 void methods_submit_fast(const struct submit_fast *);
-/* Is call (a batch's first element) an auth with a valid token? */
-bool methods_auth_head(struct session *, json_t *call);
+/* Is call (a batch's first element) an auth: 1 valid, -1 not, 0 no auth */
+int methods_auth_head(struct session *, json_t *call);
 /* The session's user still enabled, with the same token (else the session
  * is made unauthenticated). */
 bool methods_session_valid(struct session *);

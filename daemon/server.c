@@ -226,9 +226,10 @@ server_ready(const char *addr)
 }
 
 /*
- * Bind and listen on "ADDR:PORT"; -1 with a log line on failure. With
- * loopback_only, -2 and nothing bound if any of its addresses is not a
- * loopback one.
+ * Bind to "ADDR:PORT" (server_listen listens, once ogid is ready: until
+ * then a client is refused, not left waiting); -1 with a log line on
+ * failure. With loopback_only, -2 and nothing bound if any of its
+ * addresses is not a loopback one.
  */
 static int
 server_bind(const char *spec, bool loopback_only)
@@ -274,8 +275,7 @@ server_bind(const char *spec, bool loopback_only)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, SOMAXCONN) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		log_warn("server: bind %s", spec);
 		close(fd);
@@ -288,6 +288,7 @@ server_bind(const char *spec, bool loopback_only)
 /* The listening socket's address, once server_open has it. */
 static struct sockaddr_storage server_ss;
 static socklen_t server_sslen;
+static bool server_inherited; /* listening already (socket activation) */
 
 /*
  * The listening socket: inherited (socket activation) or bound to the
@@ -303,6 +304,7 @@ server_open(bool loopback_only)
 	int fd, flags;
 
 	if ((fd = notify_listen_fd()) != -1) {
+		server_inherited = true;
 		flags = fcntl(fd, F_GETFL);
 		if (flags == -1 ||
 		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
@@ -333,8 +335,12 @@ server_listen(void)
 	const struct sockaddr *sa = (const struct sockaddr *)&server_ss;
 	char addr[NI_MAXHOST + NI_MAXSERV + 4];
 
-	if (server_fd == -1 && server_open(false) < 0)
+	if (server_fd == -1)
 		return -1;
+	if (!server_inherited && listen(server_fd, SOMAXCONN) == -1) {
+		log_warn("server: listen %s", ogid->cfg.listen);
+		return -1;
+	}
 	server_ev = event_new(ogid->base, server_fd, EV_READ | EV_PERSIST,
 	                      server_accept, NULL);
 	event_priority_set(server_ev, 0);

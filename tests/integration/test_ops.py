@@ -171,11 +171,15 @@ def test_root_only_on_loopback():
         env.pop("OGID_ALLOW_ROOT", None)
         db = os.path.join(d.tmp, "root.db")
         subprocess.run([OGID, "init", "--db", db], capture_output=True, check=True)
-        r = subprocess.run([OGID, "--db", db, "--listen", "0.0.0.0:0"], env=env,
-                           capture_output=True, text=True, timeout=20)
+        conf = os.path.join(d.tmp, "root.conf")
+        with open(conf, "w") as f:
+            f.write("log_file = %s\n" % os.path.join(d.tmp, "root.log"))
+        r = subprocess.run([OGID, "--db", db, "--listen", "0.0.0.0:0", "--config", conf],
+                           env=env, capture_output=True, text=True, timeout=20)
         ok(r.returncode == 1 and "refusing to run as root" in r.stderr,
            "as root on 0.0.0.0: refused", r.stderr)
-        ok(not os.path.exists(db + "-wal"), "before the database is opened")
+        ok(not os.path.exists(db + "-wal") and not os.path.exists(os.path.join(d.tmp, "root.log")),
+           "before the database is opened or the log file made")
         err = os.path.join(d.tmp, "root.err")
         with open(err, "wb") as f:
             p = subprocess.Popen([OGID, "--db", db, "--listen", "127.0.0.1:0"], env=env,
@@ -205,6 +209,9 @@ def test_one_daemon_a_database():
         r = run(["--db", d.db, "--listen", "127.0.0.1:0"])
         ok(r.returncode != 0 and "in use by another ogid" in r.stderr,
            "a second ogid on the same database is refused", r.stderr)
+        r = run(["--db", d.db, "--listen", "127.0.0.1:%d" % d.port])
+        ok(r.returncode != 0 and "in use by another ogid" in r.stderr,
+           "on the same port too, told so before the port clash", r.stderr)
         eq(d.admin().call("system.health")["ok"], True, "the first goes on")
         eq(d.stop(), 0, "the first stops")
         d.start()

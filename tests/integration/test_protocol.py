@@ -866,6 +866,17 @@ def test_batch_auth_head_lifts_the_limits_before_auth():
     r = c.recv_line()
     ok(err_code(r) == -32600 and "1024 values before auth" in r["error"]["message"],
        "[auth with a wrong token, 300 calls]: -32600 naming the limit", r)
+    rest, eof = read_to_eof(c, 5)
+    ok(eof, "... then closed: a guess costs a connection", rest)
+    c.close()
+    # A first element that is not an auth: refused, the connection goes on.
+    c = d.client()
+    c.send_raw(json.dumps([{"x": [[]] * 3000}, req("system.health", id=1)]) + "\n")
+    r = c.recv_line()
+    ok(err_code(r) == -32600 and "1024 values before auth" in r["error"]["message"],
+       "a batch of 3,000 values whose first element is no auth: -32600", r)
+    eq(c.call("auth", {"token": d.admin_token}).get("user"), "admin",
+       "and the connection goes on")
     c.close()
 
 
