@@ -227,16 +227,25 @@ resumed_at(const struct app *a)
  * (a paused application is never overdue): 00:00 after the last day of
  * the cycle's last pause, a day that counts as paused, read from the
  * application's pauses so that every later recompute agrees; nor before
- * granted, the instant of an extension being granted. An application
- * resumed past its due date is overdue from then and gets no due-soon
- * event for it; one extended into its due-soon days is due soon from the
- * extension on.
+ * granted, the instant of an extension being granted, or else the cycle's
+ * last grant (its clock record), so that a recompute before the re-armed
+ * event fires (a calendar.set, another write in the same batch) dates it
+ * as the extension did. An application resumed past its due date is
+ * overdue from then and gets no due-soon event for it; one extended into
+ * its due-soon days is due soon from the extension on.
  */
 void
 timers_derive(struct app *a, int64_t granted)
 {
 	int64_t at, earliest = resumed_at(a);
 	day_t ev;
+
+	if (granted == 0 && a->extension_days > 0 &&
+	    store_clock_granted_at(ogid->store, a->id, a->cycle, &granted) ==
+	        -1) {
+		log_warnx("timers: %s", store_error(ogid->store));
+		granted = 0;
+	}
 
 	wf_derive(a, ogid->cal, ogid->cfg.due_soon_days, &ev);
 	warn_unknown_years(a);

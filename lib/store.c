@@ -343,6 +343,9 @@ static const char *sql[STMT__COUNT] = {
 	[STMT_CLOCK_LIST] = "SELECT cycle, kind, from_day, to_day, days,"
 	                    " reason, actor, at FROM clock WHERE app_id = ?"
 	                    " ORDER BY id",
+	[STMT_CLOCK_GRANTED] = "SELECT coalesce(max(at), 0) FROM clock"
+	                       " WHERE app_id = ? AND cycle = ?"
+	                       " AND kind = 'extension'",
 	[STMT_APPEAL_ADD] = "INSERT INTO appeals(app_id, n, kind, filed_on,"
 	                    " result) VALUES (?1, (SELECT coalesce(max(n), 0)"
 	                    " + 1 FROM appeals WHERE app_id = ?1), ?2, ?3, 3)"

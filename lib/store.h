@@ -203,6 +203,9 @@ int store_clock_close(struct store *, const char *app_id, int cycle,
                       const char *kind, day_t to, int days);
 int store_clock_list(struct store *, const char *app_id, struct store_clock **,
                      size_t *);
+/* The instant of the cycle's last extension grant, or 0. */
+int store_clock_granted_at(struct store *, const char *app_id, int cycle,
+                           int64_t *at);
 void store_clocks_free(struct store_clock *, size_t);
 
 /* Appeals (SPEC section 7) */

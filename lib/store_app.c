@@ -1539,6 +1539,23 @@ clock_free_one(void *elem)
 }
 
 int
+store_clock_granted_at(struct store *s, const char *app_id, int cycle,
+                       int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CLOCK_GRANTED);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, app_id);
+	sqlite3_bind_int(st, 2, cycle);
+	if (store_step_row(s, st, "clock granted") == -1)
+		return -1;
+	*at = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
 store_clock_list(struct store *s, const char *app_id, struct store_clock **out,
                  size_t *n)
 {

@@ -280,6 +280,33 @@ def test_extension_into_due_soon_days_is_due_soon_from_then():
         w.close()
 
 
+def test_extension_then_another_write_keeps_the_date():
+    """A write that recomputes the deadline after an extension, before the
+    re-armed due-soon event fires (here the next call of the same batch),
+    dates it at the extension still: the grant is read back from its
+    clock record."""
+    w = World()
+    try:
+        a = w.submit("2026-03-02")
+        due = a["deadline"]["due_on"]
+        w.clock("%sT09:00:00+08:00" % due)
+        w.sup.send_raw(json.dumps([
+            {"jsonrpc": "2.0", "id": 1, "method": "app.extend",
+             "params": {"id": a["id"], "days": 1, "reason": "情况复杂"}},
+            {"jsonrpc": "2.0", "id": 2, "method": "app.assign",
+             "params": {"id": a["id"], "reviewer": "rev"}}]) + "\n")
+        r = w.sup.recv_line()
+        ok(isinstance(r, list) and all("result" in x for x in r),
+           "extend and assign in one batch", r)
+        ok(wait_for(lambda: [m for m, _ in system_events(w, a["id"])].count(
+            "timer.due_soon") == 2), "due soon again for the new due date")
+        ev = system_events(w, a["id"])
+        eq(ev[-1], ("timer.due_soon", "%sT09:00:00+08:00" % due),
+           "dated at the extension, not at 00:00 before it")
+    finally:
+        w.close()
+
+
 def test_resumed_past_its_due_date_is_overdue_from_then():
     """A fee paid after the due date, even moved by the pause: overdue
     again from 00:00 after the day of payment, the clock's resumption (the
