@@ -50,14 +50,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Daemon, RpcError, eq, main, ok  # noqa: E402
+import refcal  # noqa: E402
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))  # Asia/Shanghai, no DST
 DAY = datetime.timedelta(days=1)
 NEW_RULES = datetime.date(2019, 5, 15)  # the 2019 Regulations took effect
-# The reference calendar beside the project (../shared/calendar, as
-# tests/unit/test_calendar.c looks for it); without it the test skips.
-CAL_DIR = os.environ.get("OGI_REF_CALENDAR") or os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "calendar")
+CAL_DIR = refcal.CAL_DIR
 SEED = int(os.environ.get("OGI_MODEL_SEED", "20261127"))
 STEPS = int(os.environ.get("OGI_MODEL_STEPS", "0")) or None
 
@@ -100,95 +98,21 @@ def ts(t):
 # SPEC section 3: working days
 
 
-class RefCal:
-    """The working-day calendar of SPEC section 3 from the reference data:
-    a listed date is off or an adjusted working day as listed (a file is
-    keyed by its notice's year, so all files are merged by date); any
-    other date is a working day when it is Monday to Friday."""
+class RefCal(refcal.RefCal):
+    """The reference calendar over the years the scenarios reach."""
 
-    LO, HI = datetime.date(2010, 1, 1), datetime.date(2032, 12, 31)
-
-    def __init__(self, path=CAL_DIR):
-        self.off, self.work = set(), set()
-        files = sorted(glob.glob(os.path.join(path, "*.json")))
-        if files:
-            for f in files:
-                with open(f, encoding="utf-8") as fh:
-                    for day in json.load(fh).get("days", []):
-                        d = D(day["date"])
-                        (self.off if day["isOffDay"] else self.work).add(d)
-        else:
-            self.from_daemon()
-        self.rebuild()
-
-    def from_daemon(self):
-        """Without the reference data, the calendar ogid ships (calendar.get
-        of every year it has): the holidays are then not checked here
-        (tests/unit/test_calendar.c does, where the reference is), the
-        deadlines still are."""
+    def __init__(self):
+        lo, hi = datetime.date(2010, 1, 1), datetime.date(2032, 12, 31)
+        if refcal.have_reference():
+            super().__init__(lo, hi)
+            return
         d = Daemon()
         try:
             adm = d.admin()
-            for year in range(self.LO.year, self.HI.year + 1):
-                c = adm.call("calendar.get", {"year": year})
-                self.off.update(D(x) for x in c.get("holidays", []))
-                self.work.update(D(x) for x in c.get("workdays", []))
+            super().__init__(lo, hi, adm)
             adm.close()
         finally:
             d.cleanup()
-
-    def rebuild(self):
-        self.days = []  # every working day from LO to HI, in order
-        d = self.LO
-        while d <= self.HI:
-            if self.is_workday(d):
-                self.days.append(d)
-            d += DAY
-
-    def year_lists(self, year):
-        """calendar.set's {holidays, workdays} for a year: the days off that
-        are not weekend days, and the weekend days declared working days."""
-        hol = sorted(iso(d) for d in self.off if d.year == year and d.weekday() < 5)
-        work = sorted(iso(d) for d in self.work if d.year == year and d.weekday() >= 5)
-        return hol, work
-
-    def toggle(self, d):
-        """Make a working day a day off, or a day off a working day."""
-        if self.is_workday(d):
-            self.work.discard(d)
-            if d.weekday() < 5:
-                self.off.add(d)
-        else:
-            self.off.discard(d)
-            if d.weekday() >= 5:
-                self.work.add(d)
-        self.rebuild()
-
-    def is_workday(self, d):
-        d = D(d)
-        if d in self.work:
-            return True
-        if d in self.off:
-            return False
-        return d.weekday() < 5
-
-    def effective(self, d):
-        """A date received on a non-working day counts from the next one."""
-        return self.days[bisect.bisect_left(self.days, D(d))]
-
-    def add(self, d, n):
-        """calendar.add: the nth working day after the effective date of d."""
-        return self.days[bisect.bisect_left(self.days, D(d)) + n]
-
-    def count(self, a, b):
-        """calendar.count: working days x with a < x <= b (negative when
-        a is after b, README)."""
-        return bisect.bisect_right(self.days, D(b)) - bisect.bisect_right(self.days, D(a))
-
-    def due_soon_day(self, due, n):
-        """The first day x with count(x, due) <= n."""
-        j = bisect.bisect_right(self.days, D(due))
-        return self.days[j - n - 1]
 
 
 CAL = None

@@ -14,27 +14,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, Daemon, eq, main, ok  # noqa: E402
+from report_names import COLS, GROUPS, KINDS, OUTCOMES  # noqa: E402
 
-COLS = ["natural_person", "commercial", "research", "social_welfare",
-        "legal_service", "other", "total"]
-OUTCOMES = [
-    "grant", "partial",
-    "deny.state_secret", "deny.law_prohibited", "deny.security_stability",
-    "deny.third_party", "deny.internal_affairs", "deny.process_info",
-    "deny.enforcement_file", "deny.administrative_query",
-    "unavailable.not_held", "unavailable.needs_creation", "unavailable.unclear",
-    "not_processed.petition", "not_processed.repeat",
-    "not_processed.publication", "not_processed.excessive",
-    "not_processed.confirmation",
-    "other.no_correction", "other.fee_unpaid", "other.other",
-]
-GROUPS = ["grant", "partial", "deny", "unavailable", "not_processed", "other"]
 # Table 三 in the order of the official form: a group's subtotal first.
 ROWS = ["new", "carried_in", "grant", "partial"]
 for _g in GROUPS[2:]:
     ROWS += [_g] + [o for o in OUTCOMES if o.startswith(_g + ".")]
 ROWS += ["concluded", "carried_out"]
-KINDS = ["reconsideration", "litigation", "litigation_after_reconsideration"]
 RESULTS = ["upheld", "corrected", "other", "pending", "total"]
 
 # Short names for the columns in the expected figures below.
