@@ -498,12 +498,40 @@ auth_addr_slot(const char *peer, bool create)
 	return create ? &auth_addrs[h % AUTH_ADDR_SLOTS] : NULL;
 }
 
+/* Are the session's failed auths counted against its address? */
+static bool
+auth_addr_counted(const struct session *s)
+{
+	return !s->loopback || ogid->cfg.auth_limit_loopback;
+}
+
+/* A failed auth of the session's address, where they are counted. */
+static void
+auth_addr_failed(const struct session *s)
+{
+	if (auth_addr_counted(s))
+		auth_addr_slot(s->peer, true)->failures++;
+}
+
+/* The enabled user of a token: 0, 1 if none, -1 on a store error. */
+static int
+token_user(const char *token, struct store_user *u)
+{
+	uint8_t h[32];
+	int rc;
+
+	methods_token_hash(token, h);
+	if ((rc = store_user_by_token(ogid->rstore, h, u)) == -1)
+		return -1;
+	return rc != 0 || u->disabled ? 1 : 0;
+}
+
 static int
 m_auth(struct session *s, json_t *params, json_t **result,
        struct rpc_error *err, bool *wrote)
 {
-	bool counted = !s->loopback || ogid->cfg.auth_limit_loopback;
-	struct auth_addr *aa = counted ? auth_addr_slot(s->peer, false) : NULL;
+	struct auth_addr *aa =
+	    auth_addr_counted(s) ? auth_addr_slot(s->peer, false) : NULL;
 	bool limited = aa != NULL && aa->failures >= AUTH_ADDR_MAX;
 
 	/*
@@ -515,10 +543,7 @@ m_auth(struct session *s, json_t *params, json_t **result,
 	 */
 	if (auth_check(s, params, result, err) == 0)
 		return 0;
-	if (!counted)
-		return -1;
-	aa = auth_addr_slot(s->peer, true);
-	aa->failures++;
+	auth_addr_failed(s);
 	if (limited) {
 		rpc_error_clear(err);
 		rpc_error_set(err, RPC_UNAUTHENTICATED,
@@ -547,19 +572,13 @@ methods_auth_head(struct session *s, json_t *call)
 	json_t *params = json_object_get(call, "params");
 	const char *tok = json_string_value(json_object_get(params, "token"));
 	struct store_user u;
-	uint8_t h[32];
 
 	if (v == NULL || strcmp(v, "2.0") != 0 || m == NULL ||
 	    strcmp(m, "auth") != 0)
 		return 0;
-	if (tok != NULL) {
-		methods_token_hash(tok, h);
-		if (store_user_by_token(ogid->rstore, h, &u) == 0 &&
-		    !u.disabled)
-			return 1;
-	}
-	if (!s->loopback || ogid->cfg.auth_limit_loopback)
-		auth_addr_slot(s->peer, true)->failures++;
+	if (tok != NULL && token_user(tok, &u) == 0)
+		return 1;
+	auth_addr_failed(s);
 	return -1;
 }
 
@@ -571,19 +590,16 @@ auth_check(struct session *s, json_t *params, json_t **result,
 		{ "token", P_STRING, true, 1, 256 }, PSPEC_END
 	};
 	struct store_user u;
-	uint8_t h[32];
 	int rc;
 
 	/* Invalid params are -32602 like any method's, and a failed auth. */
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
-	methods_token_hash(param_str(params, "token"), h);
-	rc = store_user_by_token(ogid->rstore, h, &u);
-	if (rc == -1) {
+	if ((rc = token_user(param_str(params, "token"), &u)) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
-	if (rc != 0 || u.disabled) {
+	if (rc != 0) {
 		rpc_error_set(err, RPC_UNAUTHENTICATED, "invalid token");
 		return -1;
 	}

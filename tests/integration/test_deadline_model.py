@@ -661,8 +661,7 @@ class Epoch:
         p = {}
         rec = self.today
         if self.rng.random() < 0.5:
-            lo = max(a.waiting[1], a.received_on)
-            rec = lo + DAY * self.rng.randint(0, (self.today - lo).days)
+            rec = self.backdated(max(a.waiting[1], a.received_on))
             p["received_on"] = iso(rec)
             cover("correction received_on given")
         res = self.call(a, "clerk", "app.correct", p)
@@ -672,13 +671,21 @@ class Epoch:
             a.state = "review" if a.assignee else "received"
         self.done(a, res)
 
+    def pause(self, a, kind, days):
+        """The model's side of a notice that stops the clock for days."""
+        a.pauses.append([self.today, None])
+        a.waiting = (kind, self.today, days)
+        self.notice_cover()
+        a.state = kind
+
+    def backdated(self, lo):
+        """A day from lo to today, at random."""
+        return lo + DAY * self.rng.randint(0, (self.today - lo).days)
+
     def do_consult(self, a):
         res = self.call(a, a.assignee, "app.consult", {"party": "第三方", "note": "征求意见"})
         if res is not None:
-            a.pauses.append([self.today, None])
-            a.waiting = ("consultation", self.today, 15)
-            self.notice_cover()
-            a.state = "consultation"
+            self.pause(a, "consultation", 15)
         self.done(a, res)
 
     def do_consulted(self, a):
@@ -711,18 +718,14 @@ class Epoch:
         res = self.call(a, "clerk", "app.fee_notice", {"amount_yuan": 12.5, "note": "信息处理费"})
         if res is not None:
             a.prev = a.state
-            a.pauses.append([self.today, None])
-            a.waiting = ("fee", self.today, 20)
-            self.notice_cover()
-            a.state = "fee"
+            self.pause(a, "fee", 20)
         self.done(a, res)
 
     def do_fee_paid(self, a):
         p = {}
         paid = self.today
         if self.rng.random() < 0.5:
-            lo = a.waiting[1]
-            paid = lo + DAY * self.rng.randint(0, (self.today - lo).days)
+            paid = self.backdated(a.waiting[1])
             p["paid_on"] = iso(paid)
             cover("fee paid_on given")
         res = self.call(a, "clerk", "app.fee_paid", p)

@@ -271,13 +271,17 @@ def test_extension_into_due_soon_days_is_due_soon_from_then():
         r = w.sup.call("app.extend", {"id": a["id"], "days": 1, "reason": "情况复杂"})
         ok(due_soon_day(w, r["deadline"]["due_on"]) <= due,
            "the new due date's due-soon day has passed (%s)" % r["deadline"]["due_on"])
-        ok(wait_for(lambda: [m for m, _ in system_events(w, a["id"])].count(
-            "timer.due_soon") == 2), "due soon again for the new due date")
-        ev = system_events(w, a["id"])
-        eq(ev[-1], ("timer.due_soon", "%sT09:00:00+08:00" % due),
-           "dated at the extension, not before it")
+        due_soon_again_at(w, a["id"], "%sT09:00:00+08:00" % due)
     finally:
         w.close()
+
+
+def due_soon_again_at(w, id, at):
+    """The application's second due-soon event comes, dated at."""
+    ok(wait_for(lambda: [m for m, _ in system_events(w, id)].count(
+        "timer.due_soon") == 2), "due soon again for the new due date")
+    eq(system_events(w, id)[-1], ("timer.due_soon", at),
+       "dated at the extension, not before it")
 
 
 def test_extension_then_another_write_keeps_the_date():
@@ -298,11 +302,7 @@ def test_extension_then_another_write_keeps_the_date():
         r = w.sup.recv_line()
         ok(isinstance(r, list) and all("result" in x for x in r),
            "extend and assign in one batch", r)
-        ok(wait_for(lambda: [m for m, _ in system_events(w, a["id"])].count(
-            "timer.due_soon") == 2), "due soon again for the new due date")
-        ev = system_events(w, a["id"])
-        eq(ev[-1], ("timer.due_soon", "%sT09:00:00+08:00" % due),
-           "dated at the extension, not at 00:00 before it")
+        due_soon_again_at(w, a["id"], "%sT09:00:00+08:00" % due)
     finally:
         w.close()
 

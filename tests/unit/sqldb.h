@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
+
+#include "tap.h"
 
 /* sqlite3_exec; a failure is printed as a TAP comment. */
 static inline int
@@ -118,6 +121,29 @@ sql_pwrite_log_full(int fd, const void *buf, size_t n, off_t off)
 		return -1;
 	}
 	return pwrite(fd, buf, n, off);
+}
+
+/*
+ * The start of a VFS shim's test: a directory of its own (dir, a mkdtemp
+ * template) with path a database in it, and the shim registered (twice is
+ * fine) under its name and not as the default VFS. Bails out if not.
+ */
+static inline void
+sql_vfs_test_start(char *dir, char *path, size_t size, const char *(*reg)(void),
+                   const char *name)
+{
+	const char *got;
+
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		exit(1);
+	}
+	snprintf(path, size, "%s/t.db", dir);
+	got = reg();
+	ok(got != NULL && reg() == got && strcmp(got, name) == 0,
+	   "registered (twice is fine)");
+	ok(sqlite3_vfs_find(NULL) == sqlite3_vfs_find("unix"),
+	   "not the default VFS");
 }
 
 /* A database, its log and shared memory, and its search index's. */

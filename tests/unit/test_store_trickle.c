@@ -186,16 +186,8 @@ test_locks_kept(void)
 int
 main(void)
 {
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	ok(store_trickle_register() != NULL &&
-	       strcmp(store_trickle_register(), STORE_TRICKLE_VFS) == 0,
-	   "registered (twice is fine)");
-	ok(sqlite3_vfs_find(NULL) == sqlite3_vfs_find("unix"),
-	   "not the default VFS");
+	sql_vfs_test_start(dir, path, sizeof(path), store_trickle_register,
+	                   STORE_TRICKLE_VFS);
 	test_handed_and_whole();
 	test_pass_through();
 	test_locks_kept();

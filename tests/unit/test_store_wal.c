@@ -361,16 +361,8 @@ test_crash(void)
 int
 main(void)
 {
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	ok(store_wal_register() != NULL &&
-	       strcmp(store_wal_register(), STORE_WAL_VFS) == 0,
-	   "registered (twice is fine)");
-	ok(sqlite3_vfs_find(NULL) == sqlite3_vfs_find("unix"),
-	   "not the default VFS");
+	sql_vfs_test_start(dir, path, sizeof(path), store_wal_register,
+	                   STORE_WAL_VFS);
 	test_gathered();
 	test_crash();
 	test_full_disk();
