@@ -33,37 +33,20 @@ done(struct ctx *ctx, json_t *result, void (*print)(const json_t *))
 
 /*
  * "label:" padded, then the value; its lines are indented under the first
- * and wrapped at spaces to fit 80 columns.
+ * and wrapped to fit 80 columns (at spaces, and anywhere in Chinese).
  */
 static void
 kv(int indent, const char *label, const char *value)
 {
-	const int avail = 80 - LABEL_COLS - 1;
-	char *clean, *p, *word;
-	int pad, col = 0, w;
+	char *clean;
+	int pad;
 
 	clean = out_clean(label, false);
 	pad = LABEL_COLS - indent - out_width(clean) - 1;
 	printf("%*s%s:%*s ", indent, "", clean, pad > 0 ? pad : 0, "");
 	free(clean);
 	clean = out_clean(value != NULL ? value : "", true);
-	for (p = clean; p != NULL;) {
-		word = strsep(&p, " \n");
-		w = out_width(word);
-		if (col > 0 && col + 1 + w > avail) {
-			printf("\n%*s", LABEL_COLS + 1, "");
-			col = 0;
-		} else if (col > 0) {
-			putchar(' ');
-			col++;
-		}
-		fputs(word, stdout);
-		col += w;
-		if (p != NULL && p[-1] == '\n') {
-			printf("\n%*s", LABEL_COLS + 1, "");
-			col = 0;
-		}
-	}
+	out_wrap(stdout, clean, LABEL_COLS + 1, 80 - LABEL_COLS - 1);
 	putchar('\n');
 	free(clean);
 }
@@ -1177,8 +1160,10 @@ cmd_watch(struct ctx *ctx, struct args *a)
 			s = json_dumps(ev, JSON_COMPACT | JSON_ENCODE_ANY);
 			printf("%s\n", s != NULL ? s : "null");
 			free(s);
-		} else
+		} else {
+			out_clean_tree(ev);
 			print_event(ev);
+		}
 		json_decref(ev);
 		if (fflush(stdout) == EOF)
 			return EXIT_USAGE;

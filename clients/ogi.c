@@ -406,6 +406,7 @@ print_refusal(struct ctx *ctx, const json_t *error)
 		free(s);
 		return;
 	}
+	out_clean_tree((json_t *)error);
 	msg = js(error, "message");
 	s = out_clean(msg != NULL ? msg : "error", false);
 	fprintf(stderr, "%s: %s", progname(), s);
@@ -484,6 +485,8 @@ ctx_call(struct ctx *ctx, const char *method, json_t *params, json_t **result)
 	json_decref(params);
 	switch (st) {
 	case RPC_OK:
+		if (!ctx->json)
+			out_clean_tree(*result);
 		return EXIT_DONE;
 	case RPC_REFUSED:
 		print_refusal(ctx, error);
@@ -663,6 +666,8 @@ opt_take(struct ctx *ctx, const struct optspec *opts, const char **vals,
 
 	if ((k = opt_lookup(opts, argv[*i], &inline_val)) == -1)
 		return 0;
+	if (vals[k] != NULL)
+		return ctx_usage(ctx, "--%s given twice", opts[k].name);
 	if (opts[k].type == OPT_FLAG) {
 		if (inline_val != NULL)
 			return ctx_usage(ctx, "--%s takes no value",
@@ -685,6 +690,9 @@ opt_take(struct ctx *ctx, const struct optspec *opts, const char **vals,
 		if (arg_check_date(ctx, inline_val, what) != 0)
 			return EXIT_USAGE;
 	}
+	if (opts == global_opts && strcmp(opts[k].name, "addr") == 0 &&
+	    inline_val[0] == '\0')
+		return ctx_usage(ctx, "--addr: empty (give HOST:PORT)");
 	if (opts == global_opts && strcmp(opts[k].name, "token") == 0)
 		inline_val = token_from_argv((char *)inline_val);
 	vals[k] = inline_val;
@@ -846,8 +854,8 @@ yes_no(const char *v, bool *on)
 	return -1;
 }
 
-int
-main(int argc, char **argv)
+static int
+ogi_main(int argc, char **argv)
 {
 	const char *gvals[8] = {
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
@@ -947,19 +955,41 @@ main(int argc, char **argv)
 		        "put \"token = ...\" in ~/.config/ogi/config\n",
 		        progname());
 		r = EXIT_USAGE;
+	} else if (!out_valid_utf8(ctx.token)) {
+		/* --token is checked as it is read; OGI_TOKEN and the file
+		 * here. */
+		fprintf(stderr, "%s: token: not valid UTF-8\n", progname());
+		r = EXIT_USAGE;
 	} else {
 		/* A CA file means TLS: no token in the clear by mistake. */
 		ctx.tls = ctx.tls || ctx.cafile != NULL || ctx.cert != NULL;
 		r = ctx.cmd->fn(&ctx, &a);
 	}
-	if (fflush(stdout) == EOF && r == EXIT_DONE) {
-		fprintf(stderr, "%s: writing output: %s\n", progname(),
-		        strerror(errno));
-		r = EXIT_USAGE;
-	}
 	rpc_close(ctx.rpc);
 	for (k = 0; k < NCONFIG_KEYS; k++)
 		free(cfg[k]);
 	argv_token_free();
+	return r;
+}
+
+/*
+ * Whatever the command printed must have reached stdout whole: a full
+ * disk or a closed pipe after a "successful" command is exit 2, never 0.
+ * A failed write leaves the error flag set, even when a later flush finds
+ * nothing left to write.
+ */
+int
+main(int argc, char **argv)
+{
+	int r = ogi_main(argc, argv), failed_flush;
+
+	errno = 0;
+	failed_flush = fflush(stdout) == EOF;
+	if ((failed_flush || ferror(stdout)) && r == EXIT_DONE) {
+		fprintf(stderr, "%s: writing output: %s\n", progname(),
+		        failed_flush && errno != 0 ? strerror(errno)
+		                                   : "a write failed");
+		r = EXIT_USAGE;
+	}
 	return r;
 }

@@ -72,9 +72,19 @@ enum rpc_status rpc_next_event(struct rpc *, json_t **params, char *err,
 /* output.c */
 /* Display columns of UTF-8 text: East Asian wide and fullwidth count 2. */
 int out_width(const char *s);
+/*
+ * Print s (cleaned) wrapped to avail columns, at spaces and between wide
+ * characters; a newline in s, or a wrap, starts a line indent columns in.
+ */
+void out_wrap(FILE *fp, const char *s, int indent, int avail);
 bool out_valid_utf8(const char *s);
 /* A copy with control characters made spaces (newlines kept if asked). */
 char *out_clean(const char *s, bool keep_newlines);
+/*
+ * The server's strings in v cleaned as out_clean(s, true) does, in place:
+ * what the readable output prints of them cannot move the terminal.
+ */
+void out_clean_tree(json_t *v);
 /* A clean one-line copy cut to at most cols columns, "…" marking a cut. */
 char *out_cut(const char *s, int cols);
 /* s padded with spaces to cols columns, on the left if right-aligned. */

@@ -154,6 +154,119 @@ out_width(const char *s)
 	return w;
 }
 
+/* Whether s has a character out_clean would replace (a newline aside). */
+static bool
+needs_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if (*p >= 0x20 && *p < 0x7F) {
+			n = 1;
+			continue;
+		}
+		n = u8_decode(p, &c);
+		if (c != '\n' &&
+		    (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
+		     c == 0x2028 || c == 0x2029 || (c == 0xFFFD && n == 1)))
+			return true;
+	}
+	return false;
+}
+
+void
+out_clean_tree(json_t *v)
+{
+	const char *key;
+	json_t *e;
+	size_t i;
+	char *clean;
+
+	if (json_is_string(v) && needs_clean(json_string_value(v))) {
+		clean = out_clean(json_string_value(v), true);
+		json_string_set(v, clean);
+		free(clean);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) out_clean_tree(e);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, e) out_clean_tree(e);
+	}
+}
+
+/* Punctuation no line may start with (a Chinese line breaks before none). */
+static bool
+no_break_before(uint32_t c)
+{
+	static const uint32_t closing[] = {
+		0x3001, 0x3002, 0x300B, 0x300D, 0x300F, 0x3011, 0xFF01,
+		0xFF09, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF1F, 0x201D, 0x2019,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof closing / sizeof closing[0]; i++)
+		if (c == closing[i])
+			return true;
+	return false;
+}
+
+/*
+ * One unit of wrapping at p (not a space or a newline): a wide character
+ * (Chinese has no spaces, so a line may break between any two), or else a
+ * run of narrow characters up to a space, a newline or a wide character;
+ * closing punctuation stays with what it follows. Its width in *w.
+ */
+static const unsigned char *
+wrap_unit(const unsigned char *p, int *w)
+{
+	uint32_t c;
+	size_t n = u8_decode(p, &c);
+	int cw = cp_width(c);
+	bool first_wide = cw == 2;
+
+	*w = cw;
+	for (p += n; *p != '\0' && *p != ' ' && *p != '\n'; p += n) {
+		n = u8_decode(p, &c);
+		cw = cp_width(c);
+		if ((first_wide || cw == 2) && !no_break_before(c))
+			break;
+		*w += cw;
+	}
+	return p;
+}
+
+void
+out_wrap(FILE *fp, const char *s, int indent, int avail)
+{
+	const unsigned char *p = (const unsigned char *)s, *q;
+	int col = 0, spaces = 0, w;
+
+	while (*p != '\0') {
+		if (*p == '\n' || *p == ' ') {
+			if (*p == '\n') {
+				fprintf(fp, "\n%*s", indent, "");
+				col = spaces = 0;
+			} else
+				spaces++;
+			p++;
+			continue;
+		}
+		q = wrap_unit(p, &w);
+		if (col > 0 && col + spaces + w > avail) {
+			fprintf(fp, "\n%*s", indent, "");
+			col = 0;
+		} else if (col > 0) {
+			fprintf(fp, "%*s", spaces, "");
+			col += spaces;
+		}
+		fwrite(p, 1, (size_t)(q - p), fp);
+		col += w;
+		spaces = 0;
+		p = q;
+	}
+}
+
 bool
 out_valid_utf8(const char *s)
 {
@@ -423,6 +536,23 @@ js_any(const json_t *obj, ...)
 	return v;
 }
 
+/* The shortest text that reads back as d (an amount as it was sent). */
+static char *
+real_text(double d)
+{
+	char buf[64];
+	int prec;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof buf, "%.17g", d);
+	return xstrdup(buf);
+}
+
 char *
 jtext(const json_t *v)
 {
@@ -438,7 +568,7 @@ jtext(const json_t *v)
 		return xasprintf("%" JSON_INTEGER_FORMAT,
 		                 json_integer_value(v));
 	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
+		return real_text(json_real_value(v));
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 

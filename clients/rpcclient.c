@@ -154,13 +154,21 @@ rpc_connect_fd(int fd, const struct sockaddr *sa, socklen_t salen)
 	return fcntl(fd, F_SETFL, flags);
 }
 
-/* The reason OpenSSL gives, the first queued; the queue is emptied. */
+/*
+ * The reason OpenSSL gives, the first queued; the queue is emptied. A
+ * system call's failure (a file that is not there) is queued with errno
+ * as its reason and no text of its own.
+ */
 static const char *
 rpc_tls_reason(void)
 {
 	unsigned long e = ERR_peek_error();
 	const char *s = e != 0 ? ERR_reason_error_string(e) : NULL;
 
+#ifdef ERR_SYSTEM_ERROR
+	if (e != 0 && ERR_SYSTEM_ERROR(e))
+		s = strerror(ERR_GET_REASON(e));
+#endif
 	ERR_clear_error();
 	return s != NULL ? s : "connection closed";
 }
