@@ -652,7 +652,7 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 	day_t today = daemon_today();
 	size_t len;
 	bool personal;
-	int rc;
+	int rc, began;
 
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
@@ -667,16 +667,27 @@ m_app_get(struct session *s, json_t *params, json_t **result,
 		*result = rpc_raw_result(text, len);
 		return 0;
 	}
-	rc = store_app_get(ogid->rstore, id, &a);
-	if (rc == STORE_NOTFOUND) {
-		not_found(err, id);
-		return -1;
-	}
-	if (rc == -1) {
+	/*
+	 * The row, its clock records and its history are read by separate
+	 * statements: one read transaction makes them one snapshot, so that
+	 * a commit between two of them cannot give the state and version of
+	 * one commit with the history and pauses of a later one.
+	 */
+	if ((began = store_read_begin(ogid->rstore)) == -1) {
 		store_error_to_rpc(err, ogid->rstore);
 		return -1;
 	}
+	rc = store_app_get(ogid->rstore, id, &a);
+	if (rc != 0) {
+		if (rc == STORE_NOTFOUND)
+			not_found(err, id);
+		else
+			store_error_to_rpc(err, ogid->rstore);
+		store_read_end(ogid->rstore, began);
+		return -1;
+	}
 	rendered = view_app_text(ogid->rstore, &a, today, s->roles, &len);
+	store_read_end(ogid->rstore, began);
 	app_clear(&a);
 	appcache_put(id, today, personal, rendered, len);
 	*result = rpc_raw_result(rendered, len);
