@@ -31,7 +31,7 @@ _Static_assert(ST_RECEIVED == 0 && ST_REVIEW == 2 && ST_SECRECY == 4 &&
  * An application's key in the search index (lib/store_search.c): its day of
  * receipt in the high 32 bits, its rowid in the low 32. The index's matches
  * then come in received order, and a page of app.list reads only about the
- * rows it shows (store_app.c). received_on never changes once submitted
+ * rows it shows (store_list.c). received_on never changes once submitted
  * (a change by hand would leave the entry under its old key). A rowid of
  * 2^32 or more (a row added by hand) is never indexed: the indexer stops
  * before it and app.list finds such rows by their text.
@@ -106,7 +106,7 @@ enum store_stmt {
 	STMT__COUNT
 };
 
-/* Every column of apps, in the order row_to_app reads them. */
+/* Every column of apps, in the order store_app_row reads them. */
 #define APP_COLS                                                               \
 	"rowid, id, state, col, name, id_number, phone, email, address,"       \
 	" channel, received_on, description, form, delivery, client_ref,"      \
@@ -169,6 +169,10 @@ int store_rows(struct store *, sqlite3_stmt *, size_t elem,
                void (*row)(sqlite3_stmt *, void *), void (*free_one)(void *),
                void **out, size_t *n, const char *what);
 day_t col_day(sqlite3_stmt *, int);
+
+/* lib/store_app.c: a row of APP_COLS into *a; every row of st, or -1. */
+void store_app_row(sqlite3_stmt *, struct app *);
+int store_app_rows(struct store *, sqlite3_stmt *, struct app **out, size_t *n);
 
 /*
  * The calling thread (the indexer, the checkpointer) at nice +10: work

@@ -15,7 +15,7 @@
  * up to that rowid is indexed; "dirty": every text change in the main
  * database's search_dirty table up to that sequence number is applied),
  * and app.list checks the text of the rows past it directly
- * (lib/store_app.c). The index is rebuilt from scratch when it is missing,
+ * (lib/store_list.c). The index is rebuilt from scratch when it is missing,
  * of another version, or does not match the main database (a restored
  * backup); searches scan until it has caught up.
  */
@@ -44,7 +44,7 @@
  * waited behind those writes: app.submit ran ~15% faster with no indexer
  * at all. At 16000 rows and 1 s: ~8.5 us and ~1.5 KB, and ~7% more
  * submits. A search covers the longer lag by scanning the rows past the
- * index (lib/store_app.c).
+ * index (lib/store_list.c).
  */
 #define SEARCH_BATCH 16000
 #define SEARCH_LINGER_MS 1000
@@ -338,7 +338,7 @@ search_open(struct store_search *x, char *err, size_t len)
 /*
  * The text indexed: name and description through SQLite's lower(), and
  * the index case-sensitive, so that it finds exactly what app.list's text
- * check finds (instr on lower() of both sides; store_app.c TEXT_HAS), and
+ * check finds (instr on lower() of both sides; store_list.c TEXT_HAS), and
  * a query gets the same rows whichever plan serves it. The trigram
  * tokenizer's own folding covers more of Unicode than lower() does
  * (without ICU, ASCII only): "ÄÖÜ" found "äöü" through the index but not

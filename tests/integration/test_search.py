@@ -59,7 +59,7 @@ def test_filters_with_a_term():
     each list is the filter's list cut to the term's rows. Forty of 1,200
     under review make the index's ordered matches give up and the state's
     index be walked; the overdue are fewer than the matches, so their text
-    is read; the rest keep the ordered plan (lib/store_app.c). On 30
+    is read; the rest keep the ordered plan (lib/store_list.c). On 30
     November, those received in November are not overdue yet."""
     d = Daemon(fake_clock="2026-11-30T09:00:00+08:00")
     try:

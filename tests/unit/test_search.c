@@ -1,6 +1,6 @@
 /*
  * The search index (lib/store_search.c) and app.list's text search
- * (lib/store_app.c): what the index has caught up with is found through
+ * (lib/store_list.c): what the index has caught up with is found through
  * it, new rows and changed text past it by their text, and an old text
  * no longer matches; a reader without the index finds the same by
  * scanning.
@@ -181,7 +181,7 @@ fill_common(unsigned i, struct app *a)
 }
 
 /*
- * A term in more rows than FTS_SCAN (lib/store_app.c) is found by walking
+ * A term in more rows than FTS_SCAN (lib/store_list.c) is found by walking
  * received order and reading the text; in more than FTS_MANY, by walking
  * received order and probing the index's matches; in fewer, by sorting
  * the matches. Each gives the scan's pages.
@@ -234,7 +234,7 @@ fill_ordered(unsigned i, struct app *a)
 
 /*
  * The index hands its matches over in received order, and the page is cut
- * from them (lib/store_app.c list_fts_ordered). Here ids run against
+ * from them (lib/store_list.c list_fts_ordered). Here ids run against
  * rowids within a day, days against rowids, a quarter of the rows are
  * newer than the index, and some indexed rows have had their text
  * changed: every page, with and without dates, is the scan's.
