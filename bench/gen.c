@@ -352,7 +352,7 @@ fire_until(struct app *a, int64_t t)
 		fire(a);
 }
 
-/* One user action, as daemon/methods_app.c m_app_transition does it. */
+/* One user action, as daemon/methods_transition.c m_app_transition does it. */
 static int
 act(struct app *a, enum wf_action action, const char *actor, unsigned roles,
     struct wf_args *args, int64_t now, json_t *params)

@@ -8,20 +8,33 @@
 
 #include "ogid.h"
 
+struct app;
+struct pspec;
 struct store_event;
 
 typedef int (*method_fn)(struct session *, json_t *params, json_t **result,
                          struct rpc_error *, bool *wrote);
 
-/* methods_app.c */
+/* methods_submit.c */
 int m_app_submit(struct session *, json_t *, json_t **, struct rpc_error *,
                  bool *);
+/* A P_DATE field that may not lie after today (SPEC section 2). */
+int methods_field_not_future(json_t *, const struct pspec *,
+                             struct rpc_error *);
+/* methods_transition.c */
+int m_app_transition(struct session *, const char *method, json_t *, json_t **,
+                     struct rpc_error *, bool *);
+/* methods_app.c */
+/* -32003 for id. */
+void methods_not_found(struct rpc_error *, const char *id);
+/* id has the shape of an application number (YYYY-NNNNNN). */
+int methods_valid_id(const char *id);
+/* The application as roles see it, a raw result (view_app_text's bytes). */
+json_t *methods_view_result(const struct app *, unsigned roles);
 int m_app_get(struct session *, json_t *, json_t **, struct rpc_error *,
               bool *);
 int m_app_list(struct session *, json_t *, json_t **, struct rpc_error *,
                bool *);
-int m_app_transition(struct session *, const char *method, json_t *, json_t **,
-                     struct rpc_error *, bool *);
 int m_deadline_overdue(struct session *, json_t *, json_t **,
                        struct rpc_error *, bool *);
 int m_deadline_due_soon(struct session *, json_t *, json_t **,

@@ -215,7 +215,7 @@ params_place(json_t *params, const struct pspec *spec, json_t **vals,
 }
 
 /*
- * daemon/methods_app.c's fast_fields checks app.submit's params read
+ * daemon/methods_submit.c's fast_fields checks app.submit's params read
  * without a tree (submit_fast.c) in the same order: a rule added here
  * belongs there too (test_submit_fast compares the two).
  */

@@ -256,7 +256,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	/* History texts against jansson's, submit_fast.c against the tree:
-	 * a difference aborts (methods.c, methods_app.c). */
+	 * a difference aborts (methods.c, methods_submit.c). */
 	setenv("OGID_VIEW_CHECK", "1", 1);
 	setup();
 	return 0;
