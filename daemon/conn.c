@@ -527,6 +527,24 @@ conn_pause(struct conn *c)
 	          conn_output_len(c));
 }
 
+/*
+ * c holds more unsent output than max_output_bytes: pause it, or close it
+ * if one more paused connection would pass max_output_total (clients that
+ * never read, answers or pushed events, hold memory: the sum is capped).
+ * false if closed.
+ */
+static bool
+conn_budget_pause(struct conn *c)
+{
+	if (!c->paused && (size_t)(conn_npaused + 1) * conn_max_output() >
+	                      ogid->cfg.max_output_total) {
+		conn_close(c, "output_budget");
+		return false;
+	}
+	conn_pause(c);
+	return true;
+}
+
 static bool
 conn_blank(const unsigned char *p, size_t len)
 {
@@ -686,14 +704,8 @@ conn_process(struct conn *c)
 		if (c->working && c->waiting)
 			break;
 		if (conn_output_len(c) > conn_max_output()) {
-			/* Clients that never read hold memory: cap the sum. */
-			if (!c->paused &&
-			    (size_t)(conn_npaused + 1) * conn_max_output() >
-			        ogid->cfg.max_output_total) {
-				conn_close(c, "output_budget");
+			if (!conn_budget_pause(c))
 				return;
-			}
-			conn_pause(c);
 			break;
 		}
 		if (!c->working) {
@@ -922,6 +934,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, int socklen,
 	else
 		snprintf(c->session.peer, sizeof c->session.peer, "%s:%s", host,
 		         serv);
+	peers_key(sa, c->session.addr_key);
 	c->session.loopback = server_loopback(sa);
 	if (!tls_enabled())
 		c->bev = bufferevent_socket_new(ogid->base, fd,
@@ -1016,7 +1029,13 @@ conn_push(struct conn *c, json_t *notification)
 		return;
 	}
 	if (len > conn_max_output()) {
-		/* A slow subscriber loses events, not the daemon memory. */
+		/*
+		 * A slow subscriber loses events, not the daemon memory: it is
+		 * paused as a client that does not read its answers is, and
+		 * counts against max_output_total with them.
+		 */
+		if (!conn_budget_pause(c))
+			return;
 		if (c->dropped_events++ % 1000 == 0)
 			log_warnx("conn=%llu peer=%s event=push_dropped "
 			          "output=%zu dropped=%llu",
