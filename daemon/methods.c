@@ -444,51 +444,42 @@ methods_token_new(char out[65], uint8_t hash[32])
 #define AUTH_ADDR_WINDOW 60
 
 static struct auth_addr {
-	char addr[64];
+	unsigned char key[16]; /* peers_key: an IPv6 address by its /64 */
+	bool used;
 	int failures;
 	int64_t since;
 } auth_addrs[AUTH_ADDR_SLOTS];
 
-/* The address part of "host:port" or "[v6]:port". */
-static void
-peer_addr(const char *peer, char *out, size_t len)
-{
-	const char *colon = strrchr(peer, ':');
-	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, peer, n);
-	out[n] = '\0';
-}
-
+/*
+ * The entry of the session's address, keyed as max_connections_per_address
+ * keys it (daemon/peers.c): a host that may pick any source address in
+ * its /64 gets no more tries by picking another.
+ */
 static struct auth_addr *
-auth_addr_slot(const char *peer, bool create)
+auth_addr_slot(const struct session *s, bool create)
 {
-	char addr[64];
 	uint32_t h = 2166136261u;
-	const char *p;
 	size_t i, idx;
 	int64_t now = (int64_t)time(NULL);
 
-	peer_addr(peer, addr, sizeof(addr));
-	for (p = addr; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (i = 0; i < sizeof(s->addr_key); i++)
+		h = (h ^ s->addr_key[i]) * 16777619u;
 	for (i = 0; i < 8; i++) {
 		struct auth_addr *a;
 
 		idx = (h + i) % AUTH_ADDR_SLOTS;
 		a = &auth_addrs[idx];
-		if (strcmp(a->addr, addr) == 0) {
+		if (a->used &&
+		    memcmp(a->key, s->addr_key, sizeof(a->key)) == 0) {
 			if (now - a->since > AUTH_ADDR_WINDOW) {
 				a->failures = 0;
 				a->since = now;
 			}
 			return a;
 		}
-		if (create &&
-		    (a->addr[0] == '\0' || now - a->since > AUTH_ADDR_WINDOW)) {
-			snprintf(a->addr, sizeof(a->addr), "%s", addr);
+		if (create && (!a->used || now - a->since > AUTH_ADDR_WINDOW)) {
+			memcpy(a->key, s->addr_key, sizeof(a->key));
+			a->used = true;
 			a->failures = 0;
 			a->since = now;
 			return a;
@@ -510,7 +501,7 @@ static void
 auth_addr_failed(const struct session *s)
 {
 	if (auth_addr_counted(s))
-		auth_addr_slot(s->peer, true)->failures++;
+		auth_addr_slot(s, true)->failures++;
 }
 
 /* The enabled user of a token: 0, 1 if none, -1 on a store error. */
@@ -531,7 +522,7 @@ m_auth(struct session *s, json_t *params, json_t **result,
        struct rpc_error *err, bool *wrote)
 {
 	struct auth_addr *aa =
-	    auth_addr_counted(s) ? auth_addr_slot(s->peer, false) : NULL;
+	    auth_addr_counted(s) ? auth_addr_slot(s, false) : NULL;
 	bool limited = aa != NULL && aa->failures >= AUTH_ADDR_MAX;
 
 	/*

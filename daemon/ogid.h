@@ -53,7 +53,8 @@ struct rpc_error {
 struct session {
 	uint64_t conn_id;
 	char peer[64];
-	bool loopback; /* peer is 127/8, ::1 or a unix socket */
+	unsigned char addr_key[16]; /* peers_key of the client's address */
+	bool loopback;              /* peer is 127/8, ::1 or a unix socket */
 	bool authed;
 	int auth_failures;
 	int64_t user_id;

@@ -256,8 +256,17 @@ params_check_with(json_t *params, const struct pspec *spec, const char *prefix,
 	}
 	if (unknown != NULL) {
 		char name[64];
+		size_t n = strlen(unknown);
 
-		snprintf(name, sizeof(name), "%.60s", unknown);
+		/* At most 60 bytes, cut before a character, not inside one. */
+		if (n > 60) {
+			n = 60;
+			while (n > 0 &&
+			       ((unsigned char)unknown[n] & 0xC0) == 0x80)
+				n--;
+		}
+		memcpy(name, unknown, n);
+		name[n] = '\0';
 		bad(err, prefix, name, "unknown field");
 		goto out;
 	}

@@ -42,9 +42,8 @@ static size_t nbuckets; /* a power of two, or 0 before the first hold */
 static size_t npeers;
 static uint64_t seed;
 
-/* The address as 16 bytes (above); AF_UNIX and others all zero. */
-static void
-peer_key(const struct sockaddr *sa, unsigned char key[16])
+void
+peers_key(const struct sockaddr *sa, unsigned char key[16])
 {
 	const struct in6_addr *a6;
 
@@ -119,7 +118,7 @@ peers_hold(const struct sockaddr *sa)
 			    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 		peers_grow();
 	}
-	peer_key(sa, key);
+	peers_key(sa, key);
 	b = peer_hash(key);
 	for (p = buckets[b]; p != NULL; p = p->next)
 		if (memcmp(p->addr, key, 16) == 0) {

@@ -12,6 +12,11 @@ struct peer;
  * until peers_release. IPv4 and IPv4-mapped IPv6 are one address; every
  * local (AF_UNIX) client is one.
  */
+/*
+ * The address as 16 bytes: IPv4 as its IPv4-mapped IPv6 form, other IPv6
+ * by its /64 (but ::1 and link-local whole), AF_UNIX and others all zero.
+ */
+void peers_key(const struct sockaddr *sa, unsigned char key[16]);
 struct peer *peers_hold(const struct sockaddr *sa);
 /* Connections the address holds, this one included. */
 unsigned peers_count(const struct peer *p);

@@ -65,6 +65,13 @@ def test_submit_required_and_types():
     refused_submit(w, dict(base, applicant=person(phone=13800000000)), "applicant.phone",
                    "applicant.phone a number")
     refused_submit(w, dict(base, extra="x"), "extra", "unknown field")
+    # A long unknown name is cut to 60 bytes before a character, never
+    # inside one: the message stays the name's, not "(message not valid".
+    long_name = "a" + "字" * 40
+    e = rpc_err(w.clerk, "app.submit", dict(base, **{long_name: 1}))
+    ok(e.get("code") == -32602 and e["data"].get("field") == long_name[:20]
+       and long_name[:20] in e.get("message", ""),
+       "a long unknown field is named, cut between characters", e)
     refused_submit(w, dict(base, applicant=person(x="y")), "applicant.x",
                    "unknown field inside applicant")
     refused_submit(w, dict(base, applicant=person(gender="男")), "applicant.gender",
