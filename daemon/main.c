@@ -3,6 +3,7 @@
  * the foreground: one libevent loop, the store, the timers, the server.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ static const char *config_path;
 
 static void reload_config(void);
 static bool tls_from_flags; /* TLS set on the command line: not the file's */
+static bool listen_from_flag, db_from_flag; /* likewise */
+#define DEFAULT_CONFIG "/etc/ogi/ogid.conf"
 
 int64_t
 daemon_now(void)
@@ -66,6 +69,20 @@ static void __attribute__((noreturn)) usage(void)
 	        "       ogid verify --db FILE\n"
 	        "       ogid backup --db FILE OUT\n");
 	exit(2);
+}
+
+/* What a failed init made: the database and the files SQLite kept by it. */
+static void
+init_remove(const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (snprintf(path, sizeof(path), "%s%s", db, ext[i]) <
+		    (int)sizeof(path))
+			unlink(path);
 }
 
 /* ogid init: a new database with the shipped calendar and a first admin. */
@@ -111,8 +128,22 @@ cmd_init(const char *db)
 		goto fail;
 	store_close(st);
 	cal_free(cal);
-	printf("%s\n", token);
-	fflush(stdout);
+	/*
+	 * The token is shown once: if it cannot be written whole (a full
+	 * disk, a closed pipe), nobody has it, so the database goes too and
+	 * init can be run again.
+	 */
+	errno = 0;
+	if (printf("%s\n", token) < 0 || fflush(stdout) == EOF ||
+	    ferror(stdout)) {
+		fprintf(stderr,
+		        "ogid: init: writing the token: %s; %s not created\n",
+		        errno != 0 ? strerror(errno) : "write failed", db);
+		explicit_bzero(token, sizeof(token));
+		init_remove(db);
+		return 1;
+	}
+	explicit_bzero(token, sizeof(token));
 	fprintf(stderr,
 	        "ogid: created %s; the line above is the token of user"
 	        " \"admin\" (shown once)\n",
@@ -122,7 +153,7 @@ fail:
 	fprintf(stderr, "ogid: init: %s\n", store_error(st));
 	store_close(st);
 	cal_free(cal);
-	unlink(db);
+	init_remove(db);
 	return 1;
 }
 
@@ -152,6 +183,40 @@ shutdown_done(void)
 	event_base_loopexit(ogid->base, NULL);
 }
 
+/*
+ * SIGHUP found the calendar table changed outside calendar.set (by hand,
+ * a restored year): every open deadline and the timers follow it, as
+ * calendar.set makes them; if that cannot be committed, the old calendar
+ * stays.
+ */
+static void
+reload_calendar(struct cal *cal)
+{
+	struct cal *old = ogid->cal;
+	int rc;
+
+	if (commit_begin() == -1) {
+		log_warnx("reload: calendar: %s; keeping the running one",
+		          store_error(ogid->store));
+		cal_free(cal);
+		return;
+	}
+	ogid->cal = cal;
+	rc = timers_recompute_all();
+	if (rc == -1) {
+		log_warnx("reload: calendar: %s; keeping the running one",
+		          store_error(ogid->store));
+		ogid->cal = old;
+		cal_free(cal);
+		commit_end(false);
+		return;
+	}
+	cal_free(old);
+	commit_end(true);
+	appcache_dirty_all(); /* until the commit, readers see the old rows */
+	log_info("event=reload_calendar");
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -173,11 +238,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		notify_reloading();
 		reload_config();
 		log_reopen();
-		if (store_calendar_load(ogid->rstore, cal) == 0) {
-			cal_free(ogid->cal);
-			ogid->cal = cal;
-			appcache_clear();
-		} else
+		if (store_calendar_load(ogid->rstore, cal) == 0 &&
+		    !cal_equal(cal, ogid->cal))
+			reload_calendar(cal);
+		else
 			cal_free(cal);
 		{
 			char buf[16];
@@ -206,6 +270,9 @@ reload_config(void)
 	char err[512];
 	int old_due_soon = cur->due_soon_days;
 
+	/* A file put in place since the start is read as at a start. */
+	if (config_path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		config_path = DEFAULT_CONFIG;
 	if (config_path == NULL)
 		return;
 	config_defaults(&c);
@@ -213,6 +280,9 @@ reload_config(void)
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	if ((!listen_from_flag && strcmp(c.listen, cur->listen) != 0) ||
+	    (!db_from_flag && strcmp(c.db, cur->db) != 0))
+		log_warnx("reload: listen and db change only at restart");
 	if (strcmp(c.timezone, cur->timezone) != 0 ||
 	    c.synchronous_full != cur->synchronous_full ||
 	    (!tls_from_flags && (strcmp(c.tls_cert, cur->tls_cert) != 0 ||
@@ -232,9 +302,18 @@ reload_config(void)
 	cur->request_timeout = c.request_timeout;
 	cur->auth_max_failures = c.auth_max_failures;
 	cur->auth_limit_loopback = c.auth_limit_loopback;
-	if (strcmp(c.log_file, cur->log_file) != 0 && c.log_file[0] != '\0' &&
-	    log_set_file(c.log_file) == 0)
-		memcpy(cur->log_file, c.log_file, sizeof(cur->log_file));
+	if (strcmp(c.log_file, cur->log_file) != 0) {
+		/* Empty: standard error again. */
+		if (log_set_file(c.log_file) == 0) {
+			memcpy(cur->log_file, c.log_file,
+			       sizeof(cur->log_file));
+			log_info("event=log_file file=%s",
+			         c.log_file[0] != '\0' ? c.log_file : "stderr");
+		} else
+			log_warn("reload: log_file %s; logging stays where it"
+			         " was",
+			         c.log_file);
+	}
 	if (cur->due_soon_days != old_due_soon) {
 		/* Due-soon instants follow the new setting; if its commit
 		 * fails, the setting goes back (commit_restore_memory). */
@@ -491,9 +570,11 @@ main(int argc, char **argv)
 	}
 	config_defaults(&ogid->cfg);
 	/* Present but unreadable is an error, not the defaults in silence. */
-	if (config_path == NULL && access("/etc/ogi/ogid.conf", F_OK) == 0 &&
+	if (config_path == NULL && access(DEFAULT_CONFIG, F_OK) == 0 &&
 	    cmd == NULL)
-		config_path = "/etc/ogi/ogid.conf";
+		config_path = DEFAULT_CONFIG;
+	listen_from_flag = listen != NULL;
+	db_from_flag = db != NULL;
 	if (config_path != NULL &&
 	    config_load(&ogid->cfg, config_path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ogid: %s\n", err);

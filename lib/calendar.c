@@ -146,6 +146,32 @@ cal_dup_days(const day_t *v, size_t n)
 	return p;
 }
 
+static bool
+cal_days_equal(const day_t *a, size_t na, const day_t *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+bool
+cal_equal(const struct cal *a, const struct cal *b)
+{
+	const struct cal_year *x, *y;
+	size_t i;
+
+	for (i = 0; i < CAL_NYEARS; i++) {
+		x = &a->years[i];
+		y = &b->years[i];
+		if (x->known != y->known)
+			return false;
+		if (x->known && (!cal_days_equal(x->holidays, x->nholidays,
+		                                 y->holidays, y->nholidays) ||
+		                 !cal_days_equal(x->workdays, x->nworkdays,
+		                                 y->workdays, y->nworkdays)))
+			return false;
+	}
+	return true;
+}
+
 struct cal *
 cal_copy(const struct cal *src)
 {

@@ -21,6 +21,8 @@ struct cal;
 struct cal *cal_new(void); /* weekends only, nothing known */
 void cal_free(struct cal *);
 struct cal *cal_copy(const struct cal *);
+/* The same years known, with the same holidays and working weekend days. */
+bool cal_equal(const struct cal *, const struct cal *);
 
 /*
  * Replace one year. Every date must fall in that year; a date may not be

@@ -339,6 +339,75 @@ def test_sighup_reloads_config():
         d.cleanup()
 
 
+def test_init_token_unwritable():
+    tmp = __import__("tempfile").mkdtemp(prefix="ogi-init.")
+    db = os.path.join(tmp, "ogi.db")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([OGID, "init", "--db", db], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+    ok(r.returncode != 0 and "writing the token" in r.stderr,
+       "init whose token cannot be written fails, and says so", (r.returncode, r.stderr))
+    ok(not os.path.exists(db) and not os.path.exists(db + "-wal"),
+       "and leaves no database that nobody has the token of", os.listdir(tmp))
+    r = run(["init", "--db", db])
+    ok(r.returncode == 0 and len(r.stdout.strip()) == 64, "init can then be run again")
+
+
+def test_sighup_log_file_changes():
+    tmp = __import__("tempfile").mkdtemp(prefix="ogi-log.")
+    first = os.path.join(tmp, "first.log")
+    d = Daemon(config="log_file = %s\n" % first)
+    try:
+        conf = os.path.join(d.tmp, "ogid.conf")
+        with open(conf, "w") as f:
+            f.write("log_file = /nonexistent/dir/x.log\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        text = open(first).read()
+        ok("log_file /nonexistent/dir/x.log" in text and "logging stays" in text,
+           "a log file that cannot be opened is logged where logging stays", text[-300:])
+        with open(conf, "w") as f:
+            f.write("log_file =\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        ok("event=log_file file=stderr" in d.read_log(),
+           "an empty log_file on SIGHUP logs to standard error again", d.read_log()[-300:])
+    finally:
+        d.cleanup()
+
+
+def test_sighup_follows_a_calendar_changed_by_hand():
+    d = Daemon(fake_clock="2026-03-02T09:00:00+08:00")
+    try:
+        a = d.admin()
+        aid = a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "丙"},
+                                    "channel": "mail", "description": "日历"})["id"]
+        due = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+        cal = a.call("calendar.get", {"year": 2026})
+        con = sqlite3.connect(d.db, timeout=10)
+        row = con.execute("SELECT holidays FROM calendar WHERE year = 2026").fetchone()
+        con.execute("UPDATE calendar SET holidays = ? WHERE year = 2026",
+                    (row[0] + ",2026-03-10",))
+        con.commit()
+        con.close()
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        after = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+        eq(after, a.call("calendar.add", {"date": due, "days": 1}),
+           "the due date moves by the holiday added by hand (%s -> %s)" % (due, after))
+        ok("2026-03-10" in a.call("calendar.get", {"year": 2026})["holidays"] and
+           "2026-03-10" not in cal["holidays"], "the calendar is the table's")
+        ok("event=reload_calendar" in d.read_log(), "logged")
+        n = d.read_log().count("event=reload_calendar")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        eq(d.read_log().count("event=reload_calendar"), n,
+           "an unchanged calendar is not recomputed again")
+        a.close()
+    finally:
+        d.cleanup()
+
+
 def test_rotate_and_disable_end_sessions():
     d = Daemon()
     try:

@@ -738,6 +738,33 @@ test_serial(const struct cal *cal)
 	cal_free(d);
 }
 
+/* cal_equal: the same years with the same days, whatever the serials. */
+static void
+test_equal(const struct cal *cal)
+{
+	struct cal *c = cal_copy(cal), *e = cal_new();
+	day_t none[1] = { 0 }, hol[1] = { D("2026-03-11") },
+	      sat[1] = { D("2026-03-14") };
+
+	ok(cal_equal(c, cal) && cal_equal(cal, c), "a copy is equal");
+	ok(!cal_equal(e, cal), "an empty calendar is not");
+	cal_set_year(c, 2026, hol, 1, none, 0, NULL, NULL);
+	ok(!cal_equal(c, cal), "a year's holidays changed: not equal");
+	cal_set_year(e, 2026, hol, 1, none, 0, NULL, NULL);
+	ok(!cal_equal(c, e), "other years known: not equal");
+	cal_free(c);
+	c = cal_new();
+	cal_set_year(c, 2026, hol, 1, none, 0, NULL, NULL);
+	ok(cal_equal(c, e), "the same year set in two calendars: equal");
+	cal_set_year(c, 2026, hol, 1, sat, 1, NULL, NULL);
+	ok(!cal_equal(c, e), "a working Saturday more: not equal");
+	cal_clear_year(c, 2026);
+	cal_clear_year(e, 2026);
+	ok(cal_equal(c, e), "both cleared: equal");
+	cal_free(c);
+	cal_free(e);
+}
+
 static double
 seconds(void)
 {
@@ -796,6 +823,7 @@ main(void)
 	test_load_text();
 	test_copy(cal);
 	test_serial(cal);
+	test_equal(cal);
 	test_speed(cal);
 	cal_free(cal);
 	return tap_done();
