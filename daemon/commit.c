@@ -23,6 +23,7 @@ static struct conn **waiters;
 static size_t nwaiters, capwaiters;
 static unsigned long long commits, writes;
 static unsigned long long failed_run; /* commits failed in a row */
+static char failed_why[256];          /* the first of them: why */
 
 /*
  * search_dirty is pruned every prune_period seconds, up to what the
@@ -61,6 +62,13 @@ commit_init(struct event_base *base)
 	prune_period = secs > 0 ? (time_t)secs : PRUNE_PERIOD;
 	prune_at = 0;
 	prune_mark = pruned = 0;
+}
+
+unsigned long long
+commit_failing(const char **why)
+{
+	*why = failed_run > 0 ? failed_why : NULL;
+	return failed_run;
 }
 
 void
@@ -253,8 +261,11 @@ commit_now(void)
 			why = whybuf;
 			/* Once per run of failures: a full disk fails them
 			 * all, and the log may be on that disk. */
-			if (failed_run++ == 0)
+			if (failed_run++ == 0) {
 				log_warnx("commit: %s", why);
+				snprintf(failed_why, sizeof(failed_why), "%s",
+				         why);
+			}
 		} else {
 			commits++;
 			if (failed_run > 1)

@@ -392,6 +392,47 @@ lock_database(const char *path)
  * box, starts ogid as SPEC section 8 says). Decided before anything is
  * bound or written (the log file, the database's files).
  */
+/*
+ * --check-config: could the start open path for appending (an existing
+ * file writable, or a new one in a writable directory)? Nothing is made;
+ * -1, said on stderr, if not.
+ */
+static int
+log_file_check(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (path[0] == '\0' || access(path, W_OK) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		slash = strrchr(path, '/');
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s",
+			         (int)(slash == path ? 1 : slash - path), path);
+		if (access(dir, W_OK | X_OK) == 0)
+			return 0;
+	}
+	fprintf(stderr, "ogid: log_file %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/*
+ * Personal data: the database is the owner's alone. Group and other bits
+ * are taken away; the owner's are left as they are.
+ */
+static void
+db_private(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077) != 0 &&
+	    chmod(path, sb.st_mode & 0700) == -1)
+		log_warn("%s: chmod", path);
+}
+
 static int
 run_listen_socket(bool root_unasked)
 {
@@ -441,7 +482,11 @@ run(const char *listen, const char *fake, bool root_unasked)
 	if (store_open(ogid->cfg.db, false, ogid->cfg.synchronous_full != 0,
 	               &ogid->store) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->store));
-	chmod(ogid->cfg.db, 0600);
+	if (store_readonly(ogid->store))
+		fatalx("%s: the database can only be read (its mode, owner or"
+		       " filesystem): ogid must write it",
+		       ogid->cfg.db);
+	db_private(ogid->cfg.db);
 	if (store_open(ogid->cfg.db, true, ogid->cfg.synchronous_full != 0,
 	               &ogid->rstore) == -1)
 		fatalx("%s: %s", ogid->cfg.db, store_error(ogid->rstore));
@@ -598,7 +643,9 @@ main(int argc, char **argv)
 		}
 	}
 	if (check_only) {
-		/* TLS: load the certificate and key to check them too. */
+		/* The log file as the start will open it; TLS's files too. */
+		if (log_file_check(ogid->cfg.log_file) == -1)
+			return 1;
 		if (tls_init(&ogid->cfg) == -1) {
 			tls_refused();
 			return 1;

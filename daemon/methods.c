@@ -615,14 +615,22 @@ m_health(struct session *s, json_t *params, json_t **result,
 	day_t today = daemon_today();
 	day_t until = cal_known_until(ogid->cal, date_year(today));
 	char buf[40];
-	unsigned long long commits, writes;
+	unsigned long long commits, writes, failing;
+	const char *why;
 	json_t *o;
 
 	if (params_check(params, spec, NULL, err) == -1)
 		return -1;
 	commit_stats(&commits, &writes);
+	failing = commit_failing(&why);
 	o = json_object();
-	json_object_set_new(o, "ok", json_true());
+	/* Not ok while writes fail (a full disk): monitoring must see it. */
+	json_object_set_new(o, "ok", json_boolean(failing == 0));
+	if (failing > 0)
+		json_object_set_new(o, "storage",
+		                    json_pack("{s:I, s:s}", "failed_commits",
+		                              (json_int_t)failing, "error",
+		                              why));
 	json_object_set_new(o, "version", json_string(OGI_VERSION));
 	json_object_set_new(o, "db", json_string(ogid->db_path));
 	json_object_set_new(o, "calendar_known_until", json_date(until));

@@ -145,6 +145,9 @@ int commit_now(void); /* commit synchronously (start-up, shutdown) */
 void commit_init(struct event_base *);
 void commit_free(void);
 void commit_stats(unsigned long long *commits, unsigned long long *writes);
+/* Commits failed in a row since the last that succeeded; *why, the first's
+ * reason (NULL when none failed). */
+unsigned long long commit_failing(const char **why);
 
 /* conn.c */
 void conn_commit_done(struct conn *, bool ok, const char *why);

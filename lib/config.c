@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,26 @@ bad:
 }
 
 /* A name under the zoneinfo directory (TZDIR, as the C library honours it). */
+/*
+ * A zone file begins "TZif" (tzfile(5)). Other files live beside the zones
+ * (zone.tab, iso3166.tab, leapseconds): glibc would take one silently as
+ * UTC.
+ */
+static bool
+config_tzif(const char *path)
+{
+	char magic[4];
+	FILE *fp = fopen(path, "rb");
+	bool ok;
+
+	if (fp == NULL)
+		return false;
+	ok = fread(magic, 1, sizeof(magic), fp) == sizeof(magic) &&
+	     memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
+}
+
 static int
 config_check_timezone(const char *v, char *err, size_t errlen)
 {
@@ -232,7 +253,8 @@ config_check_timezone(const char *v, char *err, size_t errlen)
 		dir = "/usr/share/zoneinfo";
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, v) >= sizeof path)
 		goto bad;
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    !config_tzif(path)) {
 		config_err(err, errlen, "timezone: no zone %s under %s", v,
 		           dir);
 		return -1;

@@ -998,6 +998,12 @@ store_in_txn(const struct store *s)
 	return s->in_txn;
 }
 
+bool
+store_readonly(const struct store *s)
+{
+	return sqlite3_db_readonly(s->db, "main") == 1;
+}
+
 /*
  * A read transaction around the statements of one read, unless one is
  * open: each database's snapshot is fixed at its first read, so the

@@ -70,6 +70,8 @@ int store_begin(struct store *);
 int store_commit(struct store *);
 void store_rollback(struct store *);
 bool store_in_txn(const struct store *);
+/* SQLite could open the file for reading only (its mode, the filesystem). */
+bool store_readonly(const struct store *);
 int store_savepoint(struct store *);
 int store_release(struct store *);
 void store_rollback_to(struct store *);

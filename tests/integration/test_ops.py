@@ -146,6 +146,20 @@ def test_config_errors():
             f.write("due_soon_days = 5\n")
         r = run(["--check-config", "--config", path, "--db", d.db])
         eq(r.returncode, 0, "a good config passes --check-config")
+        for bad, why in (("log_file = /nonexistent/dir/x.log\n", "log_file"),
+                         ("timezone = zone.tab\n", "timezone")):
+            with open(path, "w") as f:
+                f.write(bad)
+            r = run(["--check-config", "--config", path, "--db", d.db])
+            ok(r.returncode != 0 and why in r.stderr,
+               "--check-config refuses what the start would: %s" % bad.strip(),
+               (r.returncode, r.stderr))
+        ok(not os.path.exists("/nonexistent/dir"), "and makes nothing")
+        with open(path, "w") as f:
+            f.write("log_file = %s\n" % os.path.join(d.tmp, "new.log"))
+        r = run(["--check-config", "--config", path, "--db", d.db])
+        ok(r.returncode == 0 and not os.path.exists(os.path.join(d.tmp, "new.log")),
+           "a log file that can be made passes, and is not made", r.stderr)
     finally:
         d.cleanup()
     d = Daemon(config="due_soon_days = 5\ncorrection_days = 10\n")
@@ -406,6 +420,32 @@ def test_sighup_follows_a_calendar_changed_by_hand():
         a.close()
     finally:
         d.cleanup()
+
+
+def test_read_only_database_refused():
+    """A database ogid may only read is refused at start, with its mode
+    left alone; before, ogid started, made it 0600 and failed every write
+    with -32603."""
+    import shutil
+    tmp = __import__("tempfile").mkdtemp(prefix="ogi-ro.")
+    db = os.path.join(tmp, "ogi.db")
+    eq(run(["init", "--db", db]).returncode, 0, "init")
+    wrap = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            ok(True, "# skip: root without setpriv (root may write any file)")
+            return
+        shutil.chown(tmp, "nobody")
+        shutil.chown(db, "nobody")
+        wrap = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    os.chmod(db, 0o444)
+    env = dict(os.environ, OGID_ALLOW_ROOT="1")
+    r = subprocess.run(wrap + [OGID, "--db", db, "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    ok(r.returncode == 1 and "can only be read" in r.stderr,
+       "ogid refuses a database it can only read, and says why", (r.returncode, r.stderr))
+    eq(oct(os.stat(db).st_mode & 0o777), "0o444", "and leaves its mode alone")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_rotate_and_disable_end_sessions():

@@ -229,11 +229,17 @@ def test_disk_full():
                 c2 = d.client(tok)
                 c2.call("app.get", {"id": ids[-1]})
                 c2.close()
-                reads = h["ok"] and a["id"] == ids[0] and len(lst["items"]) > 0 and add
+                reads = a["id"] == ids[0] and len(lst["items"]) > 0 and add
             except (RpcError, OSError) as ex:
                 reads = False
                 print("# read failed: %r" % ex)
             ok(reads, "round %d: reads keep working on a full disk" % rnd)
+            if e is not None:
+                # The last write failed: monitoring sees it.
+                ok(reads and h["ok"] is False and h["storage"]["failed_commits"] >= 1 and
+                   "full" in h["storage"]["error"],
+                   "round %d: system.health is not ok while writes fail" % rnd,
+                   reads and (h["ok"], h.get("storage")))
 
             rc, msg = verify(db)
             ok(rc == 0, "round %d: ogid verify passes on the full disk" % rnd, msg)
@@ -255,6 +261,9 @@ def test_disk_full():
                 print("# " + subprocess.run(["sh", "-c", "ls -la %s; df -k %s" % (small, small)],
                                             capture_output=True, text=True).stdout.replace("\n", "\n# "))
             ok(again, "round %d: writes succeed again after freeing space, no restart" % rnd)
+            h = c.call("system.health")
+            ok(h["ok"] is True and "storage" not in h,
+               "round %d: and system.health is ok again" % rnd, h)
         eq(consistent(c, ids), [], "every answered write is there, once, whole")
         c.close()
         rc = d.stop()

@@ -172,6 +172,8 @@ static const struct {
 	{ "timezone = /etc/localtime\n", 1, "timezone",
 	  "bad timezone: absolute" },
 	{ "timezone = Asia\n", 1, "timezone", "bad timezone: a directory" },
+	{ "timezone = zone.tab\n", 1, "timezone",
+	  "bad timezone: a file beside the zones, not one" },
 	{ "synchronous = off\n", 1, "full or normal", "bad synchronous" },
 	{ "allow_root = true\n", 1, "yes or no", "bad allow_root" },
 	{ "just some words\n", 1, "key = value", "line without =" },
