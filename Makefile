@@ -117,18 +117,24 @@ format:
 	clang-format -i lib/*.[ch] daemon/*.[ch] clients/*.[ch] tests/unit/*.[ch] \
 	  tests/fuzz/*.c bench/*.c
 
+# Units under PREFIX (systemd reads /usr/local/lib/systemd/system too);
+# the unit and the man page name the installed ogid.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/ogi
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/ogi
 	install -m 755 build/ogid $(DESTDIR)$(PREFIX)/sbin/ogid
 	install -m 755 build/ogi $(DESTDIR)$(PREFIX)/bin/ogi
-	install -m 644 man/ogid.8 $(DESTDIR)$(PREFIX)/share/man/man8/ogid.8
+	sed 's|/usr/local/sbin/ogid|$(PREFIX)/sbin/ogid|g' man/ogid.8 \
+	  > $(DESTDIR)$(PREFIX)/share/man/man8/ogid.8
+	chmod 644 $(DESTDIR)$(PREFIX)/share/man/man8/ogid.8
 	install -m 644 man/ogi.1 $(DESTDIR)$(PREFIX)/share/man/man1/ogi.1
 	sed 's|/usr/local/sbin/ogid|$(PREFIX)/sbin/ogid|g' systemd/ogid.service \
-	  > $(DESTDIR)/lib/systemd/system/ogid.service
-	chmod 644 $(DESTDIR)/lib/systemd/system/ogid.service
-	install -m 644 systemd/ogid.socket $(DESTDIR)/lib/systemd/system/
+	  > $(DESTDIR)$(UNITDIR)/ogid.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/ogid.service
+	install -m 644 systemd/ogid.socket $(DESTDIR)$(UNITDIR)/
 	install -m 644 systemd/ogid.conf.example $(DESTDIR)/etc/ogi/ogid.conf.example
 
 # ---- reliability: fuzzing and stress (tests/fuzz, tests/stress) ----

@@ -2,6 +2,7 @@
  * The commands of SPEC section 9, one function each: build the params,
  * call, print the result for people (or raw with --json).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "../lib/calendar.h"
 #include "../lib/date.h"
 #include "../lib/xmalloc.h"
 #include "ogi.h"
@@ -1359,15 +1361,110 @@ print_calendar(const json_t *cal)
 	           json_object_get(cal, "workdays"));
 }
 
+/* A file's text whole (path "-": stdin), at most 1 MiB; NULL if not. */
+static char *
+read_text(const char *path, const char **why)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t n = 0, cap = 1 << 20;
+	char *buf;
+
+	*why = NULL;
+	if (fp == NULL) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	buf = xmalloc(cap + 1);
+	n = fread(buf, 1, cap + 1, fp);
+	if (ferror(fp))
+		*why = strerror(errno);
+	else if (n > cap)
+		*why = "larger than 1 MiB";
+	else if (memchr(buf, '\0', n) != NULL)
+		*why = "not a text file";
+	if (fp != stdin)
+		fclose(fp);
+	if (*why != NULL) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static json_t *
+days_json(const day_t *d, size_t n)
+{
+	json_t *arr = json_array();
+	char buf[11];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(date_format(d[i], buf)));
+	return arr;
+}
+
+/*
+ * --load FILE: YEAR's lines of a file in the shipped calendar's format
+ * (data/holidays-cn.txt: "YYYY-MM-DD off|work name", '#' comments),
+ * checked here as ogid checks its own, sent as calendar.set: the whole
+ * year is replaced. Lines of other years are left (one file may hold
+ * every year, as the shipped one does).
+ */
+static int
+calendar_load(struct ctx *ctx, int year, const char *path)
+{
+	struct cal *cal = cal_new();
+	const char *why;
+	char *text;
+	day_t *hol, *wd;
+	size_t nh, nw;
+	json_t *params, *result;
+	int line, r;
+
+	if ((text = read_text(path, &why)) == NULL) {
+		cal_free(cal);
+		return ctx_usage(ctx, "--load %s: %s", path, why);
+	}
+	r = cal_load_text(cal, text, &why, &line);
+	free(text);
+	if (r == -1) {
+		cal_free(cal);
+		return ctx_usage(ctx, "--load %s: line %d: %s", path, line,
+		                 why);
+	}
+	if (!cal_year_known(cal, year)) {
+		cal_free(cal);
+		return ctx_usage(ctx, "--load %s: no dates of %d in it", path,
+		                 year);
+	}
+	cal_get_year(cal, year, &hol, &nh, &wd, &nw);
+	cal_free(cal);
+	params = json_pack("{s:i, s:o, s:o}", "year", year, "holidays",
+	                   days_json(hol, nh), "workdays", days_json(wd, nw));
+	free(hol);
+	free(wd);
+	if ((r = ctx_call(ctx, "calendar.set", params, &result)) != 0)
+		return r;
+	return done(ctx, result, print_calendar);
+}
+
 int
 cmd_calendar(struct ctx *ctx, struct args *a)
 {
 	json_t *result;
+	const char *load = arg_opt(a, "load");
 	long long year;
 	int r;
 
 	if (arg_int(ctx, a->pos[0], "YEAR", &year) != 0)
 		return EXIT_USAGE;
+	if (load != NULL) {
+		if (year < DATE_MIN_YEAR || year > DATE_MAX_YEAR)
+			return ctx_usage(ctx, "YEAR: %lld is out of range",
+			                 year);
+		return calendar_load(ctx, (int)year, load);
+	}
 	if ((r = ctx_call(ctx, "calendar.get",
 	                  json_pack("{s:I}", "year", (json_int_t)year),
 	                  &result)) != 0)

@@ -209,9 +209,14 @@ static const struct command commands[] = {
 	  "Manage users (user.create, user.list, user.disable, user.rotate); "
 	  "ROLE is clerk, reviewer, secrecy, supervisor or admin.",
 	  NULL },
-	{ "calendar", cmd_calendar, 1, 1, "YEAR",
-	  "Show a year's holidays and adjusted working days (calendar.get).",
-	  NULL },
+	{ "calendar", cmd_calendar, 1, 1, "YEAR [--load FILE]",
+	  "Show a year's holidays and adjusted working days (calendar.get); "
+	  "with --load (admin), replace the year with its lines in FILE, "
+	  "written as data/holidays-cn.txt (calendar.set).",
+	  (const struct optspec[]){
+	      { "load", OPT_STRING, false, "FILE",
+	        "\"YYYY-MM-DD off|work name\" lines; - for stdin" },
+	      OPT_END } },
 	{ "workdays", cmd_workdays, 2, 2, "DATE N",
 	  "Print the Nth working day after DATE (calendar.add).", NULL },
 	{ "call", cmd_call, 1, 2, "METHOD [JSON]",

@@ -85,41 +85,111 @@ init_remove(const char *db)
 			unlink(path);
 }
 
+/* The calendar this ogid ships (data/holidays-cn.txt). */
+static struct cal *
+calendar_shipped(void)
+{
+	struct cal *cal = cal_new();
+	const char *why;
+	int line;
+
+	if (cal_load_text(cal, cal_builtin_text, &why, &line) == -1)
+		fatalx("built-in calendar, line %d: %s", line, why);
+	return cal;
+}
+
+/*
+ * Store the years of from that have (if not NULL) does not know, and set
+ * them in have too; the number stored, or -1.
+ */
+static int
+calendar_store_new(struct store *st, const struct cal *from, struct cal *have)
+{
+	day_t *hol, *wd;
+	size_t nh, nw;
+	int y, rc, n = 0;
+
+	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++) {
+		if (!cal_year_known(from, y) ||
+		    (have != NULL && cal_year_known(have, y)))
+			continue;
+		cal_get_year(from, y, &hol, &nh, &wd, &nw);
+		rc = store_calendar_set(st, y, hol, nh, wd, nw);
+		if (rc == 0 && have != NULL &&
+		    cal_set_year(have, y, hol, nh, wd, nw, NULL, NULL) == -1)
+			fatalx("built-in calendar: year %d refused", y);
+		free(hol);
+		free(wd);
+		if (rc == -1)
+			return -1;
+		if (have != NULL)
+			log_info("event=calendar_year year=%d from=shipped", y);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * At start: a year this ogid ships that the database does not know yet (a
+ * newer release with next year's notice) is added, and every open
+ * deadline follows, in one commit. A year the database knows is never
+ * replaced: an admin's calendar.set stands.
+ */
+static void
+calendar_add_shipped(void)
+{
+	struct cal *ship = calendar_shipped(), *next, *old = ogid->cal;
+	int y;
+
+	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++)
+		if (cal_year_known(ship, y) && !cal_year_known(old, y))
+			break;
+	if (y > DATE_MAX_YEAR) {
+		cal_free(ship);
+		return; /* nothing new: no commit */
+	}
+	if (commit_begin() == -1) {
+		log_warnx("calendar: the shipped years: %s",
+		          store_error(ogid->store));
+		cal_free(ship);
+		return;
+	}
+	ogid->cal = next = cal_copy(old);
+	if (calendar_store_new(ogid->store, ship, next) == -1 ||
+	    timers_recompute_all() == -1) {
+		log_warnx("calendar: the shipped years: %s",
+		          store_error(ogid->store));
+		ogid->cal = old;
+		cal_free(next);
+		commit_end(false);
+		cal_free(ship);
+		return;
+	}
+	commit_end(true);
+	/* On failure commit_restore_memory has read the calendar back in
+	 * place of next (and logged why). */
+	commit_now();
+	cal_free(old);
+	cal_free(ship);
+}
+
 /* ogid init: a new database with the shipped calendar and a first admin. */
 static int
 cmd_init(const char *db)
 {
 	struct store *st;
-	struct cal *cal = cal_new();
-	const char *why;
-	int line, y;
+	struct cal *cal = calendar_shipped();
 	char token[65];
 	uint8_t h[32];
 
-	if (cal_load_text(cal, cal_builtin_text, &why, &line) == -1)
-		fatalx("built-in calendar, line %d: %s", line, why);
 	if (store_create(db, &st) == -1) {
 		fprintf(stderr, "ogid: init: %s\n", store_error(st));
 		store_close(st);
 		cal_free(cal);
 		return 1;
 	}
-	if (store_begin(st) == -1)
+	if (store_begin(st) == -1 || calendar_store_new(st, cal, NULL) == -1)
 		goto fail;
-	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++) {
-		day_t *hol, *wd;
-		size_t nh, nw;
-		int rc;
-
-		if (!cal_year_known(cal, y))
-			continue;
-		cal_get_year(cal, y, &hol, &nh, &wd, &nw);
-		rc = store_calendar_set(st, y, hol, nh, wd, nw);
-		free(hol);
-		free(wd);
-		if (rc == -1)
-			goto fail;
-	}
 	methods_token_new(token, h);
 	if (store_user_create(st, "admin", ROLE_ALL, h, (int64_t)time(NULL),
 	                      NULL) == -1 ||
@@ -500,13 +570,14 @@ run(const char *listen, const char *fake, bool root_unasked)
 	ogid->cal = cal_new();
 	if (store_calendar_load(ogid->store, ogid->cal) == -1)
 		fatalx("calendar: %s", store_error(ogid->store));
-	check_calendar();
 
 	ogid->base = event_base_new();
 	if (ogid->base == NULL || event_base_priority_init(ogid->base, 2) == -1)
 		fatalx("event_base_new");
 	commit_init(ogid->base);
 	timers_init(ogid->base);
+	calendar_add_shipped();
+	check_calendar();
 
 	/* Catch up on every deadline that passed while we were down. */
 	timers_catch_up();

@@ -352,8 +352,12 @@ handle(struct app *a, json_t *fired)
 		timers_derive(a, 0);
 		return store_app_update(ogid->store, a);
 	}
-	log_info("event=%s id=%s at=%lld", event_type_name(type), a->id,
-	         (long long)at);
+	{
+		char lbuf[40];
+
+		log_info("event=%s id=%s at=%s", event_type_name(type), a->id,
+		         tz_format(at, lbuf, sizeof(lbuf)));
+	}
 	if (fired != NULL) {
 		char tbuf[40];
 

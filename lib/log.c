@@ -4,6 +4,8 @@
  * the file given to log_set_file (reopened on SIGHUP with log_reopen).
  */
 #include <errno.h>
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@ static const char *log_progname = "ogid";
 static int log_debugging;
 static int log_fd = -1; /* -1: stderr */
 static char *log_path;
+static int log_journal = -1; /* stderr is journald's stream: -1 unknown */
 
 static void log_vwrite(const char *, int, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
@@ -98,6 +101,47 @@ log_stamp(char *buf, size_t size)
 	return strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z ", &tm);
 }
 
+/*
+ * Is stderr the stream systemd connected to the journal (JOURNAL_STREAM,
+ * "device:inode", names it)? Then each line starts with its syslog
+ * priority, "<4>", which journald reads (SyslogLevelPrefix=, on by
+ * default), so that journalctl -p warning finds the warnings.
+ */
+static bool
+log_to_journal(void)
+{
+	const char *js;
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (log_journal == -1) {
+		log_journal = 0;
+		if ((js = getenv("JOURNAL_STREAM")) != NULL &&
+		    sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		    fstat(STDERR_FILENO, &sb) == 0 &&
+		    (unsigned long long)sb.st_dev == dev &&
+		    (unsigned long long)sb.st_ino == ino)
+			log_journal = 1;
+	}
+	return log_journal == 1;
+}
+
+/* syslog(3)'s priorities: crit, warning, info, debug. */
+static const char *
+log_priority(const char *level)
+{
+	switch (level[0]) {
+	case 'f':
+		return "<2>";
+	case 'w':
+		return "<4>";
+	case 'd':
+		return "<7>";
+	default:
+		return "<6>";
+	}
+}
+
 static void
 log_vwrite(const char *level, int with_errno, const char *fmt, va_list ap)
 {
@@ -108,6 +152,9 @@ log_vwrite(const char *level, int with_errno, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	log_sanitise(msg);
 	off = log_stamp(line, sizeof line);
+	if (log_fd == -1 && log_to_journal())
+		off = (size_t)snprintf(line, sizeof line, "%s",
+		                       log_priority(level));
 	if (with_errno)
 		len = snprintf(line + off, sizeof line - off, "%s: %s %s: %s\n",
 		               log_progname, level, msg, strerror(saved));

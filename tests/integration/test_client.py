@@ -703,6 +703,41 @@ def test_server_text_cannot_move_the_terminal():
     srv.close()
 
 
+def test_calendar_load():
+    tmp = tempfile.mkdtemp(prefix="ogi-cal.")
+    path = os.path.join(tmp, "holidays.txt")
+    with open(path, "w") as f:
+        f.write("# a notice for 2027 (test dates)\n"
+                "2026-12-31 off 元旦\n"
+                "2027-01-01 off 元旦\n2027-01-02 off 元旦\n"
+                "2027-02-06 off 春节\n2027-02-07 work 春节\n")
+    before26 = rpc("admin", "calendar.get", {"year": 2026})
+    r = ogi("calendar", "2027", "--load", path, user="admin")
+    ok(r.returncode == 0 and "2027-01-01" in r.stdout and "2027-02-07" in r.stdout,
+       "calendar --load sets the year and shows it", (r.returncode, r.stdout, r.stderr))
+    got = rpc("admin", "calendar.get", {"year": 2027})
+    eq((got["known"], got["holidays"], got["workdays"]),
+       (True, ["2027-01-01", "2027-01-02", "2027-02-06"], ["2027-02-07"]),
+       "ogid has the file's 2027")
+    eq(rpc("admin", "calendar.get", {"year": 2026}), before26,
+       "the file's line of another year is left alone")
+    r = ogi("calendar", "2028", "--load", path, user="admin")
+    ok(r.returncode == 2 and "no dates of 2028" in r.stderr, "a year not in the file: usage error",
+       r.stderr)
+    with open(path, "a") as f:
+        f.write("2027-02-30 off 春节\n")
+    r = ogi("calendar", "2027", "--load", path, user="admin")
+    ok(r.returncode == 2 and "line 7" in r.stderr, "a bad line is named", r.stderr)
+    r = ogi("calendar", "2027", "--load", os.path.join(tmp, "none.txt"), user="admin")
+    ok(r.returncode == 2 and "No such file" in r.stderr, "a missing file is named", r.stderr)
+    with open(path, "w") as f:
+        f.write("2027-10-01 off 国庆节\n")
+    r = ogi("calendar", "2027", "--load", path, user="clerk1")
+    eq(r.returncode, 1, "only an admin may set a year")
+    eq(rpc("admin", "calendar.get", {"year": 2027})["holidays"],
+       ["2027-01-01", "2027-01-02", "2027-02-06"], "and nothing changed")
+
+
 def test_zz_daemon_clean():
     global _d
     if _d is not None:

@@ -448,6 +448,61 @@ def test_read_only_database_refused():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_shipped_years_reach_an_existing_database():
+    """A year this ogid ships that the database lacks (made by an older
+    release) is added at start, and the open deadlines follow it."""
+    d = Daemon(fake_clock="2026-09-28T09:00:00+08:00")
+    try:
+        a = d.admin()
+        con = sqlite3.connect(d.db, timeout=10)
+        con.execute("DELETE FROM calendar WHERE year = 2026")
+        con.commit()
+        con.close()
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        eq(a.call("system.health")["calendar_current"], False, "2026 removed by hand")
+        aid = a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "丁"},
+                                    "channel": "mail", "description": "国庆"})["id"]
+        before = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+        a.close()
+        eq(d.stop(), 0, "stopped")
+        d.start()
+        a = d.admin()
+        h = a.call("system.health")
+        ok(h["calendar_current"] and "2026-10-01" in a.call("calendar.get", {"year": 2026})["holidays"],
+           "the shipped 2026 is back after the start", h)
+        after = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+        ok(after > before, "the open application's due date follows the holidays (%s -> %s)"
+           % (before, after))
+        ok("event=calendar_year year=2026 from=shipped" in d.read_log(), "logged")
+        a.close()
+        eq(d.stop(), 0, "stopped")
+        d.start()
+        ok(d.read_log().count("from=shipped") == 1, "a known year is not added again")
+    finally:
+        d.cleanup()
+
+
+def test_journal_priorities():
+    """Under systemd (JOURNAL_STREAM names stderr) each log line starts with
+    its syslog priority, so journalctl -p warning finds the warnings."""
+    tmp = __import__("tempfile").mkdtemp(prefix="ogi-journal.")
+    path = os.path.join(tmp, "stderr")
+    for env, prefix in (({"JOURNAL_STREAM": None}, "<2>ogid: fatal"),
+                        ({}, "ogid: fatal")):
+        with open(path, "w") as f:
+            st = os.fstat(f.fileno())
+            e = dict(os.environ, OGID_ALLOW_ROOT="1")
+            e.pop("JOURNAL_STREAM", None)
+            if env:
+                e["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+            subprocess.run([OGID, "--db", os.path.join(tmp, "none", "x.db"),
+                            "--listen", "127.0.0.1:0"], stderr=f, env=e, timeout=30)
+        text = open(path).read()
+        ok(text.startswith(prefix),
+           "with%s JOURNAL_STREAM the line starts %r" % ("" if env else "out", prefix), text)
+
+
 def test_rotate_and_disable_end_sessions():
     d = Daemon()
     try:
