@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -881,6 +882,142 @@ store_open(const char *path, bool readonly, bool sync_full, struct store **out)
 	return store_open_common(path, readonly, sync_full, false, out);
 }
 
+/* Effective ids, as the open uses: EROFS and EACCES both say no. */
+static bool
+writable(const char *path)
+{
+	return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
+}
+
+/* The file or its directory: where SQLite would make its -shm. */
+static bool
+source_writable(const char *path)
+{
+	char *dir = xstrdup(path);
+	bool w = writable(path) || writable(dirname(dir));
+
+	free(dir);
+	return w;
+}
+
+/* A log with nothing in it: missing or empty. */
+static bool
+source_log_empty(const char *path)
+{
+	char wal[4096];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &sb) == -1 ? errno == ENOENT : sb.st_size == 0;
+}
+
+/* A file: URI of path with immutable=1 ('%', '?' and '#' escaped). */
+static char *
+immutable_uri(const char *path)
+{
+	char *u = xmalloc(3 * strlen(path) + 32), *p = u;
+
+	p += sprintf(p, "file:%s", path[0] == '/' ? "//" : "");
+	for (; *path != '\0'; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			p += sprintf(p, "%%%02X", (unsigned char)*path);
+		else
+			*p++ = *path;
+	}
+	strcpy(p, "?immutable=1");
+	return u;
+}
+
+/* Connect read-only and read the schema version: 0 or -1. */
+static int
+source_connect(struct store *s, bool immutable)
+{
+	char *uri = immutable ? immutable_uri(s->path) : NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_open_v2(uri != NULL ? uri : s->path, &s->db,
+	                     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+	                         (uri != NULL ? SQLITE_OPEN_URI : 0),
+	                     NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return store_fail(s, "open");
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* Make sure it is a database at all before anything else. */
+	if (exec_sql(s, "SELECT count(*) FROM sqlite_master") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail(s, "user_version");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_fail(s, "user_version");
+	}
+	s->schema = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (s->schema <= 0) {
+		store_seterr(s, "not an ogi database (no schema)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A WAL database is read through its -shm, which SQLite makes when it is
+ * missing. On read-only media (a snapshot, a backup disk mounted
+ * read-only, a 0444 file in a 0555 directory) it cannot, and the
+ * read-only open fails. Only then, and only when neither the file nor its
+ * directory is writable by us and its log holds nothing, the file is read
+ * as immutable (no locks, no -shm, the log not looked at). Safe then:
+ * nobody can be writing it (we cannot, and a writer of a WAL database
+ * keeps a -shm beside it, which SQLite would have read), and all of it is
+ * in the file. A log with commits in it is not read by an immutable
+ * open: refused instead, naming it.
+ */
+int
+store_open_source(const char *path, struct store **out)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct stat sb;
+
+	store_configure_sqlite();
+	s->readonly = true;
+	s->path = xstrdup(path);
+	*out = s;
+	if (stat(path, &sb) == -1) {
+		store_seterr(s, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (source_connect(s, false) == 0)
+		return 0;
+	if (source_writable(path))
+		return -1;
+	if (!source_log_empty(path)) {
+		char why[sizeof(s->err)];
+
+		memcpy(why, s->err, sizeof(why));
+		store_seterr(s,
+		             "%s: %s; its log %s-wal holds commits, and they"
+		             " cannot be read where neither the file nor its"
+		             " directory is writable: copy both files to a"
+		             " writable directory",
+		             path, why, path);
+		return -1;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+	return source_connect(s, true);
+}
+
+int
+store_schema(const struct store *s, int *current)
+{
+	*current = NMIGRATIONS;
+	return s->schema;
+}
+
 void
 store_close(struct store *s)
 {
@@ -1293,11 +1430,39 @@ store_meta_set(struct store *s, const char *key, const char *val)
 
 /* Operations */
 
+/*
+ * Every page of s into dst in one step, under one read transaction of the
+ * source: a backup made in steps starts again from the first page
+ * whenever another connection writes between two of them, and never
+ * ended while ogid took 50 submits a second. A busy source is retried.
+ */
+static int
+copy_pages(struct store *s, sqlite3 *dst)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+	int rc;
+
+	if (b == NULL) {
+		store_seterr(s, "%s", sqlite3_errmsg(dst));
+		return -1;
+	}
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(10);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		store_seterr(s, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_backup(struct store *s, const char *out)
 {
 	sqlite3 *dst;
-	sqlite3_backup *b;
 	int rc, fd;
 
 	/*
@@ -1321,27 +1486,11 @@ store_backup(struct store *s, const char *out)
 		unlink(out);
 		return -1;
 	}
-	b = sqlite3_backup_init(dst, "main", s->db, "main");
-	if (b == NULL) {
-		store_seterr(s, "backup: %s", sqlite3_errmsg(dst));
-		sqlite3_close(dst);
-		unlink(out);
-		return -1;
-	}
-	/*
-	 * Every page in one step, under one read transaction of the source:
-	 * a backup made in steps starts again from the first page whenever
-	 * another connection writes between two of them, and never ended
-	 * while ogid took 50 submits a second. A busy source is retried.
-	 */
-	do {
-		rc = sqlite3_backup_step(b, -1);
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(10);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
-		store_seterr(s, "backup: %s", sqlite3_errstr(rc));
+	if (copy_pages(s, dst) == -1) {
+		char why[sizeof(s->err)];
+
+		memcpy(why, s->err, sizeof(why));
+		store_seterr(s, "backup: %s", why);
 		sqlite3_close(dst);
 		unlink(out);
 		return -1;
@@ -1350,6 +1499,33 @@ store_backup(struct store *s, const char *out)
 	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close(dst);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+store_restore(struct store *s, const char *path)
+{
+	sqlite3 *dst;
+
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		store_seterr(s, "%s: %s", path, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	sqlite3_extended_result_codes(dst, 1);
+	sqlite3_busy_timeout(dst, 5000);
+	if (copy_pages(s, dst) == -1) {
+		char why[sizeof(s->err)];
+
+		memcpy(why, s->err, sizeof(why));
+		store_seterr(s, "%s: %s", path, why);
+		sqlite3_close(dst);
+		return -1;
+	}
+	/* Committed. Closing the last connection checkpoints a log into the
+	 * file and removes it (or the next start does). */
+	sqlite3_close(dst);
+	return 0;
 }
 
 void

@@ -33,6 +33,15 @@ int store_create(const char *path, struct store **);
 int store_open(const char *path, bool readonly, bool sync_full,
                struct store **);
 void store_close(struct store *);
+/*
+ * Open a database only to read it (ogid verify and backup, the backup ogid
+ * restore reads): SQLITE_OPEN_READONLY, whatever its schema version, and
+ * never written: no migration, no client_ref merge, no pragma that writes,
+ * no chmod. Refuses a file without an ogi schema.
+ */
+int store_open_source(const char *path, struct store **);
+/* store_open_source's schema version; *current is this ogid's. */
+int store_schema(const struct store *, int *current);
 
 /*
  * The search index, <db>.search (lib/store_search.c). The writer starts
@@ -43,6 +52,12 @@ void store_close(struct store *);
 int store_search_start(struct store *);
 int store_search_attach(struct store *);
 int store_search_build(struct store *);
+/*
+ * Remove the index of the database at db_path (its -wal, -shm and
+ * -journal too), to be made anew at the next start, as after a restore:
+ * -1 (logged) if one of them stays.
+ */
+int store_search_remove(const char *db_path);
 /*
  * search_dirty holds one row per text change until the index applied it.
  * store_search_applied: the newest the indexer applied (0: none, or no
@@ -232,6 +247,13 @@ int store_calendar_load(struct store *, struct cal *);
 
 /* Operations */
 int store_backup(struct store *, const char *out);
+/*
+ * Write the database into path (an existing database, or an empty file),
+ * all of it in one transaction of path's own connection: its log, kept
+ * from a crash, is read and then overwritten, never replayed onto the
+ * copy. On failure path is as it was.
+ */
+int store_restore(struct store *, const char *path);
 /* Checkpoint and truncate the write-ahead log (after a failed commit): on
  * the checkpointer's thread if the store has one, without waiting. */
 void store_checkpoint(struct store *);

@@ -143,6 +143,7 @@ struct store {
 	struct store_seq seqs[STORE_SEQS]; /* numbers taken, to write */
 	int nseqs;
 	int last_rc;
+	int schema; /* store_open_source: the file's schema version */
 	uint8_t last_hash[32];  /* hash of the last event written */
 	int64_t last_event_seq; /* and its seq */
 	uint8_t txn_hash[32];   /* at BEGIN, restored on rollback */

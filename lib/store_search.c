@@ -184,18 +184,33 @@ search_matches(sqlite3 *db)
 	return strcmp(id, last_id) == 0;
 }
 
-static void
+/* The index and its journals: -1 (each failure logged) if one stays. */
+static int
 search_unlink(const char *path)
 {
 	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
 	char buf[4096];
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
-		if (unlink(buf) == -1 && errno != ENOENT)
+		if (unlink(buf) == -1 && errno != ENOENT) {
 			log_warn("search index: unlink %s", buf);
+			rc = -1;
+		}
 	}
+	return rc;
+}
+
+int
+store_search_remove(const char *db_path)
+{
+	char *path = store_search_path(db_path);
+	int rc = search_unlink(path);
+
+	free(path);
+	return rc;
 }
 
 static bool
