@@ -232,7 +232,12 @@ cmd_backup(const char *db, const char *out)
 {
 	struct store *st;
 
-	if (store_open(db, false, true, &st) == -1) {
+	/*
+	 * Read-only (store_open_source): a backup never changes its source,
+	 * whatever its schema. An older ogid still running on it goes on,
+	 * and the copy is of the schema that ogid wrote.
+	 */
+	if (store_open_source(db, &st) == -1) {
 		fprintf(stderr, "ogid: backup: %s\n", store_error(st));
 		store_close(st);
 		return 1;

@@ -306,31 +306,63 @@ check_head(struct store *st, const struct walk *w)
 	return 0;
 }
 
+/*
+ * Open path to read only, for ogid cmd ("verify", "restore"): never
+ * written, so never migrated, and the checks read this ogid's schema. 0,
+ * or -1 with the reason printed.
+ */
 int
-verify_db(const char *path)
+verify_open(const char *path, const char *cmd, struct store **out)
 {
-	struct store *st;
+	int have, want;
+
+	if (store_open_source(path, out) == -1) {
+		fprintf(stderr, "ogid: %s: %s\n", cmd, store_error(*out));
+		goto fail;
+	}
+	have = store_schema(*out, &want);
+	if (have == want)
+		return 0;
+	if (have > want)
+		fprintf(stderr,
+		        "ogid: %s: %s: database schema version %d is newer"
+		        " than this ogid (%d): upgrade ogid\n",
+		        cmd, path, have, want);
+	else
+		fprintf(stderr,
+		        "ogid: %s: %s: database schema version %d is older"
+		        " than this ogid's (%d), and is read here without being"
+		        " changed: verify it with the ogid that wrote it, or"
+		        " %s a migrated copy (copy it, start this ogid on the"
+		        " copy once; README, Operations); left unchanged\n",
+		        cmd, path, have, want, cmd);
+fail:
+	store_close(*out);
+	*out = NULL;
+	return -1;
+}
+
+/*
+ * The checks, under one snapshot: 0 if the database is intact, with the
+ * number of events and the head's hash; 1 if not, the reason printed.
+ */
+int
+verify_store(struct store *st, long long *events, char head[65])
+{
 	struct walk w;
-	char msg[512], head[65];
+	char msg[512];
 	int rc, began;
 
-	if (store_open(path, false, true, &st) == -1) {
-		fprintf(stderr, "ogid: verify: %s\n", store_error(st));
-		store_close(st);
-		return 1;
-	}
 	rc = store_integrity_check(st, msg, sizeof(msg));
 	if (rc != 0) {
 		fprintf(stderr, "ogid: verify: integrity check failed: %s\n",
 		        rc == -1 ? store_error(st) : msg);
-		store_close(st);
 		return 1;
 	}
 	/* One snapshot for the chain, its head and the applications: a
 	 * commit of a running daemon between them is not a tampering. */
 	if ((began = store_read_begin(st)) == -1) {
 		fprintf(stderr, "ogid: verify: %s\n", store_error(st));
-		store_close(st);
 		return 1;
 	}
 	memset(&w, 0, sizeof(w));
@@ -338,39 +370,47 @@ verify_db(const char *path)
 	if (rc == -1) {
 		fprintf(stderr, "ogid: verify: cannot read the history: %s\n",
 		        store_error(st));
-		store_read_end(st, began);
-		store_close(st);
-		free(w.last);
-		return 1;
-	}
-	if (w.why != NULL) {
-		store_read_end(st, began);
-		store_close(st);
-		free(w.last);
+	} else if (w.why != NULL) {
 		fprintf(stderr, "ogid: verify: event %lld: %s\n", w.bad_seq,
 		        w.why);
 		printf("bad event %lld\n", w.bad_seq);
-		return 1;
+		rc = 1;
+	} else {
+		rc = check_head(st, &w);
+		if (rc == 0)
+			rc = check_apps(st, &w);
+		if (rc == -1)
+			fprintf(stderr,
+			        "ogid: verify: cannot read the head or the"
+			        " applications: %s\n",
+			        store_error(st));
 	}
-	rc = check_head(st, &w);
-	if (rc == 0)
-		rc = check_apps(st, &w);
-	if (rc == -1)
-		fprintf(stderr,
-		        "ogid: verify: cannot read the head or the"
-		        " applications: %s\n",
-		        store_error(st));
 	store_read_end(st, began);
-	store_close(st);
 	free(w.last);
+	*events = w.n;
+	audit_hex(w.prev, head);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+verify_db(const char *path)
+{
+	struct store *st;
+	long long n;
+	char head[65];
+	int rc;
+
+	if (verify_open(path, "verify", &st) == -1)
+		return 1;
+	rc = verify_store(st, &n, head);
+	store_close(st);
 	if (rc != 0)
 		return 1;
-	/* The head hash: kept elsewhere, it shows a rewrite of the whole chain.
-	 */
-	audit_hex(w.prev, head);
+	/* The head hash: kept elsewhere, it shows a rewrite of the whole
+	 * chain. */
 	printf("ok: %lld events, chain intact up to its recorded head, every"
 	       " application's version and state match its history, integrity"
 	       " ok; head %s\n",
-	       w.n, head);
+	       n, head);
 	return 0;
 }

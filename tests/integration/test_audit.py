@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import OGID, eq, main, ok  # noqa: E402
+from harness import OGID, Daemon, eq, main, ok  # noqa: E402
 from test_workflow import World  # noqa: E402
 
 _state = {}
@@ -228,9 +228,18 @@ def test_changed_state_is_found():
 
 
 def test_head_of_an_older_database():
-    """Migration 12 records the head of a database made before it."""
+    """Migration 12 records the head of a database made before it. verify
+    reads without migrating: it refuses the older schema, and the daemon
+    upgrades it."""
     db = copy_db("older")
     sql(db, "DELETE FROM meta WHERE key = 'chain_head'", "PRAGMA user_version = 11")
+    r = verify(db)
+    ok(r.returncode != 0 and "version 11 is older" in r.stderr,
+       "verify refuses an older database, unchanged", r.stdout + r.stderr)
+    eq(sql(db, "SELECT value FROM meta WHERE key = 'chain_head'"), [],
+       "(it records no head yet)")
+    d = Daemon(db=db)
+    d.cleanup()
     r = verify(db)
     ok(r.returncode == 0, "an older database verifies once upgraded", r.stdout + r.stderr)
     head = sql(db, "SELECT value FROM meta WHERE key = 'chain_head'")
