@@ -1,5 +1,6 @@
 /*
- * ogid: the daemon. Subcommands init, verify and backup; otherwise run in
+ * ogid: the daemon. Subcommands init, verify, backup and restore; otherwise
+ * run in
  * the foreground: one libevent loop, the store, the timers, the server.
  */
 #include <errno.h>
@@ -67,7 +68,8 @@ static void __attribute__((noreturn)) usage(void)
 	        "            [--allow-root] [--tls-cert FILE --tls-key FILE"
 	        " [--tls-ca FILE]]\n"
 	        "       ogid verify --db FILE\n"
-	        "       ogid backup --db FILE OUT\n");
+	        "       ogid backup --db FILE OUT\n"
+	        "       ogid restore --db FILE BACKUP\n");
 	exit(2);
 }
 
@@ -250,6 +252,90 @@ cmd_backup(const char *db, const char *out)
 	store_close(st);
 	fprintf(stderr, "ogid: backup of %s written to %s\n", db, out);
 	return 0;
+}
+
+/*
+ * The lock a running ogid holds on its database (lock_database), taken
+ * to write it, on the file made 0600 if missing (*made): its fd, or -1
+ * with the reason printed. The same file as backup is refused.
+ */
+static int
+restore_lock(const char *db, const char *backup, bool *made)
+{
+	struct stat a, b;
+	int fd;
+
+	*made = false;
+	fd = open(db, O_RDWR | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		fd = open(db, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		*made = fd != -1;
+	}
+	if (fd == -1) {
+		fprintf(stderr, "ogid: restore: %s: %s\n", db, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		fprintf(stderr, "ogid: restore: %s: %s\n", db,
+		        errno == EWOULDBLOCK ? "in use by an ogid: stop it"
+		                               " first"
+		                             : strerror(errno));
+	else if (fstat(fd, &a) == 0 && stat(backup, &b) == 0 &&
+	         a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		fprintf(stderr, "ogid: restore: %s is %s\n", backup, db);
+	else if (fchmod(fd, 0600) == -1)
+		fprintf(stderr, "ogid: restore: %s: %s\n", db, strerror(errno));
+	else
+		return fd;
+	close(fd);
+	if (*made)
+		unlink(db);
+	return -1;
+}
+
+/*
+ * ogid restore: backup, checked read-only as ogid verify checks, written
+ * into db through SQLite (store_restore), under the daemon's lock. The
+ * search index is removed, to be made anew at start. db is left as it
+ * was (or not made) if anything fails.
+ */
+static int
+cmd_restore(const char *db, const char *backup)
+{
+	struct store *src;
+	char head[65];
+	long long n;
+	bool made;
+	int fd, rc = 1;
+
+	if ((fd = restore_lock(db, backup, &made)) == -1)
+		return 1;
+	if (verify_open(backup, "restore", &src) == 0) {
+		if (verify_store(src, &n, head) != 0)
+			fprintf(stderr,
+			        "ogid: restore: %s does not verify: %s left"
+			        " unchanged\n",
+			        backup, db);
+		else if (store_search_remove(db) == -1)
+			fprintf(stderr,
+			        "ogid: restore: %s.search cannot be removed:"
+			        " %s left unchanged\n",
+			        db, db);
+		else if (store_restore(src, db) == -1)
+			fprintf(stderr, "ogid: restore: %s\n",
+			        store_error(src));
+		else
+			rc = 0;
+		store_close(src);
+	}
+	if (rc != 0 && made)
+		unlink(db);
+	close(fd);
+	if (rc == 0)
+		fprintf(stderr,
+		        "ogid: restored %s into %s: %lld events, head %s\n",
+		        backup, db, n, head);
+	return rc;
 }
 
 static void
@@ -683,7 +769,9 @@ main(int argc, char **argv)
 			tls[1] = argv[++i];
 		else if (strcmp(a, "--tls-ca") == 0 && i + 1 < argc)
 			tls[2] = argv[++i];
-		else if (cmd != NULL && strcmp(cmd, "backup") == 0 &&
+		else if (cmd != NULL &&
+		         (strcmp(cmd, "backup") == 0 ||
+		          strcmp(cmd, "restore") == 0) &&
 		         a[0] != '-' && out == NULL)
 			out = a;
 		else
@@ -749,6 +837,11 @@ main(int argc, char **argv)
 			if (out == NULL)
 				usage();
 			return cmd_backup(db, out);
+		}
+		if (strcmp(cmd, "restore") == 0) {
+			if (out == NULL)
+				usage();
+			return cmd_restore(db, out);
 		}
 		usage();
 	}
