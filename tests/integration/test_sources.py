@@ -7,11 +7,15 @@ import shutil
 import sqlite3
 import subprocess
 
-from harness import OGID, Daemon, eq, main, ok
+from harness import OGID, ROOT, Daemon, eq, main, ok
 
 
 def run(args, timeout=60, **kw):
-    return subprocess.run([OGID] + args, capture_output=True, text=True,
+    # As another user, the binary is named from the project's directory
+    # (the child's cwd): a clone in a 0700 directory, as CI's may be, is
+    # not searchable by nobody above that.
+    prog = os.path.relpath(OGID, ROOT) if "cwd" in kw else OGID
+    return subprocess.run([prog] + args, capture_output=True, text=True,
                           timeout=timeout, **kw)
 
 
@@ -94,9 +98,9 @@ def as_other_user():
     file is writable by root), {} if not root, None if it cannot."""
     if os.geteuid() != 0:
         return {}
-    kw = {"user": 65534, "group": 65534, "extra_groups": []}
+    kw = {"user": 65534, "group": 65534, "extra_groups": [], "cwd": ROOT}
     try:
-        r = subprocess.run([OGID, "verify"], capture_output=True, timeout=30, **kw)
+        r = run(["verify"], timeout=30, **kw)
     except OSError:
         return None
     return kw if r.returncode == 2 else None
