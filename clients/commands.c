@@ -1519,6 +1519,7 @@ cmd_call(struct ctx *ctx, struct args *a)
 			return ctx_usage(ctx, "params: invalid JSON: %s",
 			                 jerr.text);
 	}
+	ctx->raw = true; /* the server's text as it was sent */
 	if ((r = ctx_call(ctx, a->pos[0], params, &result)) != 0)
 		return r;
 	ctx_print_json(result);

@@ -490,7 +490,7 @@ ctx_call(struct ctx *ctx, const char *method, json_t *params, json_t **result)
 	json_decref(params);
 	switch (st) {
 	case RPC_OK:
-		if (!ctx->json)
+		if (!ctx->json && !ctx->raw)
 			out_clean_tree(*result);
 		return EXIT_DONE;
 	case RPC_REFUSED:

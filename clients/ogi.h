@@ -152,6 +152,7 @@ struct ctx {
 	const char *addr;
 	const char *token;
 	bool json;       /* --json: raw results */
+	bool raw;        /* call: results printed as sent, not cleaned */
 	struct rpc *rpc; /* connected on first call */
 	const struct command *cmd;
 	bool tls;           /* --tls, OGI_TLS, tls = yes, or a CA file */

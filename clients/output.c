@@ -241,28 +241,31 @@ out_wrap(FILE *fp, const char *s, int indent, int avail)
 {
 	const unsigned char *p = (const unsigned char *)s, *q;
 	int col = 0, spaces = 0, w;
+	bool started = false; /* the line has a unit (col may be 0) */
 
 	while (*p != '\0') {
 		if (*p == '\n' || *p == ' ') {
 			if (*p == '\n') {
 				fprintf(fp, "\n%*s", indent, "");
 				col = spaces = 0;
+				started = false;
 			} else
 				spaces++;
 			p++;
 			continue;
 		}
 		q = wrap_unit(p, &w);
-		if (col > 0 && col + spaces + w > avail) {
+		if (started && col + spaces + w > avail) {
 			fprintf(fp, "\n%*s", indent, "");
 			col = 0;
-		} else if (col > 0) {
+		} else if (started) {
 			fprintf(fp, "%*s", spaces, "");
 			col += spaces;
 		}
 		fwrite(p, 1, (size_t)(q - p), fp);
 		col += w;
 		spaces = 0;
+		started = true;
 		p = q;
 	}
 }

@@ -283,8 +283,6 @@ restore_lock(const char *db, const char *backup, bool *made)
 	else if (fstat(fd, &a) == 0 && stat(backup, &b) == 0 &&
 	         a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		fprintf(stderr, "ogid: restore: %s is %s\n", backup, db);
-	else if (fchmod(fd, 0600) == -1)
-		fprintf(stderr, "ogid: restore: %s: %s\n", db, strerror(errno));
 	else
 		return fd;
 	close(fd);
@@ -316,6 +314,9 @@ cmd_restore(const char *db, const char *backup)
 			        "ogid: restore: %s does not verify: %s left"
 			        " unchanged\n",
 			        backup, db);
+		else if (fchmod(fd, 0600) == -1)
+			fprintf(stderr, "ogid: restore: %s: %s\n", db,
+			        strerror(errno));
 		else if (store_search_remove(db) == -1)
 			fprintf(stderr,
 			        "ogid: restore: %s.search cannot be removed:"
@@ -347,8 +348,8 @@ shutdown_done(void)
 /*
  * SIGHUP found the calendar table changed outside calendar.set (by hand,
  * a restored year): every open deadline and the timers follow it, as
- * calendar.set makes them; if that cannot be committed, the old calendar
- * stays.
+ * calendar.set makes them, committed at once; if that cannot be
+ * committed, the old calendar stays.
  */
 static void
 reload_calendar(struct cal *cal)
@@ -372,9 +373,22 @@ reload_calendar(struct cal *cal)
 		commit_end(false);
 		return;
 	}
-	cal_free(old);
 	commit_end(true);
-	appcache_dirty_all(); /* until the commit, readers see the old rows */
+	if (commit_now() == -1) {
+		/*
+		 * commit_restore_memory read the table's calendar back: the
+		 * deadlines were not moved, so the old one stays in force,
+		 * and the next SIGHUP finds the table different again.
+		 */
+		log_warnx("reload: calendar: the commit failed; keeping the"
+		          " running one: reload again");
+		cal_free(ogid->cal);
+		ogid->cal = old;
+		appcache_clear();
+		return;
+	}
+	cal_free(old);
+	appcache_clear();
 	log_info("event=reload_calendar");
 }
 
@@ -397,6 +411,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		struct cal *cal = cal_new();
 
 		notify_reloading();
+		/*
+		 * A write in the open batch (a calendar.set) is committed
+		 * first: the table read below is then the one ogid->cal
+		 * was made from, not older.
+		 */
+		if (store_in_txn(ogid->store))
+			commit_now();
 		reload_config();
 		log_reopen();
 		if (store_calendar_load(ogid->rstore, cal) == 0 &&
@@ -548,12 +569,6 @@ lock_database(const char *path)
 }
 
 /*
- * Root without --allow-root: refused on any address but loopback, where
- * it runs with a warning (a machine where everything is root, as a test
- * box, starts ogid as SPEC section 8 says). Decided before anything is
- * bound or written (the log file, the database's files).
- */
-/*
  * --check-config: could the start open path for appending (an existing
  * file writable, or a new one in a writable directory)? Nothing is made;
  * -1, said on stderr, if not.
@@ -594,6 +609,12 @@ db_private(const char *path)
 		log_warn("%s: chmod", path);
 }
 
+/*
+ * Root without --allow-root: refused on any address but loopback, where
+ * it runs with a warning (a machine where everything is root, as a test
+ * box, starts ogid as SPEC section 8 says). Decided before anything is
+ * bound or written (the log file, the database's files).
+ */
 static int
 run_listen_socket(bool root_unasked)
 {
@@ -740,6 +761,8 @@ main(int argc, char **argv)
 	int i;
 
 	log_init("ogid", 0);
+	/* A closed pipe is an error to report (init's token), not death. */
+	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * jansson's blocks through the loop thread's block cache (turned on
 	 * with the writer's store, lib/memcache.c): a submit's request and

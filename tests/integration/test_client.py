@@ -678,7 +678,7 @@ def test_server_text_cannot_move_the_terminal():
     srv.settimeout(10)
 
     def serve():
-        for _ in range(2):
+        for _ in range(3):
             try:
                 c, _a = srv.accept()
             except OSError:
@@ -699,6 +699,10 @@ def test_server_text_cannot_move_the_terminal():
     r = run_ogi(["--addr", where, "--token", "t", "--json", "show", "2026-000001"])
     ok(r.returncode == 0 and json.loads(r.stdout)["state"] == "received\u001b[31m",
        "--json keeps the server's text as it was", r.stdout[:200])
+    r = run_ogi(["--addr", where, "--token", "t", "call", "app.get",
+                 '{"id": "2026-000001"}'])
+    ok(r.returncode == 0 and json.loads(r.stdout)["state"] == "received\u001b[31m",
+       "call prints the raw result too", r.stdout[:200])
     t.join(10)
     srv.close()
 

@@ -365,6 +365,15 @@ def test_init_token_unwritable():
        "and leaves no database that nobody has the token of", os.listdir(tmp))
     r = run(["init", "--db", db])
     ok(r.returncode == 0 and len(r.stdout.strip()) == 64, "init can then be run again")
+    # A reader that is gone: an error (not SIGPIPE's death) and no database.
+    db2 = os.path.join(tmp, "two.db")
+    rfd, wfd = os.pipe()
+    os.close(rfd)
+    r = subprocess.run([OGID, "init", "--db", db2], stdout=wfd, stderr=subprocess.PIPE,
+                       text=True, timeout=30)
+    os.close(wfd)
+    ok(r.returncode == 1 and "writing the token" in r.stderr and not os.path.exists(db2),
+       "init into a closed pipe fails and leaves no database", (r.returncode, r.stderr))
 
 
 def test_sighup_log_file_changes():
@@ -501,6 +510,48 @@ def test_journal_priorities():
         text = open(path).read()
         ok(text.startswith(prefix),
            "with%s JOURNAL_STREAM the line starts %r" % ("" if env else "out", prefix), text)
+
+
+def test_sighup_right_after_calendar_set():
+    """A SIGHUP that comes while a calendar.set is still in the open batch
+    commits the batch first: memory, the table and the deadlines agree
+    (before, the reload read the older committed table and put it back in
+    memory, under a calendar.set its client was told had succeeded)."""
+    import json
+    d = Daemon(fake_clock="2026-03-02T09:00:00+08:00")
+    try:
+        a = d.admin()
+        aid = a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "戊"},
+                                    "channel": "mail", "description": "日历"})["id"]
+        c = d.admin()
+        cals = [["2026-01-01"], ["2026-01-01", "2026-03-10"]]
+        bad = []
+        for rnd in range(60):
+            n = 2 + rnd % 3
+            c.send_raw("\n".join(json.dumps(
+                {"jsonrpc": "2.0", "id": 1000 + i, "method": "calendar.set",
+                 "params": {"year": 2026, "holidays": cals[i % 2], "workdays": []}})
+                for i in range(n)) + "\n")
+            time.sleep(0.0002 * (rnd % 7))
+            d.proc.send_signal(signal.SIGHUP)
+            got = 0
+            while got < n:
+                if "id" in c.recv_response(timeout=30):
+                    got += 1
+            time.sleep(0.02)
+            mem = a.call("calendar.get", {"year": 2026})["holidays"]
+            con = sqlite3.connect(d.db, timeout=10)
+            row = con.execute("SELECT holidays FROM calendar WHERE year = 2026").fetchone()[0]
+            con.close()
+            due = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+            want = "2026-03-31" if "2026-03-10" in mem else "2026-03-30"
+            if mem != cals[(n - 1) % 2] or row != ",".join(mem) or due != want:
+                bad.append((rnd, mem, row, due))
+        eq(bad, [], "after each calendar.set and a SIGHUP, memory, table and due date agree")
+        a.close()
+        c.close()
+    finally:
+        d.cleanup()
 
 
 def test_rotate_and_disable_end_sessions():

@@ -12,6 +12,7 @@ Needs root (mount); without it every check is reported as skipped. Run by
 import contextlib
 import errno
 import os
+import sqlite3
 import signal
 import shutil
 import subprocess
@@ -359,6 +360,36 @@ def test_reload_on_full_disk():
         ok("due_soon_days back to" not in d.read_log().split("event=reload_config")[-1],
            "nothing went back the second time")
         admin.close()
+
+def test_calendar_reload_on_full_disk():
+    """SIGHUP finds the calendar table changed by hand while the disk is
+    full: the deadlines cannot be moved, so the running calendar stays, and
+    the next SIGHUP with space moves them (before, memory took the table's
+    calendar and no later SIGHUP saw a difference)."""
+    with daemon_on_small_disk(fake_clock="2026-03-02T09:00:00+08:00") as (d, small, db):
+        a = d.admin()
+        aid = a.call("app.submit", submit_params("cal1"))["id"]
+        due = a.call("app.get", {"id": aid})["deadline"]["due_on"]
+        con = sqlite3.connect(db, timeout=10)
+        row = con.execute("SELECT holidays FROM calendar WHERE year = 2026").fetchone()
+        con.execute("UPDATE calendar SET holidays = ? WHERE year = 2026",
+                    (row[0] + ",2026-03-10",))
+        con.commit()
+        con.close()
+        filler = fill_when_log_idle(small, db)
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        ok("2026-03-10" not in a.call("calendar.get", {"year": 2026})["holidays"] and
+           a.call("app.get", {"id": aid})["deadline"]["due_on"] == due,
+           "on a full disk the running calendar and its deadlines stay together")
+        os.unlink(filler)
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        eq(a.call("app.get", {"id": aid})["deadline"]["due_on"],
+           a.call("calendar.add", {"date": due, "days": 1}),
+           "with space again, the next SIGHUP moves the deadline")
+        a.close()
+
 
 if __name__ == "__main__":
     main(globals())
