@@ -217,8 +217,8 @@ cmd_init(const char *db)
 	}
 	explicit_bzero(token, sizeof(token));
 	fprintf(stderr,
-	        "ogid: created %s; the line above is the token of user"
-	        " \"admin\" (shown once)\n",
+	        "ogid: created %s; the token of user \"admin\" is the line"
+	        " written to standard output (shown once)\n",
 	        db);
 	return 0;
 fail:
