@@ -1,20 +1,25 @@
 """ogid backup and ogid verify never write to the database they read: not
 a live one, not a backup, not one of an older schema (an older ogid may
 still be running on it), and they work on read-only media."""
+import atexit
 import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 
-from harness import OGID, ROOT, Daemon, eq, main, ok
+from harness import OGID, Daemon, eq, main, ok
+
+
+_as_other = {}
 
 
 def run(args, timeout=60, **kw):
-    # As another user, the binary is named from the project's directory
-    # (the child's cwd): a clone in a 0700 directory, as CI's may be, is
-    # not searchable by nobody above that.
-    prog = os.path.relpath(OGID, ROOT) if "cwd" in kw else OGID
+    # As another user, a copy of the binary in a directory anyone may
+    # search: a clone inside a 0700 directory (mktemp's, perhaps CI's) is
+    # not reachable by nobody.
+    prog = _as_other.get("prog", OGID) if "user" in kw else OGID
     return subprocess.run([prog] + args, capture_output=True, text=True,
                           timeout=timeout, **kw)
 
@@ -98,7 +103,13 @@ def as_other_user():
     file is writable by root), {} if not root, None if it cannot."""
     if os.geteuid() != 0:
         return {}
-    kw = {"user": 65534, "group": 65534, "extra_groups": [], "cwd": ROOT}
+    kw = {"user": 65534, "group": 65534, "extra_groups": []}
+    if "prog" not in _as_other:
+        where = tempfile.mkdtemp(prefix="ogi-bin.")
+        os.chmod(where, 0o755)
+        _as_other["prog"] = os.path.join(where, "ogid")
+        shutil.copy2(OGID, _as_other["prog"])
+        atexit.register(shutil.rmtree, where, True)
     try:
         r = run(["verify"], timeout=30, **kw)
     except OSError:
