@@ -1014,11 +1014,10 @@ conn_commit_done(struct conn *c, bool ok, const char *why)
 }
 
 void
-conn_push(struct conn *c, json_t *notification)
+conn_push(struct conn *c, const char *line, size_t linelen)
 {
 	struct evbuffer *out;
 	size_t len;
-	char *text;
 
 	if (c->dead || c->closing)
 		return;
@@ -1044,25 +1043,9 @@ conn_push(struct conn *c, json_t *notification)
 		return;
 	}
 	/* Whole or nothing: a half-written line would break the framing. */
-	if ((text = json_dumps(notification, JSON_COMPACT)) == NULL) {
+	if (evbuffer_add(out, line, linelen) == -1)
 		log_warnx("conn=%llu event=push_failed",
 		          (unsigned long long)c->id);
-		return;
-	}
-	evbuffer_add(out, text, strlen(text));
-	evbuffer_add(out, "\n", 1);
-	free(text);
-}
-
-void
-conn_foreach(void (*cb)(struct conn *, void *), void *arg)
-{
-	struct conn *c;
-
-	for (c = TAILQ_FIRST(&conn_list); c != NULL; c = TAILQ_NEXT(c, entry)) {
-		if (!c->dead)
-			cb(c, arg);
-	}
 }
 
 struct session *

@@ -63,6 +63,7 @@ struct session {
 	uint64_t token_epoch; /* user's token generation when authed */
 	uint64_t auth_gen;    /* events_auth_gen when last validated */
 	bool subscribed;
+	size_t sub_slot; /* its place in events.c's subscribers + 1; 0: none */
 	unsigned event_mask; /* bit per event type, see events.c */
 	struct conn *conn;
 };
@@ -151,8 +152,8 @@ unsigned long long commit_failing(const char **why);
 
 /* conn.c */
 void conn_commit_done(struct conn *, bool ok, const char *why);
-void conn_push(struct conn *, json_t *notification); /* borrowed */
-void conn_foreach(void (*)(struct conn *, void *), void *);
+/* One notification line (its "\n" included) to a subscriber's output. */
+void conn_push(struct conn *, const char *line, size_t len);
 struct session *conn_session(struct conn *);
 /*
  * The session's user was disabled or its token rotated (found when it

@@ -326,6 +326,56 @@ def test_deauthenticated_connection_gets_the_idle_timeout_from_then():
         d.cleanup()
 
 
+def test_subscribers_come_and_go():
+    """Subscribers join, change, leave and disconnect in every order, with
+    idle connections between them: each remaining one gets exactly its
+    types' events, once; the gone get none."""
+    d = Daemon(fake_clock="2026-03-02T09:00:00+08:00")
+    try:
+        a = d.admin()
+        idle = [d.client() for _ in range(20)]  # not subscribed, not authed
+        subs = []
+        for i in range(8):
+            c = d.client(d.admin_token)
+            types = ["submitted"] if i % 2 == 0 else ["state"]
+            c.call("events.subscribe", {"types": types})
+            subs.append((c, set(types)))
+        # Leave in the middle and at the ends; one changes, one returns.
+        subs[3][0].call("events.subscribe", {"types": []})
+        subs[0][0].close()
+        subs[7][0].close()
+        subs[5][0].call("events.subscribe", {"types": ["submitted", "state"]})
+        subs[3][0].call("events.subscribe", {"types": ["state"]})
+        live = [(subs[i][0], t) for i, t in ((1, {"state"}), (2, {"submitted"}),
+                                            (3, {"state"}), (4, {"submitted"}),
+                                            (5, {"submitted", "state"}), (6, {"submitted"}))]
+        aid = a.call("app.submit", {"applicant": {"kind": "natural_person", "name": "己"},
+                                    "channel": "mail", "description": "订阅"})["id"]
+        a.call("app.assign", {"id": aid, "reviewer": "admin"})
+        time.sleep(0.5)
+        got = []
+        for c, want in live:
+            seen = []
+            while True:
+                try:
+                    ev = c.wait_event(timeout=0.3)
+                except (socket.timeout, TimeoutError):
+                    break
+                if ev is None:
+                    break
+                seen.append(ev["type"])
+            got.append(sorted(seen) == sorted(t for t in ("submitted", "state") if t in want))
+        eq(got, [True] * len(live), "each subscriber gets its types' events, once")
+        for c, _ in live:
+            c.close()
+        for c in idle:
+            c.close()
+        eq(a.call("system.health")["ok"], True, "the daemon is fine")
+        a.close()
+    finally:
+        d.cleanup()
+
+
 # --- JSON-RPC 2.0, jsonrpc.org section 7 -----------------------------------
 
 def test_spec_positional_and_named_params():
