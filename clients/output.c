@@ -154,6 +154,15 @@ out_width(const char *s)
 	return w;
 }
 
+/* What out_clean writes as a space: C0, DEL, C1, line and paragraph
+ * separators (they would move the terminal or break a line). */
+static bool
+is_control(uint32_t c)
+{
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
+	       c == 0x2028 || c == 0x2029;
+}
+
 /* Whether s has a character out_clean would replace (a newline aside). */
 static bool
 needs_clean(const char *s)
@@ -168,9 +177,7 @@ needs_clean(const char *s)
 			continue;
 		}
 		n = u8_decode(p, &c);
-		if (c != '\n' &&
-		    (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
-		     c == 0x2028 || c == 0x2029 || (c == 0xFFFD && n == 1)))
+		if (c != '\n' && (is_control(c) || (c == 0xFFFD && n == 1)))
 			return true;
 	}
 	return false;
@@ -298,8 +305,7 @@ out_clean(const char *s, bool keep_newlines)
 		n = u8_decode(p, &c);
 		if (c == '\n' && keep_newlines)
 			*q++ = '\n';
-		else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
-		         c == 0x2028 || c == 0x2029)
+		else if (is_control(c))
 			*q++ = ' ';
 		else if (c == 0xFFFD && n == 1) {
 			memcpy(q, "\xEF\xBF\xBD", 3); /* a stray byte */

@@ -73,20 +73,6 @@ static void __attribute__((noreturn)) usage(void)
 	exit(2);
 }
 
-/* What a failed init made: the database and the files SQLite kept by it. */
-static void
-init_remove(const char *db)
-{
-	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
-	char path[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-		if (snprintf(path, sizeof(path), "%s%s", db, ext[i]) <
-		    (int)sizeof(path))
-			unlink(path);
-}
-
 /* The calendar this ogid ships (data/holidays-cn.txt). */
 static struct cal *
 calendar_shipped(void)
@@ -132,6 +118,55 @@ calendar_store_new(struct store *st, const struct cal *from, struct cal *have)
 }
 
 /*
+ * Put next in force in one commit of its own, with every open deadline
+ * and the timers recomputed under it (and, if ship is given, its years
+ * next did not know stored and set in next first). If anything fails,
+ * the commit included, the running calendar stays (next is freed) and
+ * -1 is returned; what says where in the log.
+ */
+static int
+calendar_switch(struct cal *next, const struct cal *ship, const char *what)
+{
+	struct cal *old = ogid->cal;
+
+	if (commit_begin() == -1) {
+		log_warnx("%s: %s; keeping the running calendar", what,
+		          store_error(ogid->store));
+		cal_free(next);
+		return -1;
+	}
+	ogid->cal = next;
+	if ((ship != NULL &&
+	     calendar_store_new(ogid->store, ship, next) == -1) ||
+	    timers_recompute_all() == -1) {
+		log_warnx("%s: %s; keeping the running calendar", what,
+		          store_error(ogid->store));
+		ogid->cal = old;
+		cal_free(next);
+		commit_end(false);
+		return -1;
+	}
+	commit_end(true);
+	if (commit_now() == -1) {
+		/*
+		 * commit_restore_memory read the table's calendar back in
+		 * place of next; the deadlines were not moved, so the old
+		 * one stays (a SIGHUP finds the table different again).
+		 */
+		log_warnx("%s: the commit failed; keeping the running"
+		          " calendar",
+		          what);
+		cal_free(ogid->cal);
+		ogid->cal = old;
+		appcache_clear();
+		return -1;
+	}
+	cal_free(old);
+	appcache_clear();
+	return 0;
+}
+
+/*
  * At start: a year this ogid ships that the database does not know yet (a
  * newer release with next year's notice) is added, and every open
  * deadline follows, in one commit. A year the database knows is never
@@ -140,41 +175,18 @@ calendar_store_new(struct store *st, const struct cal *from, struct cal *have)
 static void
 calendar_add_shipped(void)
 {
-	struct cal *ship = calendar_shipped(), *next, *old = ogid->cal;
+	struct cal *ship = calendar_shipped();
 	int y;
 
 	for (y = DATE_MIN_YEAR; y <= DATE_MAX_YEAR; y++)
-		if (cal_year_known(ship, y) && !cal_year_known(old, y))
+		if (cal_year_known(ship, y) && !cal_year_known(ogid->cal, y))
 			break;
-	if (y > DATE_MAX_YEAR) {
-		cal_free(ship);
-		return; /* nothing new: no commit */
-	}
-	if (commit_begin() == -1) {
-		log_warnx("calendar: the shipped years: %s",
-		          store_error(ogid->store));
-		cal_free(ship);
-		return;
-	}
-	ogid->cal = next = cal_copy(old);
-	if (calendar_store_new(ogid->store, ship, next) == -1 ||
-	    timers_recompute_all() == -1) {
-		log_warnx("calendar: the shipped years: %s",
-		          store_error(ogid->store));
-		ogid->cal = old;
-		cal_free(next);
-		commit_end(false);
-		cal_free(ship);
-		return;
-	}
-	commit_end(true);
-	/* On failure commit_restore_memory has read the calendar back in
-	 * place of next (and logged why). */
-	commit_now();
-	cal_free(old);
+	/* Nothing new: no commit. */
+	if (y <= DATE_MAX_YEAR)
+		calendar_switch(cal_copy(ogid->cal), ship,
+		                "calendar: the shipped years");
 	cal_free(ship);
 }
-
 /* ogid init: a new database with the shipped calendar and a first admin. */
 static int
 cmd_init(const char *db)
@@ -212,7 +224,7 @@ cmd_init(const char *db)
 		        "ogid: init: writing the token: %s; %s not created\n",
 		        errno != 0 ? strerror(errno) : "write failed", db);
 		explicit_bzero(token, sizeof(token));
-		init_remove(db);
+		store_unlink_db(db);
 		return 1;
 	}
 	explicit_bzero(token, sizeof(token));
@@ -225,7 +237,7 @@ fail:
 	fprintf(stderr, "ogid: init: %s\n", store_error(st));
 	store_close(st);
 	cal_free(cal);
-	init_remove(db);
+	store_unlink_db(db);
 	return 1;
 }
 
@@ -330,7 +342,7 @@ cmd_restore(const char *db, const char *backup)
 		store_close(src);
 	}
 	if (rc != 0 && made)
-		unlink(db);
+		store_unlink_db(db);
 	close(fd);
 	if (rc == 0)
 		fprintf(stderr,
@@ -354,42 +366,8 @@ shutdown_done(void)
 static void
 reload_calendar(struct cal *cal)
 {
-	struct cal *old = ogid->cal;
-	int rc;
-
-	if (commit_begin() == -1) {
-		log_warnx("reload: calendar: %s; keeping the running one",
-		          store_error(ogid->store));
-		cal_free(cal);
-		return;
-	}
-	ogid->cal = cal;
-	rc = timers_recompute_all();
-	if (rc == -1) {
-		log_warnx("reload: calendar: %s; keeping the running one",
-		          store_error(ogid->store));
-		ogid->cal = old;
-		cal_free(cal);
-		commit_end(false);
-		return;
-	}
-	commit_end(true);
-	if (commit_now() == -1) {
-		/*
-		 * commit_restore_memory read the table's calendar back: the
-		 * deadlines were not moved, so the old one stays in force,
-		 * and the next SIGHUP finds the table different again.
-		 */
-		log_warnx("reload: calendar: the commit failed; keeping the"
-		          " running one: reload again");
-		cal_free(ogid->cal);
-		ogid->cal = old;
-		appcache_clear();
-		return;
-	}
-	cal_free(old);
-	appcache_clear();
-	log_info("event=reload_calendar");
+	if (calendar_switch(cal, NULL, "reload: calendar") == 0)
+		log_info("event=reload_calendar");
 }
 
 static void

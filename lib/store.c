@@ -671,12 +671,11 @@ load_last_hash(struct store *s)
 	return 0;
 }
 
+/* The database's schema version (PRAGMA user_version): 0 or -1. */
 static int
-migrate(struct store *s)
+user_version(struct store *s, int *out)
 {
 	sqlite3_stmt *st;
-	int version, i;
-	char buf[64];
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
@@ -685,8 +684,20 @@ migrate(struct store *s)
 		sqlite3_finalize(st);
 		return store_fail(s, "user_version");
 	}
-	version = sqlite3_column_int(st, 0);
+	*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	int version, i;
+	char buf[64];
+
+	if (user_version(s, &version) == -1)
+		return -1;
 	if (version > NMIGRATIONS) {
 		store_seterr(
 		    s,
@@ -933,7 +944,6 @@ static int
 source_connect(struct store *s, bool immutable)
 {
 	char *uri = immutable ? immutable_uri(s->path) : NULL;
-	sqlite3_stmt *st;
 	int rc;
 
 	rc = sqlite3_open_v2(uri != NULL ? uri : s->path, &s->db,
@@ -948,15 +958,8 @@ source_connect(struct store *s, bool immutable)
 	/* Make sure it is a database at all before anything else. */
 	if (exec_sql(s, "SELECT count(*) FROM sqlite_master") == -1)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail(s, "user_version");
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return store_fail(s, "user_version");
-	}
-	s->schema = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (user_version(s, &s->schema) == -1)
+		return -1;
 	if (s->schema <= 0) {
 		store_seterr(s, "not an ogi database (no schema)");
 		return -1;
@@ -1127,6 +1130,24 @@ store_rollback(struct store *s)
 	s->nseqs = 0;
 	store_refs_rollback(s);
 	memcpy(s->last_hash, s->txn_hash, 32);
+}
+
+int
+store_unlink_db(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char buf[4096];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		if (unlink(buf) == -1 && errno != ENOENT) {
+			log_warn("unlink %s", buf);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 bool

@@ -84,6 +84,11 @@ void store_read_end(struct store *, int began);
 int store_begin(struct store *);
 int store_commit(struct store *);
 void store_rollback(struct store *);
+/*
+ * Remove a database file and the files SQLite keeps beside it (-wal,
+ * -shm, -journal); -1 (each failure logged) if one stays.
+ */
+int store_unlink_db(const char *path);
 bool store_in_txn(const struct store *);
 /* SQLite could open the file for reading only (its mode, the filesystem). */
 bool store_readonly(const struct store *);

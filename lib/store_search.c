@@ -184,30 +184,11 @@ search_matches(sqlite3 *db)
 	return strcmp(id, last_id) == 0;
 }
 
-/* The index and its journals: -1 (each failure logged) if one stays. */
-static int
-search_unlink(const char *path)
-{
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	char buf[4096];
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
-		if (unlink(buf) == -1 && errno != ENOENT) {
-			log_warn("search index: unlink %s", buf);
-			rc = -1;
-		}
-	}
-	return rc;
-}
-
 int
 store_search_remove(const char *db_path)
 {
 	char *path = store_search_path(db_path);
-	int rc = search_unlink(path);
+	int rc = store_unlink_db(path);
 
 	free(path);
 	return rc;
@@ -314,7 +295,7 @@ search_open(struct store_search *x, char *err, size_t len)
 			         x->path, err);
 			sqlite3_close(x->db);
 			x->db = NULL;
-			search_unlink(x->path);
+			store_unlink_db(x->path);
 			continue;
 		}
 		if (sqlite3_prepare_v2(x->db, "ATTACH DATABASE ? AS app", -1,
@@ -344,7 +325,7 @@ search_open(struct store_search *x, char *err, size_t len)
 			log_info("event=search_rebuild path=%s", x->path);
 		sqlite3_close(x->db);
 		x->db = NULL;
-		search_unlink(x->path);
+		store_unlink_db(x->path);
 	}
 	snprintf(err, len, "search index %s: cannot be made anew", x->path);
 	return -1;
